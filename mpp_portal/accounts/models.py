@@ -1,0 +1,141 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person or a device that signs in: citizen, staff, kiosk or API client.
+
+    Staff belong to one agency in one hall; a hall admin to one hall.
+    """
+
+    class Role(models.TextChoices):
+        CITIZEN = "citizen", _("Warga")
+        COUNTER_STAFF = "counter_staff", _("Petugas loket")
+        AGENCY_ADMIN = "agency_admin", _("Admin instansi")
+        SIPABES_OFFICER = "sipabes_officer", _("Petugas SIPABES")
+        HALL_ADMIN = "hall_admin", _("Admin MPP")
+        SIGNATORY = "signatory", _("Penandatangan")
+        KIOSK = "kiosk", _("Perangkat kios")
+        API_CLIENT = "api_client", _("Klien API")
+
+    # Roles whose work is for one agency.
+    AGENCY_ROLES = frozenset({Role.COUNTER_STAFF, Role.AGENCY_ADMIN, Role.API_CLIENT})
+    # Roles that act inside one hall.
+    HALL_ROLES = frozenset(
+        {
+            Role.COUNTER_STAFF,
+            Role.AGENCY_ADMIN,
+            Role.SIPABES_OFFICER,
+            Role.HALL_ADMIN,
+            Role.SIGNATORY,
+            Role.KIOSK,
+            Role.API_CLIENT,
+        }
+    )
+
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    hall = models.ForeignKey(
+        "organizations.Hall",
+        verbose_name=_("gedung MPP"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("instansi"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    phone = models.CharField(_("nomor telepon"), max_length=20, blank=True)
+    job_title = models.CharField(_("jabatan"), max_length=150, blank=True)
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["counter_staff", "agency_admin", "api_client"])
+                | models.Q(agency__isnull=False),
+                name="user_agency_role_has_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role in self.AGENCY_ROLES and not self.agency_id:
+            raise ValidationError({"agency": _("Peran ini harus terhubung ke satu instansi.")})
+        if self.role in self.HALL_ROLES and not (self.hall_id or self.agency_id):
+            raise ValidationError({"hall": _("Peran ini harus terhubung ke satu gedung MPP.")})
+        if self.agency_id and self.hall_id and self.agency.hall_id != self.hall_id:
+            raise ValidationError({"agency": _("Instansi ini tidak berada di gedung MPP tersebut.")})
+
+    def save(self, *args, **kwargs):
+        # An agency member always belongs to the agency's hall.
+        if self.agency_id and not self.hall_id:
+            self.hall_id = self.agency.hall_id
+        super().save(*args, **kwargs)
+
+    # Role checks read better in templates and views than string compares.
+    @property
+    def is_hall_admin(self):
+        return self.role == self.Role.HALL_ADMIN or self.is_superuser
+
+    @property
+    def is_agency_admin(self):
+        return self.role == self.Role.AGENCY_ADMIN
+
+    @property
+    def is_counter_staff(self):
+        return self.role == self.Role.COUNTER_STAFF
+
+    @property
+    def is_sipabes_officer(self):
+        return self.role == self.Role.SIPABES_OFFICER
+
+    @property
+    def is_signatory(self):
+        return self.role == self.Role.SIGNATORY
+
+    @property
+    def is_kiosk(self):
+        return self.role == self.Role.KIOSK
+
+    @property
+    def is_api_client(self):
+        return self.role == self.Role.API_CLIENT
+
+    @property
+    def is_citizen(self):
+        return self.role == self.Role.CITIZEN
+
+    @property
+    def is_staff_member(self):
+        """Any role that works for the hall (not a citizen, not a device)."""
+        return self.role in {
+            self.Role.COUNTER_STAFF,
+            self.Role.AGENCY_ADMIN,
+            self.Role.SIPABES_OFFICER,
+            self.Role.HALL_ADMIN,
+            self.Role.SIGNATORY,
+        }
+
+    def can_act_for_agency(self, agency):
+        """Return True when this user may act on ``agency``'s objects."""
+        if agency is None:
+            return False
+        if self.is_superuser:
+            return True
+        if self.role == self.Role.HALL_ADMIN:
+            return self.hall_id == agency.hall_id
+        return self.role in self.AGENCY_ROLES and self.agency_id == agency.pk

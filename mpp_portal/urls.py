@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mpp_portal import views
+from mpp_portal.organizations import views as organization_views
+
+admin.site.site_header = "MPP Portal"
+admin.site.site_title = "MPP Portal"
+
+handler403 = "mpp_portal.views.error_403"
+handler404 = "mpp_portal.views.error_404"
+handler500 = "mpp_portal.views.error_500"
+
+urlpatterns = [
+    path("", organization_views.home, name="home"),
+    path("", include("mpp_portal.organizations.urls")),
+    path("akun/", include("mpp_portal.accounts.urls")),
+    path("verifikasi/", include("mpp_portal.documents.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("mpp_portal.api")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

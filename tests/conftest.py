@@ -1,0 +1,85 @@
+"""Personas shared by every test: a citizen, staff of agency A and of
+agency B in the same hall, and the hall admin (like healthchecks' alice,
+bob and charlie)."""
+
+import pytest
+
+from mpp_portal.accounts.models import User
+from tests.factories import AgencyFactory, HallFactory, UserFactory
+
+PASSWORD = "rahasia-uji-123"
+
+
+@pytest.fixture
+def hall(db):
+    return HallFactory(name="MPP Perigo Agung", slug="perigo-agung")
+
+
+@pytest.fixture
+def agency_a(hall):
+    return AgencyFactory(hall=hall, name="Dinas Kependudukan dan Pencatatan Sipil",
+                         short_name="Disdukcapil", slug="disdukcapil")
+
+
+@pytest.fixture
+def agency_b(hall):
+    return AgencyFactory(hall=hall, name="Badan Pendapatan Daerah",
+                         short_name="Bapenda", slug="bapenda")
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(username="warga.uji", role=User.Role.CITIZEN)
+
+
+@pytest.fixture
+def staff_a(agency_a):
+    return UserFactory(username="petugas.a", role=User.Role.COUNTER_STAFF, agency=agency_a)
+
+
+@pytest.fixture
+def staff_b(agency_b):
+    return UserFactory(username="petugas.b", role=User.Role.COUNTER_STAFF, agency=agency_b)
+
+
+@pytest.fixture
+def agency_admin_a(agency_a):
+    return UserFactory(username="admin.a", role=User.Role.AGENCY_ADMIN, agency=agency_a)
+
+
+@pytest.fixture
+def hall_admin(hall):
+    return UserFactory(username="admin.mpp.uji", role=User.Role.HALL_ADMIN, hall=hall)
+
+
+@pytest.fixture
+def kiosk_user(hall):
+    return UserFactory(username="kiosk.uji", role=User.Role.KIOSK, hall=hall)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def token_client(api_client):
+    """Return a function that authenticates the API client with a user's token."""
+    from mpp_portal.accounts.services import token_issue
+
+    def _login(user):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+        return api_client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and axes state must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
