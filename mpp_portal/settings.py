@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from mpp_portal import embedded
 from mpp_portal.env import env_bool, env_int, env_list, env_str, env_url
@@ -220,6 +219,9 @@ USE_TZ = True
 # --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Serve straight from the source folders when collectstatic has not run
+# (make run in DEBUG, the test suite's live server).
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -282,9 +284,11 @@ if DOCUMENT_SIGNING_P12 and not Path(DOCUMENT_SIGNING_P12).is_file():
 # REST API
 # --------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then gets 401 with
+    # "WWW-Authenticate: Token" instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",

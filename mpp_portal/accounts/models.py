@@ -78,7 +78,9 @@ class User(AbstractUser):
         if self.role in self.HALL_ROLES and not (self.hall_id or self.agency_id):
             raise ValidationError({"hall": _("Peran ini harus terhubung ke satu gedung MPP.")})
         if self.agency_id and self.hall_id and self.agency.hall_id != self.hall_id:
-            raise ValidationError({"agency": _("Instansi ini tidak berada di gedung MPP tersebut.")})
+            raise ValidationError(
+                {"agency": _("Instansi ini tidak berada di gedung MPP tersebut.")}
+            )
 
     def save(self, *args, **kwargs):
         # An agency member always belongs to the agency's hall.

@@ -1,0 +1,85 @@
+"""Settings come from the environment and refuse bad values loudly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3y-" + "Zq8#pL2vN7xR4tY9wB1mC6dF0gH3jK5sA8eU" * 2,
+    "ALLOWED_HOSTS": "mpp.lebongkab.go.id",
+    "CSRF_TRUSTED_ORIGINS": "https://mpp.lebongkab.go.id",
+    "SITE_URL": "https://mpp.lebongkab.go.id",
+    "EMAIL_URL": "smtp://mailer:secret@smtp.lebongkab.go.id:587/?tls=True",
+}
+
+
+def _manage(*args, env):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "STATIC_MANIFEST",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "EMAIL_URL",
+        }
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be a random string"),
+        ("DATABASE_URL", "mysql://root@localhost/mpp", "DATABASE_URL must be a postgres://"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must start with one of"),
+        ("CSRF_TRUSTED_ORIGINS", "mpp.lebongkab.go.id", "needs a scheme"),
+        ("DB_CONN_MAX_AGE", "sixty", "is not a whole number"),
+        ("SMS_GATEWAY_URL", "ftp://gateway", "SMS_GATEWAY_URL must start with one of"),
+    ],
+)
+def test_a_bad_value_stops_start_up(name, value, message):
+    result = _manage("check", env={**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_secret_key_is_required_in_production():
+    env = dict(PRODUCTION)
+    env.pop("SECRET_KEY")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_language_and_time_zone(settings):
+    assert settings.LANGUAGE_CODE == "id"
+    assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
+    assert settings.TIME_ZONE == "Asia/Jakarta"
