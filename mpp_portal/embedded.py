@@ -31,12 +31,16 @@ def broker_settings():
     """Return (broker_url, transport_options) for the filesystem broker."""
     queue_dir = BROKER_DIR / "queue"
     processed_dir = BROKER_DIR / "processed"
-    for folder in (queue_dir, processed_dir):
+    # Fanout bindings (the worker's remote-control pidbox); kombu's default
+    # is a "control" folder in whatever the current directory is.
+    control_dir = BROKER_DIR / "control"
+    for folder in (queue_dir, processed_dir, control_dir):
         folder.mkdir(parents=True, exist_ok=True)
     options = {
         "data_folder_in": str(queue_dir),
         "data_folder_out": str(queue_dir),
         "processed_folder": str(processed_dir),
+        "control_folder": str(control_dir),
         "store_processed": False,
     }
     return "filesystem://", options
