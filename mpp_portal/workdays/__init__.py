@@ -1,0 +1,31 @@
+"""Asia/Jakarta working-day calendar (see ``calendar.py`` for the rules).
+
+Imported while Django loads its apps, so nothing here imports models at
+import time: ``calendar.py`` imports them inside its functions.
+"""
+
+from mpp_portal.workdays.calendar import (
+    JAKARTA,
+    add_working_days,
+    closed_reason,
+    deadline,
+    describe_remaining,
+    is_working_day,
+    next_working_day,
+    received_on,
+    working_days_between,
+    working_days_remaining,
+)
+
+__all__ = [
+    "JAKARTA",
+    "add_working_days",
+    "closed_reason",
+    "deadline",
+    "describe_remaining",
+    "is_working_day",
+    "next_working_day",
+    "received_on",
+    "working_days_between",
+    "working_days_remaining",
+]

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from mpp_portal.audit.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is evidence, so nobody adds, edits or deletes."""
+
+    list_display = [
+        "created_at",
+        "actor_label",
+        "action",
+        "content_type",
+        "object_repr",
+        "status_change",
+        "ip_address",
+    ]
+    list_filter = [
+        "action",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "content_type",
+        "created_at",
+    ]
+    list_select_related = ["actor", "content_type"]
+    search_fields = ["object_repr", "actor_label", "object_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description=_("status"))
+    def status_change(self, obj):
+        if not obj.status_changed:
+            return ""
+        return f"{obj.from_status or '–'} → {obj.to_status or '–'}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

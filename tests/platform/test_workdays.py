@@ -1,0 +1,336 @@
+"""The working-day calendar against the real 2026 Indonesian calendar.
+
+``holidays`` 0.109 gives, around Nyepi and Idul Fitri 2026:
+Wed 18 Mar cuti bersama Nyepi, Thu 19 Mar Nyepi, Fri 20 Mar cuti bersama
+Idul Fitri, Sat-Sun 21-22 Mar Idul Fitri, Mon-Tue 23-24 Mar cuti bersama
+Idul Fitri. So Tue 17 Mar is the last working day before, Wed 25 Mar the
+first after.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import translation
+
+from mpp_portal.organizations.models import OfficeHours
+from mpp_portal.workdays import (
+    add_working_days,
+    closed_reason,
+    deadline,
+    describe_remaining,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+    working_days_remaining,
+)
+from mpp_portal.workdays.calendar import package_holiday
+from mpp_portal.workdays.models import CalendarDay
+from tests.factories import HallFactory, UserFactory
+
+WIB = ZoneInfo("Asia/Jakarta")
+D = dt.date
+
+
+def wib(*args):
+    return dt.datetime(*args, tzinfo=WIB)
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    with translation.override("id"):
+        yield
+
+
+# --------------------------------------------------------------------------
+# The package's calendar, as the tests below assume it
+# --------------------------------------------------------------------------
+def test_package_knows_nyepi_and_idul_fitri_2026():
+    closed = {
+        D(2026, 3, 18): "Cuti Bersama Hari Suci Nyepi",
+        D(2026, 3, 19): "Hari Suci Nyepi",
+        D(2026, 3, 20): "Cuti Bersama Hari Raya Idul Fitri",
+        D(2026, 3, 21): "Hari Raya Idul Fitri",
+        D(2026, 3, 23): "Cuti Bersama Hari Raya Idul Fitri",
+        D(2026, 3, 24): "Cuti Bersama Hari Raya Idul Fitri",
+    }
+    for day, name in closed.items():
+        assert package_holiday(day) == name
+    assert package_holiday(D(2026, 3, 17)) is None
+    assert package_holiday(D(2026, 3, 25)) is None
+
+
+@pytest.mark.django_db
+def test_is_working_day():
+    assert is_working_day(D(2026, 3, 17))  # Tuesday
+    assert not is_working_day(D(2026, 3, 18))  # cuti bersama Nyepi
+    assert not is_working_day(D(2026, 3, 19))  # Nyepi
+    assert not is_working_day(D(2026, 3, 24))  # cuti bersama Idul Fitri
+    assert is_working_day(D(2026, 3, 25))
+    assert not is_working_day(D(2026, 3, 28))  # Saturday
+    assert not is_working_day(D(2026, 3, 29))  # Sunday
+    assert closed_reason(D(2026, 3, 19)) == "Hari Suci Nyepi"
+    assert closed_reason(D(2026, 3, 28)) == "Sabtu"
+    assert closed_reason(D(2026, 3, 25)) is None
+
+
+@pytest.mark.django_db
+def test_add_working_days_across_nyepi_and_idul_fitri():
+    assert add_working_days(D(2026, 3, 16), 1) == D(2026, 3, 17)
+    assert add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 25)
+    assert add_working_days(D(2026, 3, 16), 2) == D(2026, 3, 25)
+    assert add_working_days(D(2026, 3, 13), 3) == D(2026, 3, 25)
+    # Starting on a holiday: the holiday itself never counts.
+    assert add_working_days(D(2026, 3, 19), 1) == D(2026, 3, 25)
+    # 10 working days from Mon 16 Mar: 17, 25, 26, 27, 30, 31, 1, 2, 6, 7 Apr
+    # (Fri 3 Apr is Wafat Yesus Kristus).
+    assert add_working_days(D(2026, 3, 16), 10) == D(2026, 4, 7)
+    assert next_working_day(D(2026, 3, 17)) == D(2026, 3, 25)
+
+
+@pytest.mark.django_db
+def test_add_working_days_across_the_year_end():
+    # 24 Dec cuti bersama, 25 Dec Natal, 26-27 weekend.
+    assert add_working_days(D(2026, 12, 23), 1) == D(2026, 12, 28)
+    assert add_working_days(D(2026, 12, 30), 2) == D(2027, 1, 4)  # 1 Jan 2027 holiday
+
+
+@pytest.mark.django_db
+def test_add_working_days_zero_and_negative():
+    assert add_working_days(D(2026, 3, 19), 0) == D(2026, 3, 19)
+    with pytest.raises(ValueError):
+        add_working_days(D(2026, 3, 16), -1)
+    with pytest.raises(TypeError):
+        add_working_days(D(2026, 3, 16), 1.5)
+
+
+@pytest.mark.django_db
+def test_working_days_between():
+    assert working_days_between(D(2026, 3, 17), D(2026, 3, 25)) == 1
+    assert working_days_between(D(2026, 3, 13), D(2026, 3, 26)) == 4  # 16, 17, 25, 26
+    assert working_days_between(D(2026, 3, 26), D(2026, 3, 13)) == -4
+    assert working_days_between(D(2026, 3, 18), D(2026, 3, 24)) == 0
+    assert working_days_between(D(2026, 3, 17), D(2026, 3, 17)) == 0
+
+
+@pytest.mark.django_db
+def test_working_days_between_inverts_add_working_days():
+    start = D(2026, 3, 1)
+    for offset in range(0, 40, 3):
+        for n in (0, 1, 2, 5, 9):
+            a = start + dt.timedelta(days=offset)
+            assert working_days_between(a, add_working_days(a, n)) == n
+
+
+# --------------------------------------------------------------------------
+# deadline()
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_deadline_filed_friday_after_closing_counts_from_monday():
+    # Received Mon 16 Mar; day 1 = 17 Mar, day 2 = 25 Mar, day 3 = 26 Mar.
+    due = deadline(wib(2026, 3, 13, 17, 0), 3)
+    assert due == wib(2026, 3, 26, 16, 0)
+    assert due.utcoffset() == dt.timedelta(hours=7)
+
+
+@pytest.mark.django_db
+def test_deadline_filed_during_office_hours_counts_that_day():
+    assert deadline(wib(2026, 3, 17, 15, 59), 1) == wib(2026, 3, 25, 16, 0)
+    # Before opening the filing is on the desk when the office opens.
+    assert deadline(wib(2026, 3, 17, 6, 30), 1) == wib(2026, 3, 25, 16, 0)
+    # At closing time it is too late for the day.
+    assert deadline(wib(2026, 3, 17, 16, 0), 1) == wib(2026, 3, 26, 16, 0)
+
+
+@pytest.mark.django_db
+def test_deadline_filed_on_saturday_and_on_a_holiday():
+    assert deadline(wib(2026, 3, 14, 10, 0), 1) == wib(2026, 3, 17, 16, 0)
+    assert deadline(wib(2026, 3, 19, 10, 0), 1) == wib(2026, 3, 26, 16, 0)
+
+
+@pytest.mark.django_db
+def test_deadline_takes_any_time_zone_and_answers_in_wib():
+    # 10:00 UTC is 17:00 WIB (after closing); 08:30 UTC is 15:30 WIB.
+    utc = dt.UTC
+    assert deadline(dt.datetime(2026, 3, 13, 10, 0, tzinfo=utc), 3) == wib(2026, 3, 26, 16)
+    due = deadline(dt.datetime(2026, 3, 17, 8, 30, tzinfo=utc), 1)
+    assert due == wib(2026, 3, 25, 16)
+    assert due.tzinfo == WIB
+    # Asia/Jakarta has no DST: every deadline of the year is UTC+7.
+    for month in range(1, 13):
+        assert deadline(wib(2026, month, 2, 9), 1).utcoffset() == dt.timedelta(hours=7)
+
+
+@pytest.mark.django_db
+def test_deadline_zero_days_and_bad_input():
+    assert deadline(wib(2026, 3, 13, 17, 0), 0) == wib(2026, 3, 16, 16, 0)
+    assert deadline(wib(2026, 3, 16, 9, 0), 0) == wib(2026, 3, 16, 16, 0)
+    with pytest.raises(ValueError):
+        deadline(wib(2026, 3, 16, 9, 0), -1)
+    with pytest.raises(ValueError):
+        deadline(dt.datetime(2026, 3, 16, 9, 0), 1)  # naive
+
+
+@pytest.mark.django_db
+def test_deadline_uses_the_hall_office_hours():
+    hall = HallFactory()
+    for weekday in range(4):
+        OfficeHours.objects.create(
+            hall=hall, weekday=weekday, opens=dt.time(7, 30), closes=dt.time(15, 0)
+        )
+    OfficeHours.objects.create(hall=hall, weekday=4, is_closed=True)  # Friday
+    # Mon 16 Mar 15:30 is after this hall's closing: received Tue 17 Mar;
+    # Fri 27 Mar is closed here, so day 2 after 25, 26 Mar is Mon 30 Mar.
+    assert deadline(wib(2026, 3, 16, 15, 30), 3, hall) == wib(2026, 3, 30, 15, 0)
+    assert not is_working_day(D(2026, 3, 27), hall)
+    assert is_working_day(D(2026, 3, 27))
+    # The default calendar is unchanged.
+    assert deadline(wib(2026, 3, 16, 15, 30), 3) == wib(2026, 3, 26, 16, 0)
+
+
+# --------------------------------------------------------------------------
+# Admin-edited days
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_admin_closed_day_for_every_hall():
+    CalendarDay.objects.create(
+        date=D(2026, 3, 25), kind=CalendarDay.Kind.CLOSED, name="Cuti bersama tambahan"
+    )
+    assert not is_working_day(D(2026, 3, 25), HallFactory())
+    assert closed_reason(D(2026, 3, 25)) == "Cuti bersama tambahan"
+    assert add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 26)
+    assert deadline(wib(2026, 3, 17, 10), 1) == wib(2026, 3, 26, 16)
+
+
+@pytest.mark.django_db
+def test_admin_reopened_day():
+    CalendarDay.objects.create(
+        date=D(2026, 3, 24), kind=CalendarDay.Kind.OPEN, name="Cuti bersama dibatalkan"
+    )
+    assert is_working_day(D(2026, 3, 24))
+    assert add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 24)
+    assert working_days_between(D(2026, 3, 17), D(2026, 3, 25)) == 2
+
+
+@pytest.mark.django_db
+def test_admin_reopened_saturday_keeps_default_hours():
+    CalendarDay.objects.create(date=D(2026, 3, 28), kind=CalendarDay.Kind.OPEN, name="Ganti hari")
+    assert is_working_day(D(2026, 3, 28))
+    assert deadline(wib(2026, 3, 27, 10), 1) == wib(2026, 3, 28, 16)
+
+
+@pytest.mark.django_db
+def test_hall_closed_day_only_affects_that_hall():
+    lebong, other = HallFactory(), HallFactory()
+    CalendarDay.objects.create(
+        date=D(2026, 3, 25), kind=CalendarDay.Kind.CLOSED, name="Hari jadi", hall=lebong
+    )
+    assert add_working_days(D(2026, 3, 17), 1, lebong) == D(2026, 3, 26)
+    assert add_working_days(D(2026, 3, 17), 1, other) == D(2026, 3, 25)
+    assert add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 25)
+
+
+@pytest.mark.django_db
+def test_hall_row_wins_over_row_for_every_hall():
+    lebong, other = HallFactory(), HallFactory()
+    CalendarDay.objects.create(date=D(2026, 3, 26), kind=CalendarDay.Kind.CLOSED, name="Tutup")
+    CalendarDay.objects.create(
+        date=D(2026, 3, 26), kind=CalendarDay.Kind.OPEN, name="Tetap buka", hall=lebong
+    )
+    assert is_working_day(D(2026, 3, 26), lebong)
+    assert not is_working_day(D(2026, 3, 26), other)
+
+
+@pytest.mark.django_db
+def test_changes_are_read_fresh():
+    assert is_working_day(D(2026, 3, 25))
+    row = CalendarDay.objects.create(date=D(2026, 3, 25), name="Penutupan kantor")
+    assert not is_working_day(D(2026, 3, 25))
+    row.delete()
+    assert is_working_day(D(2026, 3, 25))
+
+
+@pytest.mark.django_db
+def test_one_row_per_date_and_hall():
+    hall = HallFactory()
+    CalendarDay.objects.create(date=D(2026, 3, 25), name="A")
+    CalendarDay.objects.create(date=D(2026, 3, 25), name="B", hall=hall)
+    with pytest.raises(IntegrityError):
+        CalendarDay.objects.create(date=D(2026, 3, 25), name="C")
+
+
+# --------------------------------------------------------------------------
+# Query counts
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_query_counts(django_assert_max_num_queries):
+    hall = HallFactory()
+    for weekday in range(5):
+        OfficeHours.objects.create(hall=hall, weekday=weekday)
+    CalendarDay.objects.create(date=D(2026, 3, 26), name="Tutup", hall=hall)
+    with django_assert_max_num_queries(1):
+        assert add_working_days(D(2026, 3, 16), 10) == D(2026, 4, 7)
+    with django_assert_max_num_queries(2):  # admin rows + office hours
+        add_working_days(D(2026, 3, 16), 10, hall)
+    with django_assert_max_num_queries(2):
+        deadline(wib(2026, 3, 13, 17), 10, hall)
+    with django_assert_max_num_queries(1):
+        assert working_days_between(D(2026, 1, 1), D(2026, 12, 31)) > 200
+    with django_assert_max_num_queries(4):
+        add_working_days(D(2026, 1, 1), 200)  # runs past the prefetched span
+
+
+# --------------------------------------------------------------------------
+# Remaining time
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("now", "left", "text"),
+    [
+        (wib(2026, 3, 17, 10), 2, "sisa 2 hari kerja"),
+        (wib(2026, 3, 20, 10), 2, "sisa 2 hari kerja"),  # holiday: nothing used yet
+        (wib(2026, 3, 25, 10), 1, "sisa 1 hari kerja"),
+        (wib(2026, 3, 26, 10), 0, "batas akhir hari ini"),
+        (wib(2026, 3, 26, 17), -1, "terlambat 1 hari kerja"),
+        (wib(2026, 3, 27, 9), -1, "terlambat 1 hari kerja"),
+        (wib(2026, 3, 30, 9), -2, "terlambat 2 hari kerja"),
+    ],
+)
+def test_remaining(now, left, text):
+    due = wib(2026, 3, 26, 16)
+    with time_machine.travel(now, tick=False):
+        assert working_days_remaining(due) == left
+        assert describe_remaining(due) == text
+
+
+# --------------------------------------------------------------------------
+# Admin
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_admin_records_who_added_a_day(client):
+    admin_user = UserFactory(username="super.uji", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:workdays_calendarday_changelist"))
+    assert response.status_code == 200
+    response = client.post(
+        reverse("admin:workdays_calendarday_add"),
+        {"date": "2026-03-25", "kind": "closed", "name": "Hari jadi Kabupaten Lebong"},
+    )
+    assert response.status_code == 302
+    row = CalendarDay.objects.get()
+    assert row.created_by == admin_user
+    assert row.hall is None
+    response = client.get(
+        reverse("admin:workdays_calendarday_changelist"), {"kind__exact": "closed"}
+    )
+    assert "Hari jadi Kabupaten Lebong" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_is_closed_to_non_staff(client, hall_admin):
+    client.force_login(hall_admin)
+    response = client.get(reverse("admin:workdays_calendarday_changelist"))
+    assert response.status_code == 302
