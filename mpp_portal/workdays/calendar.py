@@ -245,21 +245,29 @@ def working_days_between(a, b, hall=None):
     return count
 
 
-def received_on(filed_at, hall=None, *, _cal=None):
-    """Return the working day a filing at ``filed_at`` counts as received.
-
-    A filing on a working day before closing time counts that day (also
-    before opening: it is on the desk when the office opens). After closing
-    or on a closed day it counts from the next working day.
-    """
+def _received(cal, filed_at):
     if timezone.is_naive(filed_at):
         raise ValueError("filed_at must be an aware datetime.")
     local = filed_at.astimezone(JAKARTA)
     day = local.date()
-    cal = _cal or _Calendar(hall)
     if cal.is_working(day) and local.time() < cal.office_hours(day)[1]:
         return day
     return cal.add(day, 1)
+
+
+def received_on(filed_at, hall=None):
+    """Return the working day a filing at ``filed_at`` counts as received.
+
+    A filing on a working day before closing time counts that day (also
+    before opening: it is on the desk when the office opens). At or after
+    closing, or on a closed day, it counts from the next working day.
+    """
+    if timezone.is_naive(filed_at):
+        raise ValueError("filed_at must be an aware datetime.")
+    cal = _Calendar(hall)
+    local_day = filed_at.astimezone(JAKARTA).date()
+    cal.load(local_day, _span(local_day, 1))
+    return _received(cal, filed_at)
 
 
 def deadline(filed_at, n, hall=None):
@@ -275,7 +283,7 @@ def deadline(filed_at, n, hall=None):
     cal = _Calendar(hall)
     local_day = filed_at.astimezone(JAKARTA).date()
     cal.load(local_day, _span(local_day, n + 1))
-    received = received_on(filed_at, hall, _cal=cal)
+    received = _received(cal, filed_at)
     due = cal.add(received, n)
     return datetime.datetime.combine(due, cal.office_hours(due)[1], tzinfo=JAKARTA)
 

@@ -191,3 +191,13 @@ def test_admin_is_closed_to_non_staff(client, hall_admin):
     client.force_login(hall_admin)
     response = client.get(reverse("admin:audit_auditentry_changelist"))
     assert response.status_code == 302
+
+
+def test_history_shows_status_labels(citizen):
+    record(actor=None, action="update", obj=citizen, from_status="citizen", to_status="kiosk")
+    # Models name their status field; User's "role" stands in for one here.
+    citizen.AUDIT_STATUS_FIELD = "role"
+    with translation.override("id"):
+        html = Template("{% load audit %}{% audit_history obj %}").render(Context({"obj": citizen}))
+    assert "Warga" in html
+    assert "Perangkat kios" in html

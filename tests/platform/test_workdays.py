@@ -24,6 +24,7 @@ from mpp_portal.workdays import (
     describe_remaining,
     is_working_day,
     next_working_day,
+    received_on,
     working_days_between,
     working_days_remaining,
 )
@@ -189,6 +190,17 @@ def test_deadline_uses_the_hall_office_hours():
     assert is_working_day(D(2026, 3, 27))
     # The default calendar is unchanged.
     assert deadline(wib(2026, 3, 16, 15, 30), 3) == wib(2026, 3, 26, 16, 0)
+    assert received_on(wib(2026, 3, 16, 15, 30), hall) == D(2026, 3, 17)
+    assert received_on(wib(2026, 3, 16, 15, 30)) == D(2026, 3, 16)
+
+
+@pytest.mark.django_db
+def test_office_hours_are_read_fresh_and_the_hall_is_left_alone():
+    hall = HallFactory()
+    assert is_working_day(D(2026, 3, 27), hall)
+    assert "office_hours" not in getattr(hall, "_prefetched_objects_cache", {})
+    OfficeHours.objects.create(hall=hall, weekday=4, is_closed=True)
+    assert not is_working_day(D(2026, 3, 27), hall)
 
 
 # --------------------------------------------------------------------------
@@ -327,6 +339,9 @@ def test_admin_records_who_added_a_day(client):
         reverse("admin:workdays_calendarday_changelist"), {"kind__exact": "closed"}
     )
     assert "Hari jadi Kabupaten Lebong" in response.content.decode()
+    CalendarDay.objects.create(date=D(2026, 3, 19), kind="open", name="Uji")
+    response = client.get(reverse("admin:workdays_calendarday_changelist"))
+    assert "Hari Suci Nyepi" in response.content.decode()  # what the row overrides
 
 
 @pytest.mark.django_db
