@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from mpp_portal.documents import views
 
 app_name = "documents"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.lookup, name="lookup"),
+    path("<str:code>/", views.verify, name="verify"),
+    path("<str:code>/unduh/", views.download, name="download"),
+]
