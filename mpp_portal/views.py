@@ -3,8 +3,9 @@
 import logging
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from mpp_portal.celery import app as celery_app
@@ -53,8 +54,5 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    # No context processors that could fail again: a plain render.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
+    # No request and no context processors: whatever broke must not break this page too.
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,171 @@
+"""Signing in and out, the django-axes lockout, and navigation by role."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+
+from mpp_portal.accounts.context_processors import nav_items_for
+from tests.conftest import PASSWORD
+
+LOGIN_URL = "/akun/masuk/"
+LOGOUT_URL = "/akun/keluar/"
+
+
+def _login(client, username, password):
+    return client.post(LOGIN_URL, {"username": username, "password": password})
+
+
+def test_login_page_has_labelled_fields(client, db):
+    response = client.get(LOGIN_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username"' in html and "Nama pengguna" in html
+    assert '<label for="id_password"' in html and "Kata sandi" in html
+    assert 'autocomplete="current-password"' in html
+
+
+def test_login_happy_path_redirects_home(client, hall_admin):
+    response = _login(client, "admin.mpp.uji", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.session[SESSION_KEY] == str(hall_admin.pk)
+
+
+def test_login_follows_a_safe_next_only(client, hall_admin):
+    response = client.post(
+        LOGIN_URL + "?next=/api/v1/docs/", {"username": "admin.mpp.uji", "password": PASSWORD}
+    )
+    assert response["Location"] == "/api/v1/docs/"
+
+    client.post(LOGOUT_URL)
+    response = client.post(
+        LOGIN_URL + "?next=https://contoh-jahat.test/",
+        {"username": "admin.mpp.uji", "password": PASSWORD},
+    )
+    assert response["Location"] == "/"
+
+
+def test_wrong_password_shows_indonesian_error(client, hall_admin):
+    response = _login(client, "admin.mpp.uji", "salah-sekali")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nama pengguna atau kata sandi salah" in html
+    assert 'role="alert"' in html
+    assert SESSION_KEY not in client.session
+
+
+def test_inactive_account_cannot_sign_in(client, hall_admin):
+    hall_admin.is_active = False
+    hall_admin.save()
+
+    response = _login(client, "admin.mpp.uji", PASSWORD)
+
+    assert response.status_code == 200
+    assert SESSION_KEY not in client.session
+
+
+def test_lockout_after_five_failures_even_with_right_password(client, hall_admin):
+    for _ in range(4):
+        assert _login(client, "admin.mpp.uji", "salah").status_code == 200
+    fifth = _login(client, "admin.mpp.uji", "salah")
+    assert fifth.status_code == 429
+
+    response = _login(client, "admin.mpp.uji", PASSWORD)
+
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Akun dikunci sementara" in html
+    assert "30 menit" in html
+    assert SESSION_KEY not in client.session
+
+
+def test_lockout_is_per_username(client, hall_admin, citizen):
+    for _ in range(5):
+        _login(client, "admin.mpp.uji", "salah")
+
+    response = _login(client, "warga.uji", PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_logout_needs_post(client, hall_admin):
+    client.force_login(hall_admin)
+
+    assert client.get(LOGOUT_URL).status_code == 405
+    assert SESSION_KEY in client.session
+
+    response = client.post(LOGOUT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert SESSION_KEY not in client.session
+
+
+def test_header_shows_user_menu_or_login_link(client, hall, hall_admin):
+    html = client.get(hall.get_absolute_url()).content.decode()
+    assert 'href="/akun/masuk/"' in html
+    assert "Keluar" not in html
+
+    client.force_login(hall_admin)
+    html = client.get(hall.get_absolute_url()).content.decode()
+    assert "Admin MPP" in html
+    assert 'action="/akun/keluar/"' in html
+    assert hall_admin.get_full_name() in html
+
+
+# --- navigation by role ---------------------------------------------------------------------
+
+
+def test_hall_admin_sees_administration_in_nav(client, hall, hall_admin):
+    client.force_login(hall_admin)
+    response = client.get(hall.get_absolute_url())
+
+    labels = [str(item["label"]) for item in response.context["nav_items"]]
+    assert "Administrasi" in labels
+    assert "Dokumentasi API" in labels
+    assert 'href="/admin/"' in response.content.decode()
+
+
+def test_citizen_does_not_see_administration(client, hall, citizen):
+    client.force_login(citizen)
+    response = client.get(hall.get_absolute_url())
+
+    labels = [str(item["label"]) for item in response.context["nav_items"]]
+    assert "Beranda" in labels
+    assert "Administrasi" not in labels
+    assert "Dokumentasi API" not in labels
+    assert 'href="/admin/"' not in response.content.decode()
+
+
+def test_anonymous_visitor_nav(client, hall):
+    response = client.get(hall.get_absolute_url())
+    labels = [str(item["label"]) for item in response.context["nav_items"]]
+    assert "Beranda" in labels
+    assert "Administrasi" not in labels
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_admin", "sees_api_docs"),
+    [
+        ("agency_admin_a", False, True),
+        ("staff_a", False, False),
+        ("kiosk_user", False, False),
+        ("hall_admin", True, True),
+    ],
+)
+def test_nav_items_by_role(request, persona, sees_admin, sees_api_docs):
+    user = request.getfixturevalue(persona)
+    names = {item["name"] for item in nav_items_for(user)}
+    assert ("admin:index" in names) is sees_admin
+    assert ("api-docs" in names) is sees_api_docs
+    assert "home" in names
+
+
+def test_superuser_gets_the_hall_admin_nav(db):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root.uji", is_superuser=True, is_staff=True)
+    names = {item["name"] for item in nav_items_for(root)}
+    assert "admin:index" in names
