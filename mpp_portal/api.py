@@ -1,11 +1,19 @@
 """The /api/v1/ router. Each app registers its viewsets here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from mpp_portal.organizations.api import AgencyViewSet, HallViewSet
+from services.api import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("halls", HallViewSet, basename="hall")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.register("services", ServiceViewSet, basename="service")
+router.register("counters", CounterViewSet, basename="counter")
+router.register("tickets", TicketViewSet, basename="ticket")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("halls/<slug:slug>/board/", BoardView.as_view(), name="hall-board"),
+    *router.urls,
+]

@@ -1,1 +1,510 @@
-"""Models arrive with the feature issue for this app."""
+"""Service catalogue, counters and the walk-in queue.
+
+The ticket's life is a state machine (DESIGN.md §3); its transitions are
+performed only by ``services.services`` which checks ``Ticket.TRANSITIONS``,
+stamps the time and writes the audit entry.
+"""
+
+import datetime
+import secrets
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mpp_portal.organizations.models import Agency, Hall
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Umum")
+    ELDERLY = "lansia", _("Lansia")
+    DISABILITY = "disabilitas", _("Penyandang disabilitas")
+    PREGNANT = "ibu_hamil", _("Ibu hamil / membawa anak")
+
+
+PRIORITY_LEVELS = [p for p in Priority.values if p != Priority.NORMAL]
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, agency__is_active=True)
+
+    def for_hall(self, hall):
+        return self.filter(agency__hall=hall)
+
+    def visible_to(self, user):
+        """Services a staff member may manage: own agency, or the whole hall."""
+        if user.is_superuser:
+            return self
+        if user.is_hall_admin:
+            return self.filter(agency__hall_id=user.hall_id)
+        if user.is_agency_admin or user.is_counter_staff:
+            return self.filter(agency_id=user.agency_id)
+        return self.none()
+
+    def search(self, text):
+        """Full-text search in Indonesian (stemmed) with a prefix fallback."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        vector = (
+            SearchVector("name", weight="A", config="indonesian")
+            + SearchVector("agency__name", "agency__short_name", weight="B", config="indonesian")
+            + SearchVector("description", weight="C", config="indonesian")
+        )
+        query = SearchQuery(text, config="indonesian", search_type="websearch")
+        return (
+            self.annotate(rank=SearchRank(vector, query))
+            .filter(
+                Q(rank__gt=0)
+                | Q(name__icontains=text)
+                | Q(agency__short_name__icontains=text)
+                | Q(code__iexact=text)
+            )
+            .order_by("-rank", "name")
+        )
+
+
+class Service(models.Model):
+    """A service an agency delivers at the hall, with its standar pelayanan.
+
+    The fourteen components of Permenpan RB 15/2014 (DOMAIN.md) are
+    stored as fields so that the public page can show them in order.
+    """
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("instansi"), on_delete=models.PROTECT, related_name="services"
+    )
+    name = models.CharField(_("nama layanan"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80)
+    code = models.CharField(
+        _("kode antrean"),
+        max_length=3,
+        validators=[
+            RegexValidator(r"^[A-Z]{1,3}$", _("Gunakan 1-3 huruf kapital, mis. A atau DK."))
+        ],
+        help_text=_("Huruf di depan nomor tiket, mis. A untuk A-012."),
+    )
+    description = models.TextField(_("deskripsi"), blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    average_service_minutes = models.PositiveSmallIntegerField(
+        _("rata-rata waktu layanan (menit)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        help_text=_("Diperbarui dari riwayat layanan, kecuali ditetapkan manual."),
+    )
+    average_minutes_fixed = models.BooleanField(
+        _("tetapkan rata-rata secara manual"), default=False
+    )
+    daily_ticket_cap = models.PositiveIntegerField(
+        _("kuota tiket harian"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila tidak dibatasi."),
+    )
+    accepted_priorities = ArrayField(
+        models.CharField(max_length=20, choices=Priority.choices),
+        verbose_name=_("prioritas yang dilayani"),
+        default=list,
+        blank=True,
+        help_text=_("Kelompok prioritas yang boleh mengambil tiket prioritas."),
+    )
+
+    # -- Standar pelayanan: penyampaian pelayanan (1-6) ----------------------
+    requirements = ArrayField(
+        models.CharField(max_length=300),
+        verbose_name=_("1. persyaratan"),
+        default=list,
+        blank=True,
+    )
+    procedure = models.TextField(_("2. sistem, mekanisme dan prosedur"), blank=True)
+    duration = models.CharField(_("3. jangka waktu pelayanan"), max_length=200, blank=True)
+    fee = models.PositiveBigIntegerField(_("4. biaya/tarif (rupiah)"), default=0)
+    fee_note = models.CharField(_("keterangan biaya"), max_length=300, blank=True)
+    product = models.CharField(_("5. produk pelayanan"), max_length=300, blank=True)
+    complaint_handling = models.TextField(
+        _("6. penanganan pengaduan, saran dan masukan"), blank=True
+    )
+    # -- Standar pelayanan: pengelolaan pelayanan (7-14) ---------------------
+    legal_basis = ArrayField(
+        models.CharField(max_length=300), verbose_name=_("7. dasar hukum"), default=list, blank=True
+    )
+    facilities = models.TextField(_("8. sarana dan prasarana"), blank=True)
+    staff_competence = models.TextField(_("9. kompetensi pelaksana"), blank=True)
+    internal_supervision = models.TextField(_("10. pengawasan internal"), blank=True)
+    staff_count = models.PositiveSmallIntegerField(_("11. jumlah pelaksana"), default=1)
+    service_guarantee = models.TextField(_("12. jaminan pelayanan"), blank=True)
+    safety_guarantee = models.TextField(_("13. jaminan keamanan dan keselamatan"), blank=True)
+    performance_evaluation = models.TextField(_("14. evaluasi kinerja pelaksana"), blank=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        verbose_name = _("layanan")
+        verbose_name_plural = _("layanan")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "slug"], name="service_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("services:detail", args=[self.pk, self.slug])
+
+    @property
+    def hall_id(self):
+        return self.agency.hall_id
+
+    @property
+    def is_free(self):
+        return self.fee == 0
+
+    def accepts(self, priority):
+        return priority == Priority.NORMAL or priority in self.accepted_priorities
+
+    def clean(self):
+        bad = set(self.accepted_priorities) - set(PRIORITY_LEVELS)
+        if bad:
+            raise ValidationError({"accepted_priorities": _("Prioritas tidak dikenal.")})
+        if self.agency_id and self.code:
+            clash = (
+                Service.objects.filter(agency__hall_id=self.agency.hall_id, code=self.code)
+                .exclude(pk=self.pk)
+                .exists()
+            )
+            if clash:
+                raise ValidationError(
+                    {"code": _("Kode antrean ini sudah dipakai layanan lain di gedung ini.")}
+                )
+
+    def standard_components(self):
+        """Return the fourteen components as (number, label, value) in order."""
+        fields = [
+            "requirements",
+            "procedure",
+            "duration",
+            "fee",
+            "product",
+            "complaint_handling",
+            "legal_basis",
+            "facilities",
+            "staff_competence",
+            "internal_supervision",
+            "staff_count",
+            "service_guarantee",
+            "safety_guarantee",
+            "performance_evaluation",
+        ]
+        rows = []
+        for number, name in enumerate(fields, start=1):
+            field = self._meta.get_field(name)
+            label = str(field.verbose_name).split(". ", 1)[-1]
+            value = getattr(self, name)
+            if name == "fee":
+                value = self.fee_display
+            rows.append((number, label, value))
+        return rows
+
+    @property
+    def fee_display(self):
+        if self.fee == 0:
+            return _("Gratis")
+        amount = f"{self.fee:,}".replace(",", ".")
+        return f"Rp{amount}"
+
+
+class Counter(models.Model):
+    """A counter (loket/gerai) in a hall, run by one agency."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="counters")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("instansi"), on_delete=models.PROTECT, related_name="counters"
+    )
+    number = models.PositiveSmallIntegerField(_("nomor loket"))
+    name = models.CharField(_("nama"), max_length=100, blank=True)
+    services = models.ManyToManyField(
+        Service, through="CounterService", related_name="counters", verbose_name=_("layanan")
+    )
+    is_open = models.BooleanField(_("buka"), default=False)
+    operator = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("petugas"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="operated_counters",
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    # Priority tickets called in a row; after PRIORITY_STREAK_LIMIT a normal
+    # ticket gets its turn so that nobody waits forever.
+    priority_streak = models.PositiveSmallIntegerField(default=0)
+
+    PRIORITY_STREAK_LIMIT = 3
+
+    class Meta:
+        ordering = ["hall", "number"]
+        verbose_name = _("loket")
+        verbose_name_plural = _("loket")
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "number"], name="counter_unique_number"),
+            # One staff member runs one open counter at a time.
+            models.UniqueConstraint(
+                fields=["operator"],
+                condition=Q(is_open=True),
+                name="counter_one_open_per_operator",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return self.name or _("Loket %(number)s") % {"number": self.number}
+
+
+class CounterService(models.Model):
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    weight = models.PositiveSmallIntegerField(
+        _("bobot"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Layanan berbobot lebih tinggi dipanggil lebih dulu (1-10)."),
+    )
+
+    class Meta:
+        verbose_name = _("layanan loket")
+        verbose_name_plural = _("layanan loket")
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "service"], name="counterservice_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.counter} - {self.service}"
+
+
+class TicketSequence(models.Model):
+    """The last ticket number issued for one service on one day.
+
+    Incremented with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+    inside the issuing transaction: the row lock serialises concurrent
+    kiosks, and a rolled-back issue rolls the number back with it.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    date = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "date"], name="ticketsequence_unique_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_id}@{self.date}: {self.last_number}"
+
+
+def _tracking_code():
+    return secrets.token_urlsafe(9)
+
+
+class TicketQuerySet(models.QuerySet):
+    def today(self, hall=None):
+        qs = self.filter(date=timezone.localdate())
+        if hall is not None:
+            qs = qs.filter(service__agency__hall=hall)
+        return qs
+
+    def waiting(self):
+        return self.filter(status=Ticket.Status.WAITING)
+
+    def visible_to(self, user):
+        """Tickets a staff member may see and act on."""
+        if user.is_superuser:
+            return self
+        if user.is_hall_admin:
+            return self.filter(service__agency__hall_id=user.hall_id)
+        if user.is_counter_staff or user.is_agency_admin:
+            return self.filter(service__agency_id=user.agency_id)
+        return self.none()
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Menunggu")
+        CALLED = "called", _("Dipanggil")
+        SERVING = "serving", _("Sedang dilayani")
+        DONE = "done", _("Selesai")
+        SKIPPED = "skipped", _("Tidak hadir")
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    # Allowed moves (DESIGN.md §3). A transfer moves the ticket back to
+    # "waiting" in the target service; the move itself is kept as a
+    # TicketTransfer row.
+    TRANSITIONS = {
+        Status.WAITING: {Status.CALLED, Status.CANCELLED},
+        Status.CALLED: {Status.CALLED, Status.SERVING, Status.SKIPPED, Status.WAITING},
+        Status.SERVING: {Status.DONE, Status.WAITING},
+        Status.SKIPPED: {Status.WAITING},
+        Status.DONE: set(),
+        Status.CANCELLED: set(),
+    }
+    OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING)
+    MAX_CALLS = 3
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("layanan"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    # The service whose daily sequence gave the number; it stays when the
+    # ticket is transferred, so the printed code never changes.
+    numbered_service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="numbered_tickets"
+    )
+    date = models.DateField(_("tanggal"))
+    number = models.PositiveIntegerField(_("nomor"))
+    code = models.CharField(_("kode"), max_length=10)
+    tracking_code = models.CharField(max_length=20, unique=True, default=_tracking_code)
+    priority = models.CharField(
+        _("prioritas"), max_length=20, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.WAITING
+    )
+    issued_at = models.DateTimeField(_("waktu ambil"), default=timezone.now)
+    # Order in the queue: the arrival time, or the booked slot's start
+    # for a booking checked in early.
+    queued_at = models.DateTimeField(default=timezone.now)
+    counter = models.ForeignKey(
+        Counter,
+        verbose_name=_("loket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    served_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    call_count = models.PositiveSmallIntegerField(default=0)
+    called_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requeued = models.BooleanField(default=False)
+    note = models.TextField(_("catatan"), blank=True)
+    phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
+    near_turn_notified = models.BooleanField(default=False)
+    issued_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["queued_at", "pk"]
+        verbose_name = _("tiket antrean")
+        verbose_name_plural = _("tiket antrean")
+        constraints = [
+            # Last line of defence behind TicketSequence.
+            models.UniqueConstraint(
+                fields=["numbered_service", "date", "number"], name="ticket_unique_number"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["service", "queued_at"],
+                condition=Q(status="waiting"),
+                name="ticket_waiting_idx",
+            ),
+            models.Index(fields=["date", "status"], name="ticket_day_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("services:track", args=[self.tracking_code])
+
+    @staticmethod
+    def format_code(prefix, number):
+        return f"{prefix}-{number:03d}"
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_priority(self):
+        return self.priority != Priority.NORMAL
+
+    def people_ahead(self):
+        """Waiting tickets of the same service that will be called before this one."""
+        if self.status != self.Status.WAITING:
+            return 0
+        ahead = Ticket.objects.filter(
+            service_id=self.service_id, date=self.date, status=self.Status.WAITING
+        ).exclude(pk=self.pk)
+        if self.is_priority:
+            ahead = ahead.exclude(priority=Priority.NORMAL).filter(queued_at__lt=self.queued_at)
+        else:
+            ahead = ahead.filter(Q(queued_at__lt=self.queued_at) | ~Q(priority=Priority.NORMAL))
+        return ahead.count()
+
+    def estimated_wait_minutes(self, people_ahead=None):
+        """Estimate from the people ahead, the average minutes and the open counters."""
+        if self.status != self.Status.WAITING:
+            return 0
+        if people_ahead is None:
+            people_ahead = self.people_ahead()
+        open_counters = max(
+            1, Counter.objects.filter(services=self.service_id, is_open=True).count()
+        )
+        minutes = (people_ahead + 1) * self.service.average_service_minutes / open_counters
+        return round(minutes)
+
+
+class TicketCall(models.Model):
+    """One announcement of a ticket at a counter (a call or a recall).
+
+    The display board reads these to show the last calls and to know which
+    ones it has not announced yet.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls")
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="calls")
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="+")
+    called_at = models.DateTimeField(default=timezone.now, db_index=True)
+    is_recall = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-called_at", "-pk"]
+        indexes = [models.Index(fields=["hall", "-called_at"], name="ticketcall_hall_idx")]
+
+    def __str__(self):
+        return f"{self.ticket} @ {self.counter}"
+
+
+class TicketTransfer(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transfers")
+    from_service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    to_service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.ticket}: {self.from_service} → {self.to_service}"
+
+
+def local_day_bounds(day: datetime.date):
+    """Return the aware start and end of ``day`` in the current time zone."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, start + datetime.timedelta(days=1)

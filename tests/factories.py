@@ -44,3 +44,31 @@ class UserFactory(DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = "services.Service"
+
+    agency = factory.SubFactory(AgencyFactory)
+    name = factory.Sequence(lambda n: f"Layanan Uji {n}")
+    slug = factory.Sequence(lambda n: f"layanan-uji-{n}")
+    code = factory.Sequence(lambda n: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26] * (1 + n // 26 % 3))
+    accepted_priorities = factory.LazyFunction(lambda: ["lansia", "disabilitas", "ibu_hamil"])
+    requirements = factory.LazyFunction(lambda: ["KTP-el asli", "Kartu Keluarga"])
+
+
+class CounterFactory(DjangoModelFactory):
+    class Meta:
+        model = "services.Counter"
+        skip_postgeneration_save = True
+
+    agency = factory.SubFactory(AgencyFactory)
+    hall = factory.LazyAttribute(lambda c: c.agency.hall)
+    number = factory.Sequence(lambda n: n + 1)
+
+    @factory.post_generation
+    def services(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for service in extracted:
+                obj.services.add(service)

@@ -1,0 +1,377 @@
+"""REST API of the catalogue and the queue (/api/v1/services/, counters, tickets)."""
+
+import hashlib
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mpp_portal.organizations.models import Hall
+from services import selectors
+from services import services as queue
+from services.models import Counter, CounterService, Priority, Service, Ticket
+
+
+# ---------------------------------------------------------------------------
+# Serializers
+# ---------------------------------------------------------------------------
+class ServiceSerializer(serializers.ModelSerializer):
+    agency_name = serializers.CharField(source="agency.short_name", read_only=True)
+    hall = serializers.SlugRelatedField(source="agency.hall", slug_field="slug", read_only=True)
+    fee_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "agency",
+            "agency_name",
+            "hall",
+            "name",
+            "slug",
+            "code",
+            "description",
+            "is_active",
+            "average_service_minutes",
+            "daily_ticket_cap",
+            "accepted_priorities",
+            "requirements",
+            "procedure",
+            "duration",
+            "fee",
+            "fee_display",
+            "fee_note",
+            "product",
+            "complaint_handling",
+            "legal_basis",
+            "facilities",
+            "staff_competence",
+            "internal_supervision",
+            "staff_count",
+            "service_guarantee",
+            "safety_guarantee",
+            "performance_evaluation",
+        ]
+
+
+class CounterSerializer(serializers.ModelSerializer):
+    services = serializers.SerializerMethodField()
+    hall = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Counter
+        fields = ["id", "hall", "agency", "number", "name", "label", "services", "is_open"]
+
+    def get_services(self, obj) -> list[int]:
+        return [link.service_id for link in obj.counterservice_set.all()]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as the kiosk, the console and agency systems see it."""
+
+    people_ahead = serializers.SerializerMethodField()
+    estimated_wait_minutes = serializers.SerializerMethodField()
+    counter = serializers.SerializerMethodField()
+    service_name = serializers.CharField(source="service.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "code",
+            "number",
+            "service",
+            "service_name",
+            "priority",
+            "status",
+            "people_ahead",
+            "estimated_wait_minutes",
+            "tracking_code",
+            "counter",
+            "issued_at",
+            "called_at",
+            "call_count",
+        ]
+
+    def _ahead(self, obj):
+        cache = self.context.setdefault("_ahead", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = obj.people_ahead()
+        return cache[obj.pk]
+
+    def get_people_ahead(self, obj) -> int:
+        return self._ahead(obj)
+
+    def get_estimated_wait_minutes(self, obj) -> int:
+        return obj.estimated_wait_minutes(self._ahead(obj))
+
+    def get_counter(self, obj) -> dict | None:
+        if obj.counter_id is None or obj.status not in (
+            Ticket.Status.CALLED,
+            Ticket.Status.SERVING,
+        ):
+            return None
+        return {"id": obj.counter_id, "number": obj.counter.number, "label": obj.counter.label}
+
+
+class TrackingSerializer(TicketSerializer):
+    """What anybody holding the tracking code may read: no phone, no note."""
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            "code",
+            "service_name",
+            "status",
+            "people_ahead",
+            "estimated_wait_minutes",
+            "counter",
+            "issued_at",
+            "called_at",
+        ]
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.select_related("agency__hall")
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    phone = serializers.RegexField(
+        r"^(\+62|62|0)8[0-9]{7,12}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Nomor HP tidak valid, contoh: 081234567890."},
+    )
+
+
+class TransferSerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.select_related("agency"))
+
+
+# ---------------------------------------------------------------------------
+# Permissions
+# ---------------------------------------------------------------------------
+class IsQueueStaff(permissions.BasePermission):
+    message = "Hanya petugas loket yang boleh melakukan ini."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and (user.is_counter_staff or user.is_agency_admin or user.is_hall_admin)
+        )
+
+
+class CanIssueTickets(permissions.BasePermission):
+    message = "Hanya perangkat kios dan petugas yang boleh mengambil tiket."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and (
+                user.is_kiosk or user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
+            )
+        )
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The service catalogue with each service's standar pelayanan. Public."""
+
+    serializer_class = ServiceSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = {
+        "agency": ["exact"],
+        "agency__hall__slug": ["exact"],
+        "is_active": ["exact"],
+    }
+    ordering_fields = ["name", "code"]
+
+    def get_queryset(self):
+        qs = Service.objects.filter(agency__is_active=True).select_related("agency__hall")
+        search = self.request.query_params.get("q")
+        if search:
+            qs = qs.search(search)
+        hall = self.request.query_params.get("hall")
+        if hall:
+            # ?hall= takes the hall's slug or its id.
+            qs = qs.filter(
+                Q(agency__hall__slug=hall) | Q(agency__hall_id=hall)
+                if hall.isdigit()
+                else Q(agency__hall__slug=hall)
+            )
+        return qs if search else qs.order_by("agency__name", "name")
+
+
+class CounterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Counters of the halls. Public list; opening and calling need counter staff."""
+
+    serializer_class = CounterSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = {"agency": ["exact"], "hall__slug": ["exact"], "is_open": ["exact"]}
+
+    def get_queryset(self):
+        return Counter.objects.select_related("hall").prefetch_related(
+            Prefetch("counterservice_set", queryset=CounterService.objects.order_by("service_id"))
+        )
+
+    def _counter(self, pk):
+        return get_object_or_404(Counter.objects.select_related("agency", "hall"), pk=pk)
+
+    @extend_schema(request=None, responses=CounterSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
+    def open(self, request, pk=None):
+        counter = queue.counter_open(counter=self._counter(pk), by=request.user, request=request)
+        return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
+
+    @extend_schema(request=None, responses=CounterSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
+    def close(self, request, pk=None):
+        counter = queue.counter_close(counter=self._counter(pk), by=request.user, request=request)
+        return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: TicketSerializer, 204: OpenApiResponse(description="Nobody waits.")},
+    )
+    @action(detail=True, methods=["post"], url_path="call-next", permission_classes=[IsQueueStaff])
+    def call_next(self, request, pk=None):
+        ticket = queue.ticket_call_next(counter=self._counter(pk), by=request.user, request=request)
+        if ticket is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(TicketSerializer(_reload(ticket)).data)
+
+
+def _reload(ticket):
+    return Ticket.objects.select_related("service", "counter").get(pk=ticket.pk)
+
+
+class TicketViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Queue tickets: kiosks issue them, counter staff move them."""
+
+    serializer_class = TicketSerializer
+    permission_classes = [IsQueueStaff]
+    filterset_fields = {"status": ["exact"], "service": ["exact"], "date": ["exact"]}
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [CanIssueTickets()]
+        if self.action == "track":
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return (
+            Ticket.objects.visible_to(self.request.user)
+            .select_related("service", "counter")
+            .order_by("-date", "queued_at", "pk")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return TicketCreateSerializer
+        if self.action == "transfer":
+            return TransferSerializer
+        return TicketSerializer
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TicketCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        service = data.validated_data["service"]
+        queue.check_can_issue(request.user, service)
+        ticket = queue.ticket_issue(
+            service=service,
+            priority=data.validated_data["priority"],
+            phone=data.validated_data.get("phone", ""),
+            by=request.user,
+            request=request,
+        )
+        return Response(TicketSerializer(_reload(ticket)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=TrackingSerializer)
+    @action(detail=False, methods=["get"], url_path=r"track/(?P<tracking_code>[\w-]+)")
+    def track(self, request, tracking_code=None):
+        ticket = get_object_or_404(
+            Ticket.objects.select_related("service", "counter"), tracking_code=tracking_code
+        )
+        return Response(TrackingSerializer(ticket).data)
+
+    def _move(self, request, pk, operation, **kwargs):
+        # Scope by role first so another agency's ticket is a 404, not a 403.
+        ticket = get_object_or_404(self.get_queryset(), pk=pk)
+        ticket = operation(ticket=ticket, by=request.user, request=request, **kwargs)
+        return Response(TicketSerializer(_reload(ticket)).data)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def recall(self, request, pk=None):
+        return self._move(request, pk, queue.ticket_recall)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._move(request, pk, queue.ticket_start)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        return self._move(request, pk, queue.ticket_finish)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        return self._move(request, pk, queue.ticket_skip)
+
+    @extend_schema(request=TransferSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        data = TransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._move(
+            request, pk, queue.ticket_transfer, to_service=data.validated_data["service"]
+        )
+
+
+class BoardSerializer(serializers.Serializer):
+    hall = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    last_call_id = serializers.IntegerField(allow_null=True)
+    calls = serializers.ListField(child=serializers.DictField())
+    counters = serializers.ListField(child=serializers.DictField())
+    waiting = serializers.ListField(child=serializers.DictField())
+
+
+class BoardView(APIView):
+    """What the hall's display board shows; poll it (ETag, 304 when unchanged)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses=BoardSerializer)
+    def get(self, request, slug):
+        hall = get_object_or_404(Hall, slug=slug, is_active=True)
+        board = selectors.board_state(hall)
+        etag = '"' + hashlib.sha256(board["fingerprint"].encode()).hexdigest()[:32] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            board = {k: v for k, v in board.items() if k != "fingerprint"}
+            board["generated_at"] = timezone.now()
+            response = Response(board)
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"
+        return response

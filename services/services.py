@@ -1,0 +1,545 @@
+"""Use cases of the queue: issue tickets, run counters, move tickets.
+
+Every function that changes a ticket's status goes through
+``_ticket_transition``, which checks ``Ticket.TRANSITIONS``, stamps the
+time and writes the audit entry in the caller's transaction.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import DurationField as DurationFieldType
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mpp_portal.audit import record
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.workdays import is_working_day
+from services.models import (
+    Counter,
+    CounterService,
+    Priority,
+    Service,
+    Ticket,
+    TicketCall,
+    TicketTransfer,
+)
+
+NEAR_TURN_AHEAD = 3
+
+
+class ServiceClosed(DomainError):
+    code = "service_closed"
+
+
+class DailyCapReached(DomainError):
+    code = "daily_cap_reached"
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+
+
+# ---------------------------------------------------------------------------
+# Permission checks shared by the console and the API
+# ---------------------------------------------------------------------------
+def check_can_work_counter(user, counter):
+    """Counter staff (or admins) of the counter's agency only."""
+    if not user.is_authenticated or not (
+        user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
+    ):
+        raise PermissionDenied
+    if not user.can_act_for_agency(counter.agency):
+        raise PermissionDenied
+
+
+def check_can_act_on_ticket(user, ticket):
+    if not user.is_authenticated or not (
+        user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
+    ):
+        raise PermissionDenied
+    if not user.can_act_for_agency(ticket.service.agency):
+        raise PermissionDenied
+
+
+def check_can_issue(user, service):
+    """Kiosk devices and staff of the hall issue tickets."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if user.is_superuser:
+        return
+    allowed = {
+        user.Role.KIOSK,
+        user.Role.COUNTER_STAFF,
+        user.Role.AGENCY_ADMIN,
+        user.Role.HALL_ADMIN,
+    }
+    if user.role not in allowed or user.hall_id != service.agency.hall_id:
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------------------
+# Issuing
+# ---------------------------------------------------------------------------
+def ticketing_closed_reason(service, now=None):
+    """Return why ``service`` gives no tickets at ``now``, or None when open."""
+    now = timezone.localtime(now or timezone.now())
+    hall = service.agency.hall
+    if not (service.is_active and service.agency.is_active):
+        return _("Layanan ini sedang tidak tersedia.")
+    if not is_working_day(now.date(), hall=hall):
+        return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
+    hours = hall.hours_on(now.date())
+    if hours is None:
+        return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
+    opens, closes = hours
+    if now.time() < opens:
+        return _("Layanan belum dibuka. Pengambilan antrean mulai pukul %(time)s.") % {
+            "time": opens.strftime("%H.%M")
+        }
+    if now.time() >= closes:
+        return _("Layanan sudah tutup untuk hari ini (tutup pukul %(time)s).") % {
+            "time": closes.strftime("%H.%M")
+        }
+    return None
+
+
+def _next_number(service_id, day):
+    """Claim the next number of ``service_id`` on ``day`` (row-locked upsert)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO services_ticketsequence (service_id, date, last_number)
+            VALUES (%s, %s, 1)
+            ON CONFLICT (service_id, date)
+            DO UPDATE SET last_number = services_ticketsequence.last_number + 1
+            RETURNING last_number
+            """,
+            [service_id, day],
+        )
+        return cursor.fetchone()[0]
+
+
+def ticket_issue(
+    *,
+    service: Service,
+    priority: str = Priority.NORMAL,
+    by=None,
+    phone: str = "",
+    queued_at: datetime.datetime | None = None,
+    request=None,
+) -> Ticket:
+    """Issue the next walk-in ticket of ``service`` for today.
+
+    Numbers start at 1 each day and never repeat or skip: the sequence row
+    is locked by the upsert until this transaction ends, so concurrent
+    kiosks queue up behind it, and a failure rolls the number back.
+    """
+    if not service.accepts(priority):
+        raise DomainError(
+            _("Layanan ini tidak menerima antrean prioritas %(priority)s.")
+            % {"priority": Priority(priority).label},
+            code="priority_not_accepted",
+        )
+    reason = ticketing_closed_reason(service)
+    if reason:
+        raise ServiceClosed(reason)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        number = _next_number(service.pk, today)
+        if service.daily_ticket_cap and number > service.daily_ticket_cap:
+            # Raising rolls the increment back with the transaction.
+            raise DailyCapReached(
+                _("Kuota antrean %(service)s hari ini (%(cap)s tiket) sudah habis.")
+                % {"service": service.name, "cap": service.daily_ticket_cap}
+            )
+        ticket = Ticket.objects.create(
+            service=service,
+            numbered_service=service,
+            date=today,
+            number=number,
+            code=Ticket.format_code(service.code, number),
+            priority=priority,
+            issued_at=now,
+            queued_at=queued_at or now,
+            phone=phone,
+            issued_by=by if by is not None and by.is_authenticated else None,
+        )
+        record(
+            actor=by,
+            action="ticket.issue",
+            obj=ticket,
+            to_status=ticket.status,
+            note=ticket.get_priority_display(),
+            request=request,
+        )
+    return ticket
+
+
+# ---------------------------------------------------------------------------
+# Counters
+# ---------------------------------------------------------------------------
+def counter_open(*, counter: Counter, by, request=None) -> Counter:
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        if counter.is_open and counter.operator_id == by.pk:
+            return counter
+        if counter.is_open:
+            raise CounterBusy(
+                _("%(counter)s sedang dibuka oleh %(name)s.")
+                % {"counter": counter.label, "name": counter.operator}
+            )
+        other = Counter.objects.filter(operator=by, is_open=True).first()
+        if other:
+            raise CounterBusy(
+                _("Anda masih membuka %(counter)s. Tutup dulu sebelum membuka loket lain.")
+                % {"counter": other.label}
+            )
+        counter.is_open = True
+        counter.operator = by
+        counter.opened_at = timezone.now()
+        counter.priority_streak = 0
+        counter.save(update_fields=["is_open", "operator", "opened_at", "priority_streak"])
+        record(
+            actor=by,
+            action="counter.open",
+            obj=counter,
+            from_status="closed",
+            to_status="open",
+            request=request,
+        )
+    return counter
+
+
+def counter_close(*, counter: Counter, by, request=None) -> Counter:
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        if not counter.is_open:
+            return counter
+        if counter.operator_id not in (None, by.pk) and not (
+            by.is_hall_admin or by.is_agency_admin
+        ):
+            raise CounterBusy(_("Loket ini dibuka oleh petugas lain."))
+        if counter.tickets.filter(status=Ticket.Status.SERVING).exists():
+            raise CounterBusy(_("Selesaikan dulu tiket yang sedang dilayani."))
+        counter.is_open = False
+        counter.operator = None
+        counter.save(update_fields=["is_open", "operator"])
+        record(
+            actor=by,
+            action="counter.close",
+            obj=counter,
+            from_status="open",
+            to_status="closed",
+            request=request,
+        )
+    return counter
+
+
+def _require_operator(counter, by):
+    if not counter.is_open:
+        raise CounterBusy(_("Buka loket terlebih dahulu."), code="counter_closed")
+    if counter.operator_id != by.pk:
+        raise CounterBusy(_("Loket ini dibuka oleh petugas lain."))
+
+
+def _waiting_for_counter(counter, weights):
+    """Waiting tickets of the counter's services, best first.
+
+    Longest weighted wait first: the wait is multiplied by the counter's
+    weight for that service, so equal weights mean plain arrival order.
+    """
+    weight = Case(
+        *[When(service_id=sid, then=Value(w)) for sid, w in weights.items()],
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        Ticket.objects.filter(
+            date=timezone.localdate(),
+            status=Ticket.Status.WAITING,
+            service_id__in=list(weights),
+        )
+        .annotate(
+            weighted_wait=ExpressionWrapper(
+                (Value(timezone.now()) - F("queued_at")) * weight,
+                output_field=DurationFieldType(),
+            )
+        )
+        .order_by("-weighted_wait", "queued_at", "pk")
+    )
+
+
+def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
+    """Call the next ticket to ``counter``; None when nobody waits.
+
+    Priority tickets go first, but after PRIORITY_STREAK_LIMIT priority calls
+    in a row a waiting normal ticket is called. ``SKIP LOCKED`` lets two
+    counters call at the same moment without ever getting the same ticket.
+    """
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        _require_operator(counter, by)
+        weights = dict(
+            CounterService.objects.filter(counter=counter).values_list("service_id", "weight")
+        )
+        if not weights:
+            return None
+        waiting = _waiting_for_counter(counter, weights).select_for_update(
+            skip_locked=True, of=("self",)
+        )
+        groups = [~Q(priority=Priority.NORMAL), Q(priority=Priority.NORMAL)]
+        if counter.priority_streak >= Counter.PRIORITY_STREAK_LIMIT:
+            groups.reverse()
+        ticket = None
+        for group in groups:
+            ticket = waiting.filter(group).first()
+            if ticket is not None:
+                break
+        if ticket is None:
+            return None
+        counter.priority_streak = counter.priority_streak + 1 if ticket.is_priority else 0
+        counter.save(update_fields=["priority_streak"])
+        _call(ticket, counter, by, request, is_recall=False)
+        transaction.on_commit(lambda: notify_near_turn(service_id=ticket.service_id))
+    return ticket
+
+
+def _call(ticket, counter, by, request, *, is_recall):
+    now = timezone.now()
+    _ticket_transition(
+        ticket,
+        Ticket.Status.CALLED,
+        by=by,
+        action="ticket.recall" if is_recall else "ticket.call",
+        request=request,
+        note=counter.label,
+        fields={
+            "counter": counter,
+            "served_by": by,
+            "called_at": now,
+            "call_count": ticket.call_count + 1,
+        },
+    )
+    TicketCall.objects.create(
+        ticket=ticket,
+        counter=counter,
+        hall_id=counter.hall_id,
+        called_at=now,
+        is_recall=is_recall,
+    )
+
+
+def _locked_ticket(ticket, by):
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("service__agency", "counter")
+        .get(pk=ticket.pk)
+    )
+    check_can_act_on_ticket(by, locked)
+    return locked
+
+
+def _ticket_transition(ticket, target, *, by, action, request=None, note="", fields=None):
+    """Move ``ticket`` to ``target``: check, stamp, save and audit."""
+    if not ticket.can_move_to(target):
+        raise TransitionNotAllowed.for_states(
+            ticket, ticket.get_status_display(), Ticket.Status(target).label
+        )
+    before = ticket.status
+    ticket.status = target
+    for name, value in (fields or {}).items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=["status", *(fields or {})])
+    record(
+        actor=by,
+        action=action,
+        obj=ticket,
+        from_status=before,
+        to_status=target,
+        note=note,
+        request=request,
+    )
+    return ticket
+
+
+def ticket_recall(*, ticket: Ticket, by, request=None) -> Ticket:
+    """Announce a called ticket again; the fourth attempt marks it no-show."""
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        if ticket.status != Ticket.Status.CALLED:
+            raise TransitionNotAllowed.for_states(
+                ticket, ticket.get_status_display(), Ticket.Status.CALLED.label
+            )
+        _require_operator(ticket.counter, by)
+        if ticket.call_count >= Ticket.MAX_CALLS:
+            return _ticket_transition(
+                ticket,
+                Ticket.Status.SKIPPED,
+                by=by,
+                action="ticket.no_show",
+                request=request,
+                note=_("Tidak hadir setelah %(n)s kali dipanggil.") % {"n": ticket.call_count},
+            )
+        _call(ticket, ticket.counter, by, request, is_recall=True)
+    return ticket
+
+
+def ticket_start(*, ticket: Ticket, by, request=None) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        return _ticket_transition(
+            ticket,
+            Ticket.Status.SERVING,
+            by=by,
+            action="ticket.start",
+            request=request,
+            fields={"started_at": timezone.now()},
+        )
+
+
+def ticket_finish(*, ticket: Ticket, by, note: str = "", request=None) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        fields = {"finished_at": timezone.now()}
+        if note:
+            fields["note"] = note
+        return _ticket_transition(
+            ticket,
+            Ticket.Status.DONE,
+            by=by,
+            action="ticket.finish",
+            request=request,
+            fields=fields,
+        )
+
+
+def ticket_skip(*, ticket: Ticket, by, request=None) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        return _ticket_transition(
+            ticket, Ticket.Status.SKIPPED, by=by, action="ticket.skip", request=request
+        )
+
+
+def ticket_requeue(*, ticket: Ticket, by, request=None) -> Ticket:
+    """Put a no-show who arrived late back in the queue, once."""
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        if ticket.requeued:
+            raise TransitionNotAllowed(
+                _("Tiket ini sudah pernah dikembalikan ke antrean."), code="already_requeued"
+            )
+        return _ticket_transition(
+            ticket,
+            Ticket.Status.WAITING,
+            by=by,
+            action="ticket.requeue",
+            request=request,
+            fields={"requeued": True, "counter": None, "call_count": 0},
+        )
+
+
+def ticket_transfer(*, ticket: Ticket, to_service: Service, by, request=None) -> Ticket:
+    """Move a called or served ticket to another service's queue.
+
+    The ticket keeps its code and its original place (``queued_at``).
+    """
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        if ticket.status not in (Ticket.Status.CALLED, Ticket.Status.SERVING):
+            raise TransitionNotAllowed.for_states(
+                ticket, ticket.get_status_display(), _("dialihkan")
+            )
+        if to_service.pk == ticket.service_id:
+            raise DomainError(_("Pilih layanan lain sebagai tujuan."), code="same_service")
+        if not to_service.is_active or to_service.agency.hall_id != ticket.service.agency.hall_id:
+            raise DomainError(
+                _("Layanan tujuan tidak tersedia di gedung ini."), code="invalid_target"
+            )
+        TicketTransfer.objects.create(
+            ticket=ticket, from_service_id=ticket.service_id, to_service=to_service, by=by
+        )
+        from_name = ticket.service.name
+        return _ticket_transition(
+            ticket,
+            Ticket.Status.WAITING,
+            by=by,
+            action="ticket.transfer",
+            request=request,
+            note=f"{from_name} → {to_service.name}",
+            fields={
+                "service": to_service,
+                "counter": None,
+                "call_count": 0,
+                "started_at": None,
+                "called_at": None,
+            },
+        )
+
+
+def ticket_cancel(*, ticket: Ticket, by, request=None) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        return _ticket_transition(
+            ticket, Ticket.Status.CANCELLED, by=by, action="ticket.cancel", request=request
+        )
+
+
+def ticket_set_note(*, ticket: Ticket, by, note: str, request=None) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket, by)
+        ticket.note = note
+        ticket.save(update_fields=["note"])
+        record(actor=by, action="ticket.note", obj=ticket, note=note[:200], request=request)
+    return ticket
+
+
+# ---------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------
+def notify_near_turn(*, service_id):
+    """Tell waiting citizens with a phone number that their turn is near.
+
+    One SMS/WhatsApp per ticket (dedupe key), once NEAR_TURN_AHEAD or fewer
+    people are ahead.
+    """
+    from mpp_portal.notifications.services import notification_queue
+
+    waiting = list(
+        Ticket.objects.filter(
+            service_id=service_id, date=timezone.localdate(), status=Ticket.Status.WAITING
+        )
+        .select_related("service")
+        .order_by(
+            Case(When(priority=Priority.NORMAL, then=Value(1)), default=Value(0)),
+            "queued_at",
+            "pk",
+        )[: NEAR_TURN_AHEAD + 1]
+    )
+    for ticket in waiting:
+        if not ticket.phone or ticket.near_turn_notified:
+            continue
+        with transaction.atomic():
+            updated = Ticket.objects.filter(pk=ticket.pk, near_turn_notified=False).update(
+                near_turn_notified=True
+            )
+            if not updated:
+                continue
+            notification_queue(
+                channel="whatsapp",
+                recipient=ticket.phone,
+                body=_(
+                    "MPP: antrean %(code)s (%(service)s) hampir tiba. Mohon bersiap di ruang "
+                    "tunggu."
+                )
+                % {"code": ticket.code, "service": ticket.service.name},
+                dedupe_key=f"ticket-near-turn-{ticket.pk}",
+                related=ticket,
+            )

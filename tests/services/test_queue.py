@@ -1,0 +1,254 @@
+"""The queue's use cases: issuing, calling, moving tickets."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+
+from mpp_portal.audit.models import AuditEntry
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.workdays import JAKARTA
+from services import services as queue
+from services.models import Priority, Ticket, TicketCall, TicketTransfer
+
+
+def _issue(service, priority=Priority.NORMAL, **kwargs):
+    return queue.ticket_issue(service=service, priority=priority, **kwargs)
+
+
+class TestIssue:
+    def test_numbers_start_at_one_per_service_and_day(self, service_a, service_b):
+        codes = [_issue(service_a).code for _ in range(3)] + [_issue(service_b).code]
+        assert codes == ["A-001", "A-002", "A-003", "P-001"]
+
+    def test_numbers_restart_the_next_working_day(self, service_a):
+        _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=JAKARTA)):
+            assert _issue(service_a).code == "A-001"
+
+    def test_daily_cap_refuses_without_using_a_number(self, service_a):
+        service_a.daily_ticket_cap = 2
+        service_a.save()
+        _issue(service_a)
+        _issue(service_a)
+        with pytest.raises(DomainError, match="sudah habis") as excinfo:
+            _issue(service_a)
+        assert excinfo.value.code == "daily_cap_reached"
+        assert Ticket.objects.count() == 2
+        service_a.daily_ticket_cap = 3
+        service_a.save()
+        assert _issue(service_a).number == 3
+
+    def test_an_inactive_service_gives_no_ticket(self, service_a):
+        service_a.is_active = False
+        service_a.save()
+        with pytest.raises(DomainError, match="tidak tersedia"):
+            _issue(service_a)
+
+    def test_no_ticket_outside_office_hours(self, service_a):
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 16, 30, tzinfo=JAKARTA)):
+            with pytest.raises(DomainError, match="sudah tutup"):
+                _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 7, 0, tzinfo=JAKARTA)):
+            with pytest.raises(DomainError, match="belum dibuka"):
+                _issue(service_a)
+
+    def test_no_ticket_on_a_holiday(self, service_a):
+        # Friday 25 December 2026: Christmas.
+        with time_machine.travel(datetime.datetime(2026, 12, 25, 9, 0, tzinfo=JAKARTA)):
+            with pytest.raises(DomainError, match="bukan hari layanan"):
+                _issue(service_a)
+
+    def test_priority_must_be_accepted(self, service_a):
+        service_a.accepted_priorities = ["lansia"]
+        service_a.save()
+        assert _issue(service_a, Priority.ELDERLY).priority == "lansia"
+        with pytest.raises(DomainError) as excinfo:
+            _issue(service_a, Priority.PREGNANT)
+        assert excinfo.value.code == "priority_not_accepted"
+
+    def test_issue_is_audited(self, service_a, kiosk_user):
+        ticket = _issue(service_a, by=kiosk_user)
+        entry = AuditEntry.objects.get(action="ticket.issue")
+        assert entry.actor == kiosk_user
+        assert entry.object_id == str(ticket.pk)
+        assert entry.to_status == "waiting"
+
+    def test_people_ahead_and_estimate(self, service_a):
+        service_a.average_service_minutes = 6
+        service_a.save()
+        first = _issue(service_a)
+        second = _issue(service_a)
+        elderly = _issue(service_a, Priority.ELDERLY)
+        assert first.people_ahead() == 1  # the elderly visitor goes first
+        assert second.people_ahead() == 2
+        assert elderly.people_ahead() == 0
+        assert second.estimated_wait_minutes() == 18
+
+
+@pytest.fixture
+def open_counter(counter_a, staff_a):
+    return queue.counter_open(counter=counter_a, by=staff_a)
+
+
+class TestCounters:
+    def test_one_staff_member_at_a_time(self, counter_a, staff_a, staff_a2):
+        queue.counter_open(counter=counter_a, by=staff_a)
+        with pytest.raises(DomainError, match="sedang dibuka oleh"):
+            queue.counter_open(counter=counter_a, by=staff_a2)
+
+    def test_one_open_counter_per_staff_member(self, counter_a, counter_a2, staff_a):
+        queue.counter_open(counter=counter_a, by=staff_a)
+        with pytest.raises(DomainError, match="Tutup dulu"):
+            queue.counter_open(counter=counter_a2, by=staff_a)
+
+    def test_other_agency_staff_cannot_open(self, counter_a, staff_b):
+        with pytest.raises(PermissionDenied):
+            queue.counter_open(counter=counter_a, by=staff_b)
+
+    def test_close_refused_while_serving(self, open_counter, staff_a, service_a):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        queue.ticket_start(ticket=ticket, by=staff_a)
+        with pytest.raises(DomainError, match="Selesaikan dulu"):
+            queue.counter_close(counter=open_counter, by=staff_a)
+        queue.ticket_finish(ticket=ticket, by=staff_a)
+        assert queue.counter_close(counter=open_counter, by=staff_a).is_open is False
+
+
+class TestCallNext:
+    def test_arrival_order_and_nothing_left(self, open_counter, staff_a, service_a, service_a2):
+        first = _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 5, tzinfo=JAKARTA)):
+            second = _issue(service_a2)
+        called = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        assert called == first
+        queue.ticket_finish(ticket=queue.ticket_start(ticket=called, by=staff_a), by=staff_a)
+        assert queue.ticket_call_next(counter=open_counter, by=staff_a) == second
+        assert queue.ticket_call_next(counter=open_counter, by=staff_a) is None
+
+    def test_priority_first_but_never_starving_normal(self, open_counter, staff_a, service_a):
+        normal = _issue(service_a)
+        priority = [_issue(service_a, Priority.ELDERLY) for _ in range(4)]
+        order = [queue.ticket_call_next(counter=open_counter, by=staff_a) for _ in range(5)]
+        assert order == priority[:3] + [normal] + priority[3:]
+
+    def test_requires_the_counter_to_be_open_by_the_caller(self, counter_a, staff_a, service_a):
+        _issue(service_a)
+        with pytest.raises(DomainError, match="Buka loket"):
+            queue.ticket_call_next(counter=counter_a, by=staff_a)
+
+    def test_call_is_recorded_for_the_board(self, open_counter, staff_a, service_a):
+        ticket = _issue(service_a)
+        queue.ticket_call_next(counter=open_counter, by=staff_a)
+        call = TicketCall.objects.get()
+        assert call.ticket == ticket
+        assert call.counter == open_counter
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.counter, ticket.call_count) == ("called", open_counter, 1)
+
+    def test_weight_prefers_a_service(self, counter_a, staff_a, service_a, service_a2):
+        counter_a.counterservice_set.filter(service=service_a2).update(weight=5)
+        queue.counter_open(counter=counter_a, by=staff_a)
+        early = _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 2, tzinfo=JAKARTA)):
+            weighted = _issue(service_a2)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 10, tzinfo=JAKARTA)):
+            # early waited 10 min x1, weighted 8 min x5.
+            assert queue.ticket_call_next(counter=counter_a, by=staff_a) == weighted
+            assert queue.ticket_call_next(counter=counter_a, by=staff_a) == early
+
+
+class TestTransitions:
+    def test_recall_three_times_then_no_show(self, open_counter, staff_a, service_a):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        queue.ticket_recall(ticket=ticket, by=staff_a)
+        ticket = queue.ticket_recall(ticket=ticket, by=staff_a)
+        assert (ticket.status, ticket.call_count) == ("called", 3)
+        ticket = queue.ticket_recall(ticket=ticket, by=staff_a)
+        assert ticket.status == "skipped"
+        assert TicketCall.objects.count() == 3
+        assert AuditEntry.objects.filter(action="ticket.no_show").exists()
+
+    def test_forbidden_transition(self, service_a, staff_a):
+        ticket = _issue(service_a)
+        with pytest.raises(TransitionNotAllowed):
+            queue.ticket_finish(ticket=ticket, by=staff_a)
+        ticket.refresh_from_db()
+        assert ticket.status == "waiting"
+
+    def test_other_agency_cannot_move_a_ticket(self, open_counter, staff_a, staff_b, service_a):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        with pytest.raises(PermissionDenied):
+            queue.ticket_skip(ticket=ticket, by=staff_b)
+
+    def test_late_no_show_returns_once(self, open_counter, staff_a, service_a):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        ticket = queue.ticket_skip(ticket=ticket, by=staff_a)
+        ticket = queue.ticket_requeue(ticket=ticket, by=staff_a)
+        assert ticket.status == "waiting"
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        ticket = queue.ticket_skip(ticket=ticket, by=staff_a)
+        with pytest.raises(TransitionNotAllowed, match="sudah pernah"):
+            queue.ticket_requeue(ticket=ticket, by=staff_a)
+
+    def test_transfer_keeps_code_and_place(
+        self, open_counter, staff_a, service_a, service_b, counter_b, staff_b
+    ):
+        moved = _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 30, tzinfo=JAKARTA)):
+            later = _issue(service_b)
+            ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+            queue.ticket_start(ticket=ticket, by=staff_a)
+            ticket = queue.ticket_transfer(ticket=ticket, to_service=service_b, by=staff_a)
+        assert (ticket.code, ticket.service, ticket.status) == ("A-001", service_b, "waiting")
+        assert TicketTransfer.objects.get().from_service == service_a
+        queue.counter_open(counter=counter_b, by=staff_b)
+        # It arrived before P-001 and keeps that place in the new queue.
+        assert queue.ticket_call_next(counter=counter_b, by=staff_b) == moved
+        assert later.status == "waiting"
+
+    def test_transfer_from_waiting_is_refused(self, service_a, service_b, staff_a):
+        ticket = _issue(service_a)
+        with pytest.raises(TransitionNotAllowed):
+            queue.ticket_transfer(ticket=ticket, to_service=service_b, by=staff_a)
+
+    def test_every_transition_is_audited(self, open_counter, staff_a, service_a):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        queue.ticket_finish(ticket=queue.ticket_start(ticket=ticket, by=staff_a), by=staff_a)
+        actions = list(
+            AuditEntry.objects.filter(object_id=str(ticket.pk))
+            .order_by("created_at", "pk")
+            .values_list("action", "from_status", "to_status")
+        )
+        assert actions == [
+            ("ticket.issue", "", "waiting"),
+            ("ticket.call", "waiting", "called"),
+            ("ticket.start", "called", "serving"),
+            ("ticket.finish", "serving", "done"),
+        ]
+
+
+class TestNearTurn:
+    def test_sms_once_when_three_are_ahead(
+        self, open_counter, staff_a, service_a, django_capture_on_commit_callbacks
+    ):
+        from mpp_portal.notifications.models import OutboxMessage
+
+        for _ in range(5):
+            _issue(service_a)
+        watched = _issue(service_a, phone="081234567890")
+        with django_capture_on_commit_callbacks(execute=True):
+            queue.ticket_call_next(counter=open_counter, by=staff_a)
+        assert OutboxMessage.objects.count() == 0  # four ahead
+        for _ in range(2):  # three ahead, then two: told once
+            with django_capture_on_commit_callbacks(execute=True):
+                queue.ticket_call_next(counter=open_counter, by=staff_a)
+        message = OutboxMessage.objects.get()
+        assert watched.code in message.body
+        assert message.recipient == "081234567890"
