@@ -7,6 +7,8 @@ import pytest
 from mpp_portal.accounts.models import User
 from tests.factories import AgencyFactory, HallFactory, UserFactory
 
+pytest_plugins = ["tests.worker"]
+
 PASSWORD = "rahasia-uji-123"
 
 
