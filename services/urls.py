@@ -1,0 +1,16 @@
+"""HTML pages of the catalogue and the queue, namespace "services".
+
+Each page family keeps its views and routes in services/web/<family>.py.
+"""
+
+from services.web import board, catalogue, console, kiosk, stats
+
+app_name = "services"
+
+urlpatterns = [
+    *catalogue.urlpatterns,
+    *kiosk.urlpatterns,
+    *console.urlpatterns,
+    *board.urlpatterns,
+    *stats.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""Pages of the queue: console. Routes are collected in services/urls.py."""
+
+urlpatterns = []
