@@ -24,7 +24,7 @@ DEMO_ENV := export DEBUG="$${DEBUG:-1}"
 # Without DATABASE_URL the embedded PostgreSQL under var/pgdata is started.
 EMBEDDED_UP := if [ -z "$${DATABASE_URL:-}" ]; then \
 	echo "DATABASE_URL is not set: starting the embedded PostgreSQL (var/pgdata)"; \
-	$(PY) -m mpp_portal.embedded up >/dev/null; fi
+	$(PY) -W ignore -m mpp_portal.embedded up >/dev/null; fi
 
 .PHONY: help venv dev-venv run test lint format migrate seed bench clean stop messages
 
@@ -52,12 +52,16 @@ venv: $(RUN_STAMP) ## create .venv and install requirements.txt (once)
 dev-venv: $(DEV_STAMP) ## .venv plus the test and lint tools
 
 run: venv ## migrate, load the demo, start web + worker + beat on http://localhost:8000
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(EMBEDDED_UP)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --no-input -v 0
+	# English needs the compiled catalogue; msgfmt (gettext) may be missing.
+	if command -v msgfmt >/dev/null && compgen -G 'locale/*/LC_MESSAGES/*.po' >/dev/null; then
+		$(PY) manage.py compilemessages -v 0 --ignore '.venv/*' --ignore 'var/*'
+	fi
 	echo
 	echo "  MPP Portal is starting: open http://localhost:$(PORT)"
 	echo "  First: sign in at http://localhost:$(PORT)/akun/masuk/ as admin.mpp / demo12345"
@@ -71,7 +75,7 @@ run: venv ## migrate, load the demo, start web + worker + beat on http://localho
 	exec honcho --env /dev/null start -f Procfile
 
 test: $(DEV_STAMP) ## lint, then the whole test suite (parallel)
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(EMBEDDED_UP)
 	$(VENV)/bin/ruff check .
 	exec $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -85,19 +89,19 @@ format: $(DEV_STAMP) ## ruff: fix imports and format
 	$(VENV)/bin/ruff format .
 
 migrate: venv ## apply migrations
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(EMBEDDED_UP)
 	$(PY) manage.py migrate
 
 seed: venv ## load (or refresh) the demo data only
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(EMBEDDED_UP)
 	$(PY) manage.py seed_demo
 
 bench: $(DEV_STAMP) ## run every bench/*.py, each prints its figures
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(EMBEDDED_UP)
 	shopt -s nullglob
@@ -109,7 +113,7 @@ bench: $(DEV_STAMP) ## run every bench/*.py, each prints its figures
 	done
 
 messages: venv ## update locale/*.po from the code and compile them
-	$(LOAD_ENV)
+	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(PY) manage.py makemessages --all --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
 	$(PY) manage.py makemessages --all -d djangojs --ignore '.venv/*' --ignore 'static/vendor/*' \
@@ -117,7 +121,7 @@ messages: venv ## update locale/*.po from the code and compile them
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 stop: ## stop the embedded PostgreSQL
-	if [ -x $(PY) ]; then $(PY) -m mpp_portal.embedded down; fi
+	@if [ -x $(PY) ]; then $(PY) -m mpp_portal.embedded down; fi
 
 clean: stop ## remove .venv, var/ (embedded database, broker), collected static files
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

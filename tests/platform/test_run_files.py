@@ -1,0 +1,198 @@
+"""The run files agree with the code: docker-compose.yml, Procfile, .env.example,
+Makefile, Dockerfile, .ci/run and bin/load-env. No database needed."""
+
+import ast
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTAL_SERVICES = ("web", "worker", "beat")
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _command(service):
+    command = service["command"]
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def _env_example_names():
+    names = set()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        # Commented lines document a default; they count as listed.
+        match = re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=", line)
+        if match:
+            names.add(match.group(1))
+    return names
+
+
+def _settings_env_names():
+    """Every variable name settings.py reads through mpp_portal.env helpers."""
+    tree = ast.parse((ROOT / "mpp_portal" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id.startswith("env_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def test_compose_has_every_service():
+    services = _compose()["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "healthcheck" in services["postgres"]
+    assert "healthcheck" in services["redis"]
+
+
+def test_compose_commands_name_real_things():
+    services = _compose()["services"]
+    assert "gunicorn mpp_portal.wsgi" in _command(services["web"])
+    assert "celery -A mpp_portal worker" in _command(services["worker"])
+    beat = _command(services["beat"])
+    assert "celery -A mpp_portal beat" in beat
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in beat
+    assert "manage.py migrate" in _command(services["migrate"])
+    assert importlib.util.find_spec("mpp_portal.wsgi") is not None
+    assert importlib.util.find_spec("django_celery_beat.schedulers") is not None
+
+
+def test_compose_portal_services_share_the_configuration():
+    compose = _compose()
+    services = compose["services"]
+    for name in (*PORTAL_SERVICES, "migrate"):
+        service = services[name]
+        assert service["env_file"] in (".env", [".env"]), name
+        assert service.get("build") == ".", name
+        assert "media:/app/media" in service["volumes"], name
+        assert "postgres://" in service["environment"]["DATABASE_URL"], name
+        assert service["environment"]["REDIS_URL"].startswith("redis://redis:"), name
+        # They wait for the databases and for the migrations.
+        depends = service["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        if name != "migrate":
+            assert depends["redis"]["condition"] == "service_healthy", name
+            assert depends["migrate"]["condition"] == "service_completed_successfully", name
+    assert {"media", "pgdata"} <= set(compose["volumes"])
+    assert "8000:8000" in services["web"]["ports"]
+
+
+def test_compose_variables_are_in_env_example():
+    text = (ROOT / "docker-compose.yml").read_text()
+    # ${VAR}, ${VAR:-default}, ${VAR:?message}; $${VAR} is a literal for the container.
+    used = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    environment_keys = set()
+    for name in PORTAL_SERVICES:
+        environment_keys |= set(_compose()["services"][name].get("environment", {}))
+    missing = (used | environment_keys) - _env_example_names()
+    assert not missing, f"not in .env.example: {sorted(missing)}"
+
+
+def test_every_setting_variable_is_in_env_example():
+    names = _settings_env_names()
+    # The parser must actually find them (guards against a silent no-op).
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG"} <= names
+    missing = names - _env_example_names()
+    assert not missing, f"settings.py reads these, .env.example lacks them: {sorted(missing)}"
+
+
+def test_env_example_lists_nothing_settings_do_not_read():
+    compose_only = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"}
+    extra = _env_example_names() - _settings_env_names() - compose_only
+    assert not extra, f".env.example lists unknown variables: {sorted(extra)}"
+
+
+def test_procfile_runs_web_worker_and_beat():
+    processes = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, command = line.partition(":")
+            processes[name.strip()] = command.strip()
+    assert set(processes) == {"web", "worker", "beat"}
+    assert processes["web"].startswith("gunicorn mpp_portal.wsgi")
+    assert "0.0.0.0:8000" in processes["web"]
+    assert processes["worker"].startswith("celery -A mpp_portal worker")
+    assert processes["beat"].startswith("celery -A mpp_portal beat")
+    assert "DatabaseScheduler" in processes["beat"]
+
+
+def test_makefile_has_the_documented_targets():
+    text = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", text, flags=re.MULTILINE))
+    assert {"venv", "run", "test", "lint", "format", "migrate", "bench", "clean", "stop"} <= targets
+    assert "messages" in targets
+    if shutil.which("make"):
+        result = subprocess.run(
+            ["make", "-s", "-n", "run", "test"], cwd=ROOT, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+
+
+def test_dockerfile_builds_a_non_root_gunicorn_image():
+    text = (ROOT / "Dockerfile").read_text()
+    assert text.startswith("#") or text.startswith("FROM")
+    assert "FROM python:3.11-slim" in text
+    assert "libpango-1.0-0" in text and "libpangoft2-1.0-0" in text
+    assert "pip install -r requirements.txt" in text
+    assert "collectstatic" in text
+    user = re.findall(r"^USER\s+(\S+)", text, flags=re.MULTILINE)
+    assert user and user[-1] not in {"root", "0"}
+    assert re.search(r'^CMD \["gunicorn", "mpp_portal.wsgi"', text, flags=re.MULTILINE)
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", ".env", "var"} <= set(ignored)
+
+
+def test_ci_script_is_strict_and_runs_make_test():
+    path = ROOT / ".ci" / "run"
+    text = path.read_text()
+    assert os.access(path, os.X_OK)
+    assert text.startswith("#!/usr/bin/env bash") or text.startswith("#!/bin/bash")
+    assert "set -euo pipefail" in text
+    assert "make test" in text
+    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
+
+
+def test_load_env_keeps_the_environment_first(tmp_path):
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        "# comment\n\nA=1\nexport B=\"two words\"\nC='quoted'\nD=from-file\nE=x=y\n"
+    )
+    script = f'source "{ROOT}/bin/load-env" "{env_file}"; echo "$A|$B|$C|$D|$E"'
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={"PATH": os.environ["PATH"], "D": "from-shell"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "1|two words|quoted|from-shell|x=y"
+
+
+def test_compose_config_is_valid(tmp_path):
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("docker CLI not installed")
+    if subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
+        pytest.skip("docker compose plugin not installed")
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    result = subprocess.run(
+        [docker, "compose", "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
