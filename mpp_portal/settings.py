@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"PriorityEnum": "services.models.Priority"},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -40,6 +40,8 @@ class ServiceQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Services a staff member may manage: own agency, or the whole hall."""
+        if not user.is_authenticated:
+            return self.none()
         if user.is_superuser:
             return self
         if user.is_hall_admin:
@@ -331,6 +333,8 @@ class TicketQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Tickets a staff member may see and act on."""
+        if not user.is_authenticated:
+            return self.none()
         if user.is_superuser:
             return self
         if user.is_hall_admin:

@@ -12,6 +12,13 @@ pytest_plugins = ["tests.worker"]
 PASSWORD = "rahasia-uji-123"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # PBKDF2 is slow on purpose; tests hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def hall(db):
     return HallFactory(name="MPP Perigo Agung", slug="perigo-agung")
@@ -19,14 +26,19 @@ def hall(db):
 
 @pytest.fixture
 def agency_a(hall):
-    return AgencyFactory(hall=hall, name="Dinas Kependudukan dan Pencatatan Sipil",
-                         short_name="Disdukcapil", slug="disdukcapil")
+    return AgencyFactory(
+        hall=hall,
+        name="Dinas Kependudukan dan Pencatatan Sipil",
+        short_name="Disdukcapil",
+        slug="disdukcapil",
+    )
 
 
 @pytest.fixture
 def agency_b(hall):
-    return AgencyFactory(hall=hall, name="Badan Pendapatan Daerah",
-                         short_name="Bapenda", slug="bapenda")
+    return AgencyFactory(
+        hall=hall, name="Badan Pendapatan Daerah", short_name="Bapenda", slug="bapenda"
+    )
 
 
 @pytest.fixture
@@ -67,13 +79,16 @@ def api_client():
 
 
 @pytest.fixture
-def token_client(api_client):
-    """Return a function that authenticates the API client with a user's token."""
+def token_client(db):
+    """Return a function giving a new API client signed in with a user's token."""
+    from rest_framework.test import APIClient
+
     from mpp_portal.accounts.services import token_issue
 
     def _login(user):
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
-        return api_client
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+        return client
 
     return _login
 

@@ -69,13 +69,12 @@ def test_200_tickets_for_one_service_are_numbered_1_to_200():
 def test_200_tickets_over_several_services_number_each_service_alone():
     agency = AgencyFactory()
     services = [ServiceFactory(agency=agency, code=code) for code in ("A", "B", "C", "D")]
-    requests = [(services[n % 4], Priority.ELDERLY if n % 7 == 0 else Priority.NORMAL)
-                for n in range(200)]
+    requests = [
+        (services[n % 4], Priority.ELDERLY if n % 7 == 0 else Priority.NORMAL) for n in range(200)
+    ]
     _hammer(lambda s, p: queue.ticket_issue(service=s, priority=p), requests)
     for service in services:
-        numbers = sorted(
-            Ticket.objects.filter(service=service).values_list("number", flat=True)
-        )
+        numbers = sorted(Ticket.objects.filter(service=service).values_list("number", flat=True))
         assert numbers == list(range(1, 51)), service.code
 
 
@@ -100,15 +99,17 @@ def test_counters_calling_at_once_never_share_a_ticket():
     services = [ServiceFactory(agency=agency, code=code) for code in ("A", "B")]
     staff, counters = [], []
     for number in range(1, 5):
-        member = UserFactory(username=f"petugas{number}", role=User.Role.COUNTER_STAFF,
-                             agency=agency)
+        member = UserFactory(
+            username=f"petugas{number}", role=User.Role.COUNTER_STAFF, agency=agency
+        )
         counter = CounterFactory(agency=agency, hall=hall, number=number, services=services)
         queue.counter_open(counter=counter, by=member)
         staff.append(member)
         counters.append(counter)
     for n in range(60):
-        queue.ticket_issue(service=services[n % 2],
-                           priority=Priority.ELDERLY if n % 5 == 0 else Priority.NORMAL)
+        queue.ticket_issue(
+            service=services[n % 2], priority=Priority.ELDERLY if n % 5 == 0 else Priority.NORMAL
+        )
 
     def drain(counter, member):
         called = []
