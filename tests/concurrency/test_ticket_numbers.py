@@ -4,6 +4,7 @@ Each thread has its own database connection, so the row locks of
 TicketSequence and the SKIP LOCKED of call-next are really exercised.
 """
 
+import contextlib
 import datetime
 import threading
 from collections import Counter as Tally
@@ -47,10 +48,8 @@ def _hammer(function, args_list):
     barrier = threading.Barrier(min(THREADS, len(args_list)))
 
     def start_together(*args):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
         return function(*args)
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
