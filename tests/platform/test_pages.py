@@ -224,3 +224,13 @@ def test_500_template_renders_without_context_or_request():
 def test_500_view_needs_no_database_or_context_processor():
     response = portal_views.error_500(RequestFactory().get("/"))
     assert response.status_code == 500
+
+
+def test_csrf_failure_page_is_indonesian(hall, db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    assert response.status_code == 403
+    assert "Formulir kedaluwarsa" in response.content.decode()
