@@ -1,3 +1,410 @@
-"""Pages of the queue: console. Routes are collected in services/urls.py."""
+"""Staff console: open a counter, call and serve tickets (htmx, no full reloads).
 
-urlpatterns = []
+Every action is a POST that calls one function of ``services.services``; an
+htmx request gets the re-rendered console panel back, a plain POST is
+redirected to the console page so the console also works without JavaScript.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mpp_portal.exceptions import DomainError
+from services import services as queue
+from services.models import Counter, Priority, Service, Ticket
+
+TEMPLATE = "services/console/counter.html"
+# The waiting list shows the head of the queue; the count shows the rest.
+WAITING_SHOWN = 50
+SKIPPED_SHOWN = 20
+
+
+# ---------------------------------------------------------------------------
+# Scoping
+# ---------------------------------------------------------------------------
+def _check_console_user(user):
+    """Counter staff, agency admins and hall admins only."""
+    if not (
+        user.is_superuser or user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
+    ):
+        raise PermissionDenied
+
+
+def counters_visible_to(user):
+    """Counters the console lists for ``user``: own agency, or the whole hall."""
+    qs = Counter.objects.all()
+    if user.is_superuser:
+        return qs
+    if user.is_hall_admin:
+        return qs.filter(hall_id=user.hall_id)
+    if user.is_counter_staff or user.is_agency_admin:
+        return qs.filter(agency_id=user.agency_id)
+    return qs.none()
+
+
+def _get_counter(request, counter_id):
+    _check_console_user(request.user)
+    # Another agency's counter is a 404: its existence is not revealed.
+    return get_object_or_404(
+        counters_visible_to(request.user).select_related("hall", "agency", "operator"),
+        pk=counter_id,
+    )
+
+
+def _service_ids(counter):
+    return list(counter.services.values_list("pk", flat=True))
+
+
+def _minutes_between(start, end):
+    if not start or not end:
+        return 0
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+# ---------------------------------------------------------------------------
+# Read side of the panel
+# ---------------------------------------------------------------------------
+def _queue_context(counter, service_ids, *, can_act):
+    """Waiting list, today's skipped tickets and today's counts (three queries)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    of_services = Ticket.objects.filter(date=today, service_id__in=service_ids)
+    waiting = list(
+        of_services.filter(status=Ticket.Status.WAITING)
+        .select_related("service")
+        # Priority tickets are called first (the streak rule aside), then by
+        # arrival: the order a citizen would expect to be called in.
+        .order_by(
+            Case(
+                When(priority=Priority.NORMAL, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            "queued_at",
+            "pk",
+        )[:WAITING_SHOWN]
+    )
+    for ticket in waiting:
+        ticket.waited_minutes = _minutes_between(ticket.queued_at, now)
+    skipped = list(
+        of_services.filter(status=Ticket.Status.SKIPPED)
+        .select_related("service")
+        .order_by("-called_at", "-pk")[:SKIPPED_SHOWN]
+    )
+    counts = Ticket.objects.filter(date=today).aggregate(
+        issued=Count("pk", filter=Q(service_id__in=service_ids)),
+        waiting=Count("pk", filter=Q(service_id__in=service_ids, status=Ticket.Status.WAITING)),
+        served=Count("pk", filter=Q(service_id__in=service_ids, status=Ticket.Status.DONE)),
+        no_show=Count("pk", filter=Q(service_id__in=service_ids, status=Ticket.Status.SKIPPED)),
+        served_here=Count("pk", filter=Q(counter=counter, status=Ticket.Status.DONE)),
+    )
+    return {
+        "waiting": waiting,
+        "waiting_more": max(0, counts["waiting"] - len(waiting)),
+        "skipped": skipped,
+        "counts": counts,
+        "can_act": can_act,
+    }
+
+
+def _panel_context(request, counter, *, alert=None):
+    user = request.user
+    is_mine = counter.is_open and counter.operator_id == user.pk
+    service_ids = _service_ids(counter)
+    open_tickets = list(
+        Ticket.objects.filter(
+            counter=counter,
+            date=timezone.localdate(),
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        )
+        .select_related("service__agency")
+        .order_by("-called_at", "-pk")
+    )
+    current = open_tickets[0] if open_tickets else None
+    targets = []
+    if current is not None:
+        current.waited_minutes = _minutes_between(current.queued_at, current.called_at)
+        current.calls_left = max(0, Ticket.MAX_CALLS - current.call_count)
+        if is_mine:
+            targets = list(
+                Service.objects.active()
+                .for_hall(counter.hall_id)
+                .exclude(pk=current.service_id)
+                .select_related("agency")
+                .order_by("agency__name", "name")
+            )
+    context = {
+        "counter": counter,
+        "is_mine": is_mine,
+        "can_force_close": (
+            counter.is_open and not is_mine and (user.is_hall_admin or user.is_agency_admin)
+        ),
+        "current": current,
+        "other_open": open_tickets[1:],
+        "targets": targets,
+        "max_calls": Ticket.MAX_CALLS,
+        "alert": alert,
+        "services": counter.services.all(),
+    }
+    context.update(_queue_context(counter, service_ids, can_act=is_mine))
+    return context
+
+
+def _respond(request, counter, *, alert=None):
+    """Re-render the panel for htmx; redirect to the console page otherwise."""
+    if request.htmx:
+        counter.refresh_from_db()
+        return render(
+            request,
+            f"{TEMPLATE}#panel",
+            _panel_context(request, counter, alert=alert),
+        )
+    if alert:
+        level = messages.ERROR if alert["level"] == "danger" else messages.SUCCESS
+        if alert["level"] == "info":
+            level = messages.INFO
+        messages.add_message(request, level, alert["text"])
+    return redirect("services:console_counter", counter.pk)
+
+
+def _error(message):
+    return {"level": "danger", "text": str(message)}
+
+
+def _ok(message):
+    return {"level": "success", "text": str(message)}
+
+
+# ---------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------
+@login_required
+@require_GET
+def counter_list(request):
+    _check_console_user(request.user)
+    counters = list(
+        counters_visible_to(request.user)
+        .select_related("agency", "operator")
+        .prefetch_related("services")
+        .order_by("number")
+    )
+    mine = next((c for c in counters if c.is_open and c.operator_id == request.user.pk), None)
+    return render(
+        request,
+        "services/console/list.html",
+        {"counters": counters, "mine": mine, "show_agency": request.user.is_hall_admin},
+    )
+
+
+@login_required
+@require_GET
+def counter_console(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    return render(request, TEMPLATE, _panel_context(request, counter))
+
+
+@login_required
+@require_GET
+def counter_queue(request, counter_id):
+    """The waiting list alone, polled every few seconds by the panel."""
+    counter = _get_counter(request, counter_id)
+    is_mine = counter.is_open and counter.operator_id == request.user.pk
+    context = {"counter": counter}
+    context.update(_queue_context(counter, _service_ids(counter), can_act=is_mine))
+    return render(request, f"{TEMPLATE}#queue", context)
+
+
+# ---------------------------------------------------------------------------
+# Counter actions
+# ---------------------------------------------------------------------------
+@login_required
+@require_POST
+def counter_open(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    try:
+        queue.counter_open(counter=counter, by=request.user, request=request)
+    except DomainError as exc:
+        if request.htmx:
+            return _respond(request, counter, alert=_error(exc.message))
+        messages.error(request, exc.message)
+        return redirect("services:console")
+    return _respond(
+        request, counter, alert=_ok(_("%(counter)s dibuka.") % {"counter": counter.label})
+    )
+
+
+@login_required
+@require_POST
+def counter_close(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    try:
+        queue.counter_close(counter=counter, by=request.user, request=request)
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    return _respond(
+        request, counter, alert=_ok(_("%(counter)s ditutup.") % {"counter": counter.label})
+    )
+
+
+@login_required
+@require_POST
+def counter_call_next(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    busy = (
+        Ticket.objects.filter(
+            counter=counter,
+            date=timezone.localdate(),
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        )
+        .order_by("-called_at")
+        .first()
+    )
+    # A stale page (or a double press) must not leave two open tickets at
+    # one counter; the API may still do so, and the panel copes with it.
+    if busy is not None and counter.operator_id == request.user.pk:
+        return _respond(
+            request,
+            counter,
+            alert=_error(
+                _("Selesaikan dulu tiket %(code)s atau tandai tidak hadir.") % {"code": busy.code}
+            ),
+        )
+    try:
+        ticket = queue.ticket_call_next(counter=counter, by=request.user, request=request)
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    if ticket is None:
+        return _respond(
+            request,
+            counter,
+            alert={"level": "info", "text": str(_("Tidak ada tiket yang menunggu."))},
+        )
+    return _respond(
+        request, counter, alert=_ok(_("Nomor %(code)s dipanggil.") % {"code": ticket.code})
+    )
+
+
+# ---------------------------------------------------------------------------
+# Ticket actions
+# ---------------------------------------------------------------------------
+def _act_recall(request, ticket):
+    ticket = queue.ticket_recall(ticket=ticket, by=request.user, request=request)
+    if ticket.status == Ticket.Status.SKIPPED:
+        return _("%(code)s ditandai tidak hadir setelah %(n)s kali dipanggil.") % {
+            "code": ticket.code,
+            "n": ticket.call_count,
+        }
+    return _("%(code)s dipanggil ulang (panggilan ke-%(n)s dari %(max)s).") % {
+        "code": ticket.code,
+        "n": ticket.call_count,
+        "max": Ticket.MAX_CALLS,
+    }
+
+
+def _act_start(request, ticket):
+    queue.ticket_start(ticket=ticket, by=request.user, request=request)
+    return _("Mulai melayani %(code)s.") % {"code": ticket.code}
+
+
+def _act_finish(request, ticket):
+    queue.ticket_finish(ticket=ticket, by=request.user, request=request)
+    return _("%(code)s selesai dilayani.") % {"code": ticket.code}
+
+
+def _act_skip(request, ticket):
+    queue.ticket_skip(ticket=ticket, by=request.user, request=request)
+    return _("%(code)s ditandai tidak hadir.") % {"code": ticket.code}
+
+
+def _act_requeue(request, ticket):
+    queue.ticket_requeue(ticket=ticket, by=request.user, request=request)
+    return _("%(code)s dikembalikan ke antrean.") % {"code": ticket.code}
+
+
+def _act_note(request, ticket):
+    note = request.POST.get("note", "").strip()[:2000]
+    queue.ticket_set_note(ticket=ticket, by=request.user, note=note, request=request)
+    return _("Catatan %(code)s disimpan.") % {"code": ticket.code}
+
+
+def _act_transfer(request, ticket):
+    target_id = request.POST.get("service", "")
+    target = None
+    if target_id.isdigit():
+        target = (
+            Service.objects.active()
+            .for_hall(ticket.service.agency.hall_id)
+            .select_related("agency")
+            .filter(pk=target_id)
+            .first()
+        )
+    if target is None:
+        raise DomainError(_("Pilih layanan tujuan."), code="invalid_target")
+    queue.ticket_transfer(ticket=ticket, to_service=target, by=request.user, request=request)
+    return _("%(code)s dialihkan ke %(service)s.") % {"code": ticket.code, "service": target.name}
+
+
+TICKET_ACTIONS = {
+    "panggil-ulang": _act_recall,
+    "mulai": _act_start,
+    "selesai": _act_finish,
+    "tidak-hadir": _act_skip,
+    "kembalikan": _act_requeue,
+    "catatan": _act_note,
+    "alihkan": _act_transfer,
+}
+
+
+@login_required
+@require_POST
+def ticket_action(request, counter_id, ticket_id, action):
+    act = TICKET_ACTIONS.get(action)
+    if act is None:
+        raise Http404
+    counter = _get_counter(request, counter_id)
+    # Only tickets of today in this counter's services; visible_to() keeps
+    # another agency's tickets out even if a counter served them.
+    ticket = get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related("service__agency"),
+        pk=ticket_id,
+        date=timezone.localdate(),
+        service_id__in=_service_ids(counter),
+    )
+    if counter.operator_id != request.user.pk or not counter.is_open:
+        message = (
+            _("Buka loket terlebih dahulu.")
+            if not counter.is_open
+            else _("Loket ini dibuka oleh petugas lain.")
+        )
+        return _respond(request, counter, alert=_error(message))
+    if ticket.counter_id not in (None, counter.pk) and action != "kembalikan":
+        return _respond(
+            request, counter, alert=_error(_("Tiket ini sedang ditangani di loket lain."))
+        )
+    try:
+        text = act(request, ticket)
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    return _respond(request, counter, alert=_ok(text))
+
+
+urlpatterns = [
+    path("antrean/loket/", counter_list, name="console"),
+    path("antrean/loket/<int:counter_id>/", counter_console, name="console_counter"),
+    path("antrean/loket/<int:counter_id>/antrean/", counter_queue, name="console_queue"),
+    path("antrean/loket/<int:counter_id>/buka/", counter_open, name="console_open"),
+    path("antrean/loket/<int:counter_id>/tutup/", counter_close, name="console_close"),
+    path("antrean/loket/<int:counter_id>/panggil/", counter_call_next, name="console_call_next"),
+    path(
+        "antrean/loket/<int:counter_id>/tiket/<int:ticket_id>/<slug:action>/",
+        ticket_action,
+        name="console_ticket",
+    ),
+]
