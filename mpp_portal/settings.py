@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from mpp_portal import embedded
@@ -148,7 +149,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(BASE_DIR / "var" / "cache"),
+            "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
         }
     }
     CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = embedded.broker_settings()
@@ -174,6 +175,11 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-outbox": {
         "task": "mpp_portal.notifications.tasks.deliver_pending",
         "schedule": 60.0,
+    },
+    # After the halls close (CELERY_TIMEZONE is Asia/Jakarta).
+    "learn-service-averages": {
+        "task": "services.tasks.learn_service_averages",
+        "schedule": crontab(hour=19, minute=0),
     },
 }
 

@@ -95,8 +95,20 @@ def token_client(db):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters and axes state must not leak between tests."""
-    from django.core.cache import cache
+    """Throttle counters and axes state must not leak between tests.
 
-    cache.clear()
+    With Redis the cache shares its database with the Celery broker, so
+    only this run's keys (its own KEY_PREFIX, see tests/testenv.py) are
+    deleted: a FLUSHDB would drop queued tasks and other runs' keys.
+    """
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
     yield

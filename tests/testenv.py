@@ -6,6 +6,7 @@ database and broker come from DATABASE_URL/REDIS_URL as in every mode.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp_portal.settings")
 os.environ.setdefault("DEBUG", "0")
@@ -18,3 +19,10 @@ os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
+# Each test process keeps its cache keys apart (xdist workers, parallel runs
+# on one Redis), so clearing them between tests touches nothing else.
+_run = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+os.environ.setdefault("CACHE_DIR", os.path.join(tempfile.gettempdir(), f"mpp-test-cache-{_run}"))
+os.environ.setdefault(
+    "CACHE_KEY_PREFIX", f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+)
