@@ -23,6 +23,4 @@ os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
 # on one Redis), so clearing them between tests touches nothing else.
 _run = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 os.environ.setdefault("CACHE_DIR", os.path.join(tempfile.gettempdir(), f"mpp-test-cache-{_run}"))
-os.environ.setdefault(
-    "CACHE_KEY_PREFIX", f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-)
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_run}")
