@@ -34,6 +34,9 @@ def _manage(*args, env):
             "ALLOWED_HOSTS",
             "SITE_URL",
             "EMAIL_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "CACHE_DIR",
+            "CACHE_KEY_PREFIX",
         }
     }
     return subprocess.run(
