@@ -1,3 +1,369 @@
-"""Pages of the queue: kiosk. Routes are collected in services/urls.py."""
+"""Pages of the queue: the kiosk, the printed ticket and citizen tracking.
 
-urlpatterns = []
+Routes are collected in services/urls.py. Every state change goes through
+``services.services``; these views only pick, validate and render.
+"""
+
+import hashlib
+import re
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mpp_portal.exceptions import DomainError
+from mpp_portal.organizations.models import Agency, Hall
+from services.models import Counter, Priority, Service, Ticket, TicketSequence
+from services.services import ticket_issue, ticketing_closed_reason
+
+KIOSK_TEMPLATE = "services/kiosk/kiosk.html"
+PRINT_TEMPLATE = "services/kiosk/ticket_print.html"
+TRACK_TEMPLATE = "services/kiosk/track.html"
+LOOKUP_TEMPLATE = "services/kiosk/track_lookup.html"
+
+# Roles that may run a hall's kiosk: the device account and the hall's staff
+# (who sometimes issue a ticket for a visitor at the door).
+KIOSK_ROLES = {"kiosk", "counter_staff", "agency_admin", "hall_admin"}
+
+# 08xx, 628xx or +628xx followed by 7-12 digits: Indonesian mobile numbers
+# (the same rule as the API's TicketCreateSerializer).
+MOBILE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+# A printed code as people type it: "A-012", "a12", "DK 7".
+PRINTED_CODE_RE = re.compile(r"^([A-Za-z]{1,3})[\s\-]*0*([0-9]{1,5})$")
+
+
+# ---------------------------------------------------------------------------
+# Kiosk
+# ---------------------------------------------------------------------------
+def _kiosk_hall(request, slug):
+    """Return the hall whose kiosk ``request.user`` may run, or refuse."""
+    hall = get_object_or_404(Hall, slug=slug, is_active=True)
+    user = request.user
+    if user.is_superuser:
+        return hall
+    if user.role not in KIOSK_ROLES or user.hall_id != hall.pk:
+        raise PermissionDenied
+    return hall
+
+
+def kiosk_services(hall, agency):
+    """Active services of ``agency`` with today's waiting count and wait estimate.
+
+    Counts come from subqueries, so the list costs one query whatever its length.
+    """
+    today = timezone.localdate()
+    waiting = (
+        Ticket.objects.filter(service=OuterRef("pk"), date=today, status=Ticket.Status.WAITING)
+        .order_by()
+        .values("service")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    open_counters = (
+        Counter.objects.filter(services=OuterRef("pk"), is_open=True)
+        .order_by()
+        .values("services")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    issued = TicketSequence.objects.filter(service=OuterRef("pk"), date=today).values("last_number")
+    services = list(
+        Service.objects.active()
+        .filter(agency=agency, agency__hall=hall)
+        .select_related("agency__hall")
+        .annotate(
+            waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)),
+            open_counters=Coalesce(Subquery(open_counters, output_field=IntegerField()), Value(0)),
+            issued_today=Coalesce(Subquery(issued, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("name")
+    )
+    for service in services:
+        # The same estimate Ticket.estimated_wait_minutes() gives a new
+        # normal ticket: everyone waiting is ahead of it.
+        service.estimated_wait = round(
+            (service.waiting + 1) * service.average_service_minutes / max(1, service.open_counters)
+        )
+        service.cap_reached = bool(
+            service.daily_ticket_cap and service.issued_today >= service.daily_ticket_cap
+        )
+    return services
+
+
+class KioskTicketForm(forms.Form):
+    priority = forms.ChoiceField(
+        label=_("Kelompok prioritas"), widget=forms.RadioSelect, initial=Priority.NORMAL
+    )
+    phone = forms.CharField(
+        label=_("Nomor HP (tidak wajib)"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "Kami kirim SMS/WhatsApp saat tinggal 3 antrean lagi sebelum giliran Anda. "
+            "Contoh: 081234567890."
+        ),
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": "08xxxxxxxxxx"}
+        ),
+    )
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [
+            (value, label) for value, label in Priority.choices if service.accepts(value)
+        ]
+
+    def clean_phone(self):
+        # People write 0812-3456 7890; the gateway wants the digits.
+        phone = PHONE_SEPARATORS.sub("", self.cleaned_data["phone"] or "")
+        if phone and not MOBILE_RE.match(phone):
+            raise forms.ValidationError(
+                _("Nomor HP tidak valid. Gunakan nomor seluler Indonesia, mis. 081234567890."),
+                code="invalid",
+            )
+        return phone
+
+
+def _closed_reason_for_hall(hall, services):
+    """Return why the hall gives no tickets now (holiday, hours), or None.
+
+    Hours and working days belong to the hall, so one service answers for
+    all of them; an inactive service never reaches this list.
+    """
+    if not services:
+        return None
+    return ticketing_closed_reason(services[0])
+
+
+@login_required
+def kiosk(request, hall):
+    """Three steps on one URL: ?agency= picks the agency, ?service= the service."""
+    hall = _kiosk_hall(request, hall)
+    agency = service = form = None
+    error = None
+
+    service_id = request.POST.get("service") or request.GET.get("service")
+    if service_id:
+        service = (
+            Service.objects.active()
+            .filter(agency__hall=hall, pk=service_id if str(service_id).isdigit() else None)
+            .select_related("agency__hall")
+            .first()
+        )
+        if service is None:
+            # An inactive (or foreign) service: say so instead of a bare 404.
+            error = _("Layanan ini sedang tidak tersedia. Silakan pilih layanan lain.")
+        else:
+            agency = service.agency
+
+    if request.method == "POST" and service is not None:
+        form = KioskTicketForm(request.POST, service=service)
+        if form.is_valid():
+            try:
+                ticket = ticket_issue(
+                    service=service,
+                    priority=form.cleaned_data["priority"],
+                    phone=form.cleaned_data["phone"],
+                    by=request.user,
+                    request=request,
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                url = reverse("services:ticket_print", args=[ticket.tracking_code])
+                return redirect(f"{url}?print=1")
+    elif service is not None:
+        form = KioskTicketForm(service=service)
+
+    if agency is None and request.GET.get("agency", "").isdigit():
+        agency = Agency.objects.active().filter(hall=hall, pk=request.GET["agency"]).first()
+
+    agencies = services = None
+    if service is not None:
+        step = 3
+        closed_reason = ticketing_closed_reason(service)
+    elif agency is not None:
+        step = 2
+        services = kiosk_services(hall, agency)
+        closed_reason = _closed_reason_for_hall(hall, services)
+    else:
+        step = 1
+        agencies = list(
+            Agency.objects.active()
+            .filter(hall=hall)
+            .annotate(
+                service_count=Count("services", filter=Q(services__is_active=True), distinct=True)
+            )
+            .filter(service_count__gt=0)
+            .order_by("short_name")
+        )
+        closed_reason = None
+
+    context = {
+        "hall": hall,
+        "step": step,
+        "agencies": agencies,
+        "agency": agency,
+        "services": services,
+        "service": service,
+        "form": form,
+        "error": error,
+        "closed_reason": closed_reason,
+        "start_url": reverse("services:kiosk", args=[hall.slug]),
+    }
+    template = KIOSK_TEMPLATE
+    # A history restore after a cache miss needs the whole page back.
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request and request.method == "GET":
+        template += "#step"
+    status = 409 if error and request.method == "POST" else 200
+    return render(request, template, context, status=status)
+
+
+# ---------------------------------------------------------------------------
+# Printed ticket
+# ---------------------------------------------------------------------------
+def _tracking_url(ticket):
+    return settings.SITE_URL + reverse("services:track", args=[ticket.tracking_code])
+
+
+def _qr_svg(data):
+    """Return the QR code of ``data`` as inline SVG, drawn here (no network)."""
+    qr = segno.make(data, error="m", micro=False)
+    return qr.svg_inline(
+        scale=4, border=2, dark="#000", light="#fff", title=str(_("Kode QR pelacakan antrean"))
+    )
+
+
+def _ticket_or_404(tracking_code):
+    ticket = (
+        Ticket.objects.select_related("service__agency__hall", "counter")
+        .filter(tracking_code=tracking_code)
+        .first()
+    )
+    if ticket is None:
+        raise Http404(_("Tiket tidak ditemukan."))
+    return ticket
+
+
+def ticket_print(request, tracking_code):
+    """The 80 mm thermal-printer ticket.
+
+    Keyed by the unguessable tracking code and free of personal data (no
+    phone number), so whoever holds the code may open it.
+    """
+    ticket = _ticket_or_404(tracking_code)
+    hall = ticket.service.agency.hall
+    ahead = ticket.people_ahead()
+    tracking_url = _tracking_url(ticket)
+    user = request.user
+    kiosk_url = None
+    if user.is_authenticated and (
+        user.is_superuser or (user.role in KIOSK_ROLES and user.hall_id == hall.pk)
+    ):
+        kiosk_url = reverse("services:kiosk", args=[hall.slug])
+    context = {
+        "ticket": ticket,
+        "hall": hall,
+        "people_ahead": ahead,
+        "estimated_wait": ticket.estimated_wait_minutes(people_ahead=ahead),
+        "issued_at": timezone.localtime(ticket.issued_at),
+        "tracking_url": tracking_url,
+        "qr_svg": _qr_svg(tracking_url),
+        "auto_print": request.GET.get("print") == "1",
+        "kiosk_url": kiosk_url,
+    }
+    return render(request, PRINT_TEMPLATE, context)
+
+
+# ---------------------------------------------------------------------------
+# Citizen tracking
+# ---------------------------------------------------------------------------
+def _normalise_printed_code(text):
+    """Return "A-012" for "a12", "A 012" or "A-012"; None when it is not a code."""
+    match = PRINTED_CODE_RE.match(text)
+    if not match:
+        return None
+    return Ticket.format_code(match.group(1).upper(), int(match.group(2)))
+
+
+def track_lookup(request):
+    """Find a ticket by its tracking code, or by today's printed code."""
+    text = (request.GET.get("code") or "").strip()
+    hall_slug = request.GET.get("hall") or ""
+    context = {"code": text, "halls": None, "not_found": False}
+    if text:
+        if Ticket.objects.filter(tracking_code=text).exists():
+            return redirect("services:track", tracking_code=text)
+        printed = _normalise_printed_code(text)
+        matches = []
+        if printed:
+            tickets = Ticket.objects.today().filter(code=printed)
+            if hall_slug:
+                tickets = tickets.filter(service__agency__hall__slug=hall_slug)
+            matches = list(tickets.select_related("service__agency__hall").order_by("pk")[:20])
+        halls = {t.service.agency.hall_id: t.service.agency.hall for t in matches}
+        if len(matches) == 1:
+            return redirect("services:track", tracking_code=matches[0].tracking_code)
+        if len(halls) > 1:
+            # The same letters and number are printed in several halls
+            # today: the visitor says which hall they are in.
+            context["halls"] = sorted(halls.values(), key=lambda h: h.name)
+            context["code"] = printed
+        elif matches:
+            # Two services of one hall share a letter (admin error): do not
+            # guess which ticket the visitor holds.
+            context["ambiguous"] = True
+        else:
+            context["not_found"] = True
+    status = 404 if context["not_found"] else 200
+    return render(request, LOOKUP_TEMPLATE, context, status=status)
+
+
+def _status_fingerprint(ticket, ahead, wait):
+    raw = f"{ticket.status}|{ahead}|{wait}|{ticket.counter_id}|{ticket.call_count}"
+    return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
+
+
+def track(request, tracking_code):
+    """Where a citizen's ticket stands; the status part polls itself every 5 s."""
+    ticket = _ticket_or_404(tracking_code)
+    ahead = ticket.people_ahead()
+    wait = ticket.estimated_wait_minutes(people_ahead=ahead)
+    version = _status_fingerprint(ticket, ahead, wait)
+    if request.htmx and request.GET.get("v") == version:
+        # Nothing changed: 204 leaves the page as it is, so the live region
+        # does not read the same words to a screen reader every 5 s.
+        return HttpResponse(status=204)
+    context = {
+        "ticket": ticket,
+        "hall": ticket.service.agency.hall,
+        "people_ahead": ahead,
+        "estimated_wait": wait,
+        "version": version,
+        # A ticket left open from an earlier day will never be called.
+        "expired": ticket.date < timezone.localdate() and ticket.status in Ticket.OPEN_STATUSES,
+    }
+    context["is_live"] = ticket.status in Ticket.OPEN_STATUSES and not context["expired"]
+    template = TRACK_TEMPLATE + "#status" if request.htmx else TRACK_TEMPLATE
+    return render(request, template, context)
+
+
+urlpatterns = [
+    path("antrean/kios/<slug:hall>/", kiosk, name="kiosk"),
+    path("antrean/tiket/<str:tracking_code>/cetak/", ticket_print, name="ticket_print"),
+    path("antrean/lacak/", track_lookup, name="track_lookup"),
+    # The header navigation links "Lacak antrean" under this name.
+    path("antrean/lacak/", track_lookup, name="ticket_track"),
+    path("antrean/lacak/<str:tracking_code>/", track, name="track"),
+]
