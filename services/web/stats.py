@@ -1,3 +1,104 @@
-"""Pages of the queue: stats. Routes are collected in services/urls.py."""
+"""Pages of the queue: statistics dashboard and its CSV export.
 
-urlpatterns = []
+Routes are collected in services/urls.py.
+"""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from services import stats
+from services.forms import StatsFilterForm
+
+CSV_HEADER = [
+    "Tanggal",
+    "Instansi",
+    "Kode",
+    "Layanan",
+    "Tiket diambil",
+    "Dilayani",
+    "Tidak hadir",
+    "Dialihkan",
+    "Dibatalkan",
+    "Median waktu tunggu (menit)",
+    "P90 waktu tunggu (menit)",
+    "Median waktu layanan (menit)",
+    "P90 waktu layanan (menit)",
+]
+
+
+def _check_can_see_stats(user):
+    """Hall admins see their hall, agency admins their agency; nobody else."""
+    if not (user.is_hall_admin or user.is_agency_admin) or not user.hall_id:
+        raise PermissionDenied
+
+
+def _filter_form(request):
+    data = request.GET.copy()
+    if not data.get("preset") and not (data.get("start") or data.get("end")):
+        data["preset"] = "today"
+    return StatsFilterForm(data, user=request.user)
+
+
+@login_required
+def stats_page(request):
+    _check_can_see_stats(request.user)
+    form = _filter_form(request)
+    data = charts = None
+    if form.is_valid():
+        scope = form.scope()
+        data = stats.dashboard(scope)
+        charts = stats.chart_data(data)
+    context = {"form": form, "data": data, "charts": charts, "query": request.GET.urlencode()}
+    return render(request, "services/stats/dashboard.html", context)
+
+
+def _minutes(value):
+    return "" if value is None else f"{value:.1f}"
+
+
+@login_required
+def stats_csv(request):
+    _check_can_see_stats(request.user)
+    form = _filter_form(request)
+    if not form.is_valid():
+        return HttpResponseBadRequest(" ".join(form.non_field_errors()) or _("Filter tidak sah."))
+    scope = form.scope()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"statistik-antrean-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The byte order mark makes Excel read the file as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in stats.day_service_rows(scope):
+        service = row["service"]
+        writer.writerow(
+            [
+                row["day"].isoformat(),
+                service.agency.name,
+                service.code,
+                service.name,
+                row["issued"],
+                row["served"],
+                row["no_show"],
+                row["transferred"],
+                row["cancelled"],
+                _minutes(row["wait_median"]),
+                _minutes(row["wait_p90"]),
+                _minutes(row["service_median"]),
+                _minutes(row["service_p90"]),
+            ]
+        )
+    return response
+
+
+urlpatterns = [
+    path("antrean/statistik/", stats_page, name="stats"),
+    path("antrean/statistik/csv/", stats_csv, name="stats_csv"),
+]

@@ -1,0 +1,301 @@
+"""Queue statistics, computed by PostgreSQL aggregates.
+
+Every figure is one GROUP BY query: counts with FILTER, medians and 90th
+percentiles with ``percentile_cont``. Python only merges the grouped rows
+(one per day, service, counter or agency), never loops over tickets.
+
+A ticket counts as *issued* for the service that numbered it
+(``numbered_service``), but is *handled* (served, no-show, cancelled,
+waiting and service times) by the service it ended in, since a transfer
+moves it; transfers are counted per ``from_service``.
+"""
+
+import dataclasses
+import datetime
+
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Cast, ExtractHour, Greatest, Least, Round
+from django.utils import timezone
+
+from mpp_portal.workdays import JAKARTA
+from services.models import Counter, Service, Ticket, TicketTransfer
+
+LEARN_WINDOW_DAYS = 30
+LEARN_MIN_TICKETS = 5
+
+
+class Percentile(Aggregate):
+    """``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``.
+
+    An ordered-set aggregate: Django's ``Aggregate`` puts its argument in
+    the parentheses, so the template places it after ORDER BY instead.
+    A FILTER clause (``filter=Q(...)``) is appended by ``Aggregate``.
+    """
+
+    name = "Percentile"
+    template = "percentile_cont(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction, **extra):
+        fraction = float(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        # float() above: the value is written into the SQL, never user text.
+        super().__init__(expression, fraction=repr(fraction), **extra)
+
+
+class EpochMinutes(Func):
+    """Minutes in an interval: ``EXTRACT(EPOCH FROM interval) / 60``."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s)::double precision / 60.0)"
+    output_field = FloatField()
+
+
+WAIT_MINUTES = EpochMinutes(F("called_at") - F("issued_at"))
+SERVICE_MINUTES = EpochMinutes(F("finished_at") - F("started_at"))
+HAS_WAIT = Q(called_at__isnull=False)
+HAS_SERVICE = Q(status=Ticket.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
+
+MEASURES = (
+    "issued",
+    "served",
+    "no_show",
+    "transferred",
+    "cancelled",
+    "wait_median",
+    "wait_p90",
+    "service_median",
+    "service_p90",
+)
+
+
+def handled_aggregates():
+    return {
+        "served": Count("pk", filter=Q(status=Ticket.Status.DONE)),
+        "no_show": Count("pk", filter=Q(status=Ticket.Status.SKIPPED)),
+        "cancelled": Count("pk", filter=Q(status=Ticket.Status.CANCELLED)),
+        "wait_median": Percentile(WAIT_MINUTES, 0.5, filter=HAS_WAIT),
+        "wait_p90": Percentile(WAIT_MINUTES, 0.9, filter=HAS_WAIT),
+        "service_median": Percentile(SERVICE_MINUTES, 0.5, filter=HAS_SERVICE),
+        "service_p90": Percentile(SERVICE_MINUTES, 0.9, filter=HAS_SERVICE),
+    }
+
+
+# Where each grouping key lives in the three queries (None: not applicable).
+_KEYS = {
+    "day": {"issued": "date", "handled": "date", "transfer": "ticket__date"},
+    "service": {
+        "issued": "numbered_service_id",
+        "handled": "service_id",
+        "transfer": "from_service_id",
+    },
+    "agency": {
+        "issued": "numbered_service__agency_id",
+        "handled": "service__agency_id",
+        "transfer": "from_service__agency_id",
+    },
+    "counter": {"issued": None, "handled": "counter_id", "transfer": None},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class StatsScope:
+    """What a statistics page or export covers: a hall, maybe one agency, a date range."""
+
+    hall_id: int
+    start: datetime.date
+    end: datetime.date
+    agency_id: int | None = None
+
+    def tickets(self, via="service"):
+        """Tickets of the range, scoped through ``via`` (service or numbered_service)."""
+        qs = Ticket.objects.filter(date__range=(self.start, self.end))
+        qs = qs.filter(**{f"{via}__agency__hall_id": self.hall_id})
+        if self.agency_id:
+            qs = qs.filter(**{f"{via}__agency_id": self.agency_id})
+        return qs
+
+    def transfers(self):
+        qs = TicketTransfer.objects.filter(
+            ticket__date__range=(self.start, self.end),
+            from_service__agency__hall_id=self.hall_id,
+        )
+        if self.agency_id:
+            qs = qs.filter(from_service__agency_id=self.agency_id)
+        return qs
+
+
+def _empty_row():
+    row = dict.fromkeys(MEASURES, 0)
+    for name in ("wait_median", "wait_p90", "service_median", "service_p90"):
+        row[name] = None
+    return row
+
+
+def grouped(scope: StatsScope, keys: tuple[str, ...]) -> dict:
+    """Return {key tuple: measures} grouped by ``keys`` (of day/service/agency/counter).
+
+    Three GROUP BY queries: issued (by numbering service), handled (by
+    current service), transfers (by origin service).
+    """
+    rows: dict = {}
+
+    def merge(queryset, kind, aggregates):
+        paths = [_KEYS[k][kind] for k in keys]
+        if any(p is None for p in paths):
+            return
+        aliases = {f"k_{k}": F(p) for k, p in zip(keys, paths, strict=True)}
+        for item in queryset.values(**aliases).annotate(**aggregates).order_by():
+            key = tuple(item[f"k_{k}"] for k in keys)
+            target = rows.setdefault(key, _empty_row())
+            for name in aggregates:
+                target[name] = item[name]
+
+    merge(scope.tickets(via="numbered_service"), "issued", {"issued": Count("pk")})
+    merge(scope.tickets(), "handled", handled_aggregates())
+    merge(scope.transfers(), "transfer", {"transferred": Count("pk")})
+    return rows
+
+
+def totals(scope: StatsScope) -> dict:
+    """Return the measures over the whole scope (three aggregate queries)."""
+    row = _empty_row()
+    row.update(scope.tickets(via="numbered_service").aggregate(issued=Count("pk")))
+    row.update(scope.tickets().aggregate(**handled_aggregates()))
+    row["transferred"] = scope.transfers().count()
+    return row
+
+
+def busiest_hours(scope: StatsScope) -> list[tuple[int, int]]:
+    """Return [(hour, tickets issued)] by hour of day in Asia/Jakarta, busiest data only."""
+    qs = (
+        scope.tickets(via="numbered_service")
+        .annotate(hour=ExtractHour("issued_at", tzinfo=JAKARTA))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .order_by("hour")
+    )
+    return [(item["hour"], item["n"]) for item in qs]
+
+
+def _labelled(rows, key_name, objects):
+    """Turn {(pk,): measures} into a list of dicts with the object, sorted by label."""
+    out = []
+    for (pk,), measures in rows.items():
+        obj = objects.get(pk)
+        if obj is None:
+            continue
+        out.append({key_name: obj, **measures})
+    out.sort(key=lambda r: str(r[key_name]))
+    return out
+
+
+def dashboard(scope: StatsScope) -> dict:
+    """Everything the statistics page shows, in a fixed number of queries."""
+    services = {
+        s.pk: s
+        for s in Service.objects.filter(agency__hall_id=scope.hall_id).select_related("agency")
+    }
+    if scope.agency_id:
+        services = {pk: s for pk, s in services.items() if s.agency_id == scope.agency_id}
+    agencies = {s.agency_id: s.agency for s in services.values()}
+    counters = {c.pk: c for c in Counter.objects.filter(hall_id=scope.hall_id)}
+
+    per_day = [
+        {"day": key[0], **measures} for key, measures in sorted(grouped(scope, ("day",)).items())
+    ]
+    per_service = _labelled(grouped(scope, ("service",)), "service", services)
+    per_counter = _labelled(grouped(scope, ("counter",)), "counter", counters)
+    per_agency = (
+        _labelled(grouped(scope, ("agency",)), "agency", agencies) if not scope.agency_id else []
+    )
+    hours = busiest_hours(scope)
+    return {
+        "totals": totals(scope),
+        "per_day": per_day,
+        "per_service": per_service,
+        "per_counter": per_counter,
+        "per_agency": per_agency,
+        "hours": hours,
+        "busiest_hour": max(hours, key=lambda h: (h[1], -h[0]))[0] if hours else None,
+    }
+
+
+def day_service_rows(scope: StatsScope) -> list[dict]:
+    """One row per (day, service) with every measure, for the CSV export."""
+    services = {
+        s.pk: s
+        for s in Service.objects.filter(agency__hall_id=scope.hall_id).select_related("agency")
+    }
+    out = []
+    for (day, service_id), measures in grouped(scope, ("day", "service")).items():
+        service = services.get(service_id)
+        if service is None:
+            continue
+        out.append({"day": day, "service": service, **measures})
+    out.sort(key=lambda r: (r["day"], r["service"].agency.name, r["service"].name))
+    return out
+
+
+def chart_data(data: dict) -> dict:
+    """The figures the Chart.js charts draw (passed to the page with json_script)."""
+
+    def num(value):
+        return None if value is None else round(value, 1)
+
+    return {
+        "hours": {
+            "labels": [f"{hour:02d}.00" for hour, _n in data["hours"]],
+            "issued": [n for _hour, n in data["hours"]],
+        },
+        "services": {
+            "labels": [r["service"].name for r in data["per_service"]],
+            "issued": [r["issued"] for r in data["per_service"]],
+            "served": [r["served"] for r in data["per_service"]],
+            "wait_median": [num(r["wait_median"]) for r in data["per_service"]],
+            "wait_p90": [num(r["wait_p90"]) for r in data["per_service"]],
+        },
+    }
+
+
+def service_learn_average_minutes(*, now=None) -> int:
+    """Set each learning service's average to its median service time of the last 30 days.
+
+    One UPDATE with a correlated subquery; services with fewer than five
+    finished tickets in the window, or with a manually fixed average, keep
+    theirs. Returns the number of services updated.
+    """
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=LEARN_WINDOW_DAYS)
+    finished = Ticket.objects.filter(HAS_SERVICE, finished_at__gte=since, finished_at__lte=now)
+    per_service = (
+        finished.filter(service_id=OuterRef("pk"))
+        .values("service_id")
+        .annotate(n=Count("pk"), median=Percentile(SERVICE_MINUTES, 0.5))
+        .filter(n__gte=LEARN_MIN_TICKETS)
+        .order_by()
+    )
+    eligible = (
+        finished.values("service_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=LEARN_MIN_TICKETS)
+        .values("service_id")
+    )
+    # The model allows 1-480 minutes; a sub-minute median still means 1.
+    minutes = Greatest(
+        1,
+        Least(480, Cast(Round(Subquery(per_service.values("median")[:1])), IntegerField())),
+    )
+    return Service.objects.filter(average_minutes_fixed=False, pk__in=eligible).update(
+        average_service_minutes=minutes
+    )
