@@ -307,6 +307,9 @@ REST_FRAMEWORK = {
         "user": env_str("API_RATE_USER", "600/min"),
         # Kiosks and counter staff must never see 429 in a busy hall.
         "trusted": env_str("API_RATE_TRUSTED", "6000/min"),
+        # Public pages that poll: display boards and citizens tracking a ticket.
+        "board": env_str("API_RATE_BOARD", "1200/min"),
+        "track": env_str("API_RATE_TRACK", "600/min"),
     },
     "DEFAULT_PAGINATION_CLASS": "mpp_portal.api_pagination.Pagination",
     "PAGE_SIZE": 25,

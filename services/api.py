@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from mpp_portal.organizations.models import Hall
@@ -266,6 +267,13 @@ class TicketViewSet(
     permission_classes = [IsQueueStaff]
     filterset_fields = {"status": ["exact"], "service": ["exact"], "date": ["exact"]}
 
+    def get_throttles(self):
+        if self.action == "track":
+            # Citizens' phones poll this; many share one carrier address.
+            self.throttle_scope = "track"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
     def get_permissions(self):
         if self.action == "create":
             return [CanIssueTickets()]
@@ -360,6 +368,9 @@ class BoardView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    # Every TV in a hall polls each second from one address.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "board"
 
     @extend_schema(responses=BoardSerializer)
     def get(self, request, slug):

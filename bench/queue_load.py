@@ -1,0 +1,238 @@
+"""Load benchmark of the queue: ticket issues and display-board polls.
+
+Offers a fixed rate of requests (open loop: a request is sent on schedule
+whether or not earlier ones have answered) against a running portal and
+prints throughput, latency percentiles, errors and duplicate numbers.
+
+    python bench/queue_load.py                      # starts its own gunicorn
+    python bench/queue_load.py --url http://127.0.0.1:8000 --issue-rate 100
+
+It prepares a hall of its own ("bench-hall", open around the clock,
+including today) with one kiosk account and four services, so it runs at
+any hour and never touches the demo hall. Targets on a 2-core machine
+(issue 3): 100 issues/s with p95 < 150 ms and no duplicates; 200 board
+polls/s with p95 < 50 ms.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp_portal.settings")
+os.environ.setdefault("DEBUG", "1")
+
+
+def prepare():
+    """Create the bench hall, its services and a kiosk token; return (token, ids)."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from mpp_portal.accounts.models import User
+    from mpp_portal.accounts.services import token_issue
+    from mpp_portal.organizations.models import Agency, Hall, OfficeHours
+    from mpp_portal.workdays.models import CalendarDay
+    from services.models import Service, Ticket, TicketSequence
+
+    hall, _ = Hall.objects.get_or_create(
+        slug="bench-hall", defaults={"name": "MPP Bench", "address": "Loopback 127.0.0.1"}
+    )
+    for weekday in range(7):
+        OfficeHours.objects.update_or_create(
+            hall=hall,
+            weekday=weekday,
+            defaults={"opens": datetime.time(0, 0), "closes": datetime.time(23, 59, 59)},
+        )
+    today = timezone.localdate()
+    CalendarDay.objects.update_or_create(
+        date=today, hall=hall, defaults={"kind": CalendarDay.Kind.OPEN, "name": "Benchmark"}
+    )
+    agency, _ = Agency.objects.get_or_create(
+        hall=hall,
+        slug="bench",
+        defaults={"name": "Instansi Bench", "short_name": "Bench", "kind": Agency.Kind.REGIONAL},
+    )
+    services = []
+    for code in ("BA", "BB", "BC", "BD"):
+        service, _ = Service.objects.get_or_create(
+            agency=agency, code=code, defaults={"name": f"Layanan {code}", "slug": code.lower()}
+        )
+        services.append(service)
+    # Start from number 1 on every run so duplicates and gaps are easy to see.
+    Ticket.objects.filter(service__in=services).delete()
+    TicketSequence.objects.filter(service__in=services).delete()
+    kiosk, _ = User.objects.get_or_create(
+        username="bench.kiosk", defaults={"role": User.Role.KIOSK, "hall": hall}
+    )
+    return token_issue(user=kiosk), [s.pk for s in services], hall.slug
+
+
+def start_server(port):
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mpp_portal.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "4",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+class Client(threading.local):
+    """One keep-alive connection per worker thread."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def run_open_loop(rate, duration, send, workers):
+    """Send ``rate`` requests per second for ``duration`` seconds on schedule."""
+    total = int(rate * duration)
+    start = time.perf_counter() + 0.2
+    results = []
+
+    def fire(i):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        began = time.perf_counter()
+        try:
+            status, body = send(i)
+        except Exception as exc:  # noqa: BLE001 - counted, not hidden
+            status, body = 0, str(exc).encode()
+        return time.perf_counter() - began, status, body
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(fire, range(total)))
+    elapsed = time.perf_counter() - start
+    return results, elapsed
+
+
+def report(name, results, elapsed, ok_statuses, target_p95_ms):
+    latencies = sorted(r[0] * 1000 for r in results)
+    errors = sum(1 for r in results if r[1] not in ok_statuses)
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    p95 = pct(95)
+    print(
+        f"{name}: {len(results)} requests in {elapsed:.1f} s "
+        f"= {len(results) / elapsed:.1f}/s; latency ms p50 {statistics.median(latencies):.1f} "
+        f"p95 {p95:.1f} p99 {pct(99):.1f} max {latencies[-1]:.1f}; errors {errors}; "
+        f"target p95 < {target_p95_ms} ms: {'met' if p95 < target_p95_ms else 'MISSED'}"
+    )
+    return errors
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running portal; default: start gunicorn on --port")
+    parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--issue-rate", type=float, default=100)
+    parser.add_argument("--poll-rate", type=float, default=200)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=64)
+    args = parser.parse_args()
+
+    token, service_ids, hall_slug = prepare()
+    server = None
+    if args.url:
+        parsed = urllib.parse.urlsplit(args.url)
+        host, port = parsed.hostname, parsed.port or 80
+    else:
+        host, port = "127.0.0.1", args.port
+        server = start_server(port)
+    try:
+        client = Client(host, port)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+        def issue(i):
+            body = json.dumps({"service": service_ids[i % len(service_ids)], "priority": "normal"})
+            return client.request("POST", "/api/v1/tickets/", body, headers)
+
+        results, elapsed = run_open_loop(args.issue_rate, args.duration, issue, args.workers)
+        errors = report("ticket issue", results, elapsed, {201}, 150)
+        codes = [json.loads(r[2])["code"] for r in results if r[1] == 201]
+        duplicates = sum(n - 1 for n in Counter(codes).values() if n > 1)
+        print(f"ticket issue: {len(codes)} tickets, duplicate numbers: {duplicates}")
+        for status, count in Counter(r[1] for r in results if r[1] != 201).items():
+            print(f"  status {status}: {count}")
+
+        def poll(_i):
+            return client.request("GET", f"/api/v1/halls/{hall_slug}/board/")
+
+        results, elapsed = run_open_loop(args.poll_rate, args.duration, poll, args.workers)
+        errors += report("board poll", results, elapsed, {200, 304}, 50)
+        return 1 if errors or duplicates else 0
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
