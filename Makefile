@@ -63,10 +63,13 @@ run: venv ## migrate, load the demo, start web + worker + beat on http://localho
 		$(PY) manage.py compilemessages -v 0 --ignore '.venv/*' --ignore 'var/*'
 	fi
 	echo
-	echo "  MPP Portal is starting: open http://localhost:$(PORT)"
-	echo "  First: sign in at http://localhost:$(PORT)/akun/masuk/ as admin.mpp / demo12345"
-	echo "  (the hall admin; it also opens the Django admin at /admin/)."
-	echo "  API docs: http://localhost:$(PORT)/api/v1/docs/"
+	echo "  MPP Portal is starting: open http://localhost:$(PORT)/"
+	echo "  Try the queue (password demo12345 for every account above):"
+	echo "   1. display board (public): http://localhost:$(PORT)/antrean/layar/perigo-agung/"
+	echo "   2. sign in as kiosk at http://localhost:$(PORT)/akun/masuk/, take a ticket at"
+	echo "      http://localhost:$(PORT)/antrean/kios/perigo-agung/ (office hours, WIB)"
+	echo "   3. sign in as petugas.dukcapil, call it at http://localhost:$(PORT)/antrean/loket/"
+	echo "  admin.mpp also opens the Django admin (/admin/); API docs: /api/v1/docs/"
 	echo "  Stop with Ctrl+C; 'make stop' then stops the embedded PostgreSQL."
 	echo
 	# .env is already loaded above (without overriding the environment);
@@ -104,6 +107,7 @@ bench: $(DEV_STAMP) ## run every bench/*.py, each prints its figures
 	@$(LOAD_ENV)
 	$(DEMO_ENV)
 	$(EMBEDDED_UP)
+	$(PY) manage.py migrate --no-input -v 0
 	shopt -s nullglob
 	scripts=(bench/*.py)
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi
