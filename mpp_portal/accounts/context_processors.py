@@ -7,23 +7,29 @@ from django.utils.translation import gettext_lazy as _
 ANONYMOUS = "anonymous"
 STAFF_ROLES = {"counter_staff", "agency_admin", "sipabes_officer", "hall_admin", "signatory"}
 
-# (url name, label, roles that see it; None = everyone, signed in or not).
-# Pages that another app has not built yet are skipped by the NoReverseMatch
-# guard in nav_items_for(), so an app adds its page here before it exists.
+# (url name, label, roles that see it, menu). roles None = everyone, signed in or
+# not. menu MANAGE puts the item in the "Kelola" drop-down so the bar stays one line
+# on a laptop. Pages another app has not built yet are skipped by the
+# NoReverseMatch guard in nav_items_for(), so an app may be listed here early.
+MANAGE = "manage"
 NAV_ITEMS = [
-    ("home", _("Beranda"), None),
-    ("services:catalogue", _("Layanan"), None),
-    ("services:ticket_track", _("Lacak antrean"), {ANONYMOUS, "citizen"}),
-    ("complaints:create", _("Pengaduan"), {ANONYMOUS, "citizen"}),
-    ("services:console", _("Konsol loket"), {"counter_staff", "agency_admin", "hall_admin"}),
-    ("services:agency_services", _("Layanan instansi"), {"agency_admin"}),
-    ("complaints:inbox", _("Pengaduan masuk"), {"agency_admin", "hall_admin"}),
-    ("sipabes:home", _("SIPABES"), {"sipabes_officer", "hall_admin"}),
-    ("forums:list", _("Forum konsultasi"), {"hall_admin", "signatory"}),
-    ("agreements:list", _("Perjanjian kerja sama"), {"hall_admin", "agency_admin"}),
-    ("admin:index", _("Administrasi"), {"hall_admin"}),
-    ("api-docs", _("Dokumentasi API"), {"hall_admin", "agency_admin", "api_client"}),
+    ("home", _("Beranda"), None, None),
+    ("services:catalogue", _("Layanan"), None, None),
+    ("services:ticket_track", _("Lacak antrean"), {ANONYMOUS, "citizen"}, None),
+    ("complaints:create", _("Pengaduan"), {ANONYMOUS, "citizen"}, None),
+    ("services:console", _("Konsol loket"), {"counter_staff", "agency_admin", "hall_admin"}, None),
+    ("sipabes:home", _("SIPABES"), {"sipabes_officer"}, None),
+    ("forums:signing", _("Tanda tangan berita acara"), {"signatory"}, None),
+    ("services:manage", _("Kelola layanan"), {"agency_admin", "hall_admin"}, MANAGE),
+    ("services:stats", _("Statistik antrean"), {"agency_admin", "hall_admin"}, MANAGE),
+    ("complaints:inbox", _("Pengaduan masuk"), {"agency_admin", "hall_admin"}, MANAGE),
+    ("sipabes:home", _("SIPABES"), {"hall_admin"}, MANAGE),
+    ("forums:list", _("Forum konsultasi"), {"hall_admin"}, MANAGE),
+    ("agreements:list", _("Perjanjian kerja sama"), {"hall_admin", "agency_admin"}, MANAGE),
+    ("admin:index", _("Administrasi"), {"hall_admin"}, MANAGE),
+    ("api-docs", _("Dokumentasi API"), {"hall_admin", "agency_admin", "api_client"}, MANAGE),
 ]
+MENU_LABELS = {MANAGE: _("Kelola")}
 
 
 def role_of(user):
@@ -38,15 +44,32 @@ def role_of(user):
 def nav_items_for(user):
     role = role_of(user)
     items = []
-    for url_name, label, roles in NAV_ITEMS:
+    for url_name, label, roles, menu in NAV_ITEMS:
         if roles is not None and role not in roles:
             continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "name": url_name})
+        items.append({"url": url, "label": label, "name": url_name, "menu": menu})
     return items
+
+
+def nav_menu_for(items):
+    """Return the header's entries: links, and drop-downs ({"label", "children"}).
+
+    A drop-down with a single link is shown as that link.
+    """
+    entries, menus = [], {}
+    for item in items:
+        if item["menu"] is None:
+            entries.append(item)
+            continue
+        if item["menu"] not in menus:
+            menus[item["menu"]] = {"label": MENU_LABELS[item["menu"]], "children": []}
+            entries.append(menus[item["menu"]])
+        menus[item["menu"]]["children"].append(item)
+    return [e["children"][0] if len(e.get("children", ())) == 1 else e for e in entries]
 
 
 def _site_hall(user):
@@ -63,8 +86,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
+    items = nav_items_for(user)
     return {
-        "nav_items": nav_items_for(user),
+        "nav_items": items,
+        "nav_menu": nav_menu_for(items),
         # Lazy: one query, and only on pages whose footer has no hall of its own.
         "site_hall": SimpleLazyObject(lambda: _site_hall(user) or ""),
     }

@@ -82,8 +82,14 @@ def test_visitor_switches_language_and_hall_admin_signs_in_and_out(live_server, 
     page.get_by_role("main").get_by_role("button", name="Masuk").click()
 
     expect(page).to_have_url(re.compile(r"/mpp/perigo-agung/$"))
+    # The hall admin's pages sit in the "Kelola" drop-down, opened from the keyboard.
+    manage = nav.get_by_role("button", name="Kelola")
+    manage.focus()
+    page.keyboard.press("Enter")
+    expect(manage).to_have_attribute("aria-expanded", "true")
     expect(nav.get_by_role("link", name="Administrasi")).to_be_visible()
     expect(nav.get_by_role("link", name="Dokumentasi API")).to_be_visible()
+    page.keyboard.press("Escape")
     expect(page.get_by_text("Rina Wati")).to_be_visible()
     expect(page.get_by_text("Admin MPP")).to_be_visible()
 

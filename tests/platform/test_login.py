@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import SESSION_KEY
 
-from mpp_portal.accounts.context_processors import nav_items_for
+from mpp_portal.accounts.context_processors import nav_items_for, nav_menu_for
 from tests.conftest import PASSWORD
 
 LOGIN_URL = "/akun/masuk/"
@@ -169,3 +169,33 @@ def test_superuser_gets_the_hall_admin_nav(db):
     root = UserFactory(username="root.uji", is_superuser=True, is_staff=True)
     names = {item["name"] for item in nav_items_for(root)}
     assert "admin:index" in names
+
+
+def test_hall_admin_items_are_grouped_in_the_manage_menu(hall_admin, staff_a):
+    menu = nav_menu_for(nav_items_for(hall_admin))
+    groups = [entry for entry in menu if "children" in entry]
+    assert [str(g["label"]) for g in groups] == ["Kelola"]
+    assert "admin:index" in {item["name"] for item in groups[0]["children"]}
+    assert menu[0]["name"] == "home"
+
+    # Counter staff have no management pages, so no drop-down at all.
+    assert all("children" not in entry for entry in nav_menu_for(nav_items_for(staff_a)))
+
+
+def test_a_menu_of_one_item_is_shown_as_a_plain_link():
+    items = [
+        {"url": "/", "label": "Beranda", "name": "home", "menu": None},
+        {"url": "/api/v1/docs/", "label": "Dokumentasi API", "name": "api-docs", "menu": "manage"},
+    ]
+    assert nav_menu_for(items) == items
+
+
+def test_nav_skips_pages_that_do_not_exist(hall_admin, monkeypatch):
+    from mpp_portal.accounts import context_processors
+
+    monkeypatch.setattr(
+        context_processors,
+        "NAV_ITEMS",
+        [*context_processors.NAV_ITEMS, ("belum:ada", "Belum ada", None, None)],
+    )
+    assert "belum:ada" not in {item["name"] for item in nav_items_for(hall_admin)}
