@@ -259,6 +259,7 @@ class StatsFilterForm(forms.Form):
         queryset=Agency.objects.none(),
         required=False,
         empty_label=_("Semua instansi"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, data=None, *, user, **kwargs):

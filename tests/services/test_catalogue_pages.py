@@ -313,3 +313,50 @@ def test_anonymous_must_log_in(client, db):
     response = client.get(reverse("services:manage"))
     assert response.status_code == 302
     assert "/akun/" in response["Location"]
+
+
+def test_catalogue_with_several_halls(client, catalogue_services):
+    from tests.factories import AgencyFactory, HallFactory
+
+    other = HallFactory(name="MPP Kedua", slug="mpp-kedua")
+    ServiceFactory(agency=AgencyFactory(hall=other), name="Izin Usaha Kedua", code="IZ")
+    response = client.get(reverse("services:catalogue"))
+    assert {h.slug for h in response.context["halls"]} == {"perigo-agung", "mpp-kedua"}
+    assert len(response.context["services"]) == 4
+    response = client.get(reverse("services:catalogue"), {"gedung": "mpp-kedua"})
+    assert [s.name for s in response.context["services"]] == ["Izin Usaha Kedua"]
+    assert 'name="gedung"' in response.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Django admin (counters and their services are run from here)
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def root(hall):
+    return UserFactory(username="root.uji", is_superuser=True, is_staff=True, hall=hall)
+
+
+@pytest.mark.parametrize("model", ["service", "counter", "ticket", "ticketcall", "tickettransfer"])
+def test_admin_changelists(client, root, catalogue_services, counter_a, model):
+    from services.services import ticket_issue
+
+    ticket_issue(service=catalogue_services)
+    client.force_login(root)
+    response = client.get(reverse(f"admin:services_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_admin_counter_has_weight_inline_and_tickets_are_read_only(
+    client, root, catalogue_services, counter_a
+):
+    from services.services import ticket_issue
+
+    ticket = ticket_issue(service=catalogue_services)
+    client.force_login(root)
+    response = client.get(reverse("admin:services_counter_change", args=[counter_a.pk]))
+    assert response.status_code == 200
+    assert "counterservice_set-0-weight" in response.content.decode()
+    assert client.get(reverse("admin:services_ticket_add")).status_code == 403
+    response = client.get(reverse("admin:services_ticket_change", args=[ticket.pk]))
+    assert response.status_code == 200
+    assert 'name="status"' not in response.content.decode()
