@@ -1,1 +1,435 @@
-"""Models arrive with the feature issue for this app."""
+"""Complaints, aspirations and information requests the SP4N-LAPOR! way.
+
+A complaint moves through ``Complaint.TRANSITIONS`` only by the functions
+of ``complaints.services``; each move is audited and, where the public
+may read it, appears on the complaint's timeline (``ComplaintUpdate``).
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mpp_portal.organizations.models import Agency, Hall
+
+TITLE_MAX = 150
+DESCRIPTION_MIN = 20
+DESCRIPTION_MAX = 5000
+
+
+class ComplaintPolicy(models.Model):
+    """Working-day service levels of one hall (DOMAIN.md defaults 3/5/10)."""
+
+    hall = models.OneToOneField(Hall, on_delete=models.CASCADE, related_name="complaint_policy")
+    verify_days = models.PositiveSmallIntegerField(
+        _("batas verifikasi (hari kerja)"), default=3, validators=[MinValueValidator(1)]
+    )
+    followup_days = models.PositiveSmallIntegerField(
+        _("batas tindak lanjut instansi (hari kerja)"), default=5, validators=[MinValueValidator(1)]
+    )
+    autoclose_days = models.PositiveSmallIntegerField(
+        _("tutup otomatis tanpa tanggapan pelapor (hari kerja)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+    )
+
+    class Meta:
+        verbose_name = _("kebijakan pengaduan")
+        verbose_name_plural = _("kebijakan pengaduan")
+
+    def __str__(self):
+        return f"{self.hall}: {self.verify_days}/{self.followup_days}/{self.autoclose_days}"
+
+    @classmethod
+    def for_hall(cls, hall):
+        policy = getattr(hall, "_complaint_policy_cache", None)
+        if policy is None:
+            policy, _created = cls.objects.get_or_create(hall=hall)
+            hall._complaint_policy_cache = policy
+        return policy
+
+
+class Category(models.Model):
+    name = models.CharField(_("nama"), max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kategori")
+        verbose_name_plural = _("kategori")
+
+    def __str__(self):
+        return self.name
+
+
+class ComplaintSequence(models.Model):
+    """Last tracking number of a hall in a year (see services.complaint_file)."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "year"], name="complaintsequence_unique_year")
+        ]
+
+    def __str__(self):
+        return f"{self.hall_id}/{self.year}: {self.last_number}"
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def public(self):
+        """What anybody may see: not confidential, verified, not archived."""
+        return self.filter(is_confidential=False).exclude(
+            status__in=[
+                Complaint.Status.SUBMITTED,
+                Complaint.Status.INFO_REQUESTED,
+                Complaint.Status.ARCHIVED,
+            ]
+        )
+
+    def visible_to(self, user):
+        """The one scoping rule for staff: hall admins their hall, agencies
+        only what was dispatched to them (now or before)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.is_hall_admin:
+            return self.filter(hall_id=user.hall_id)
+        if user.role in (user.Role.AGENCY_ADMIN, user.Role.API_CLIENT, user.Role.COUNTER_STAFF):
+            return self.filter(assigned_agency_id=user.agency_id)
+        if user.is_citizen:
+            return self.filter(reporter=user)
+        return self.none()
+
+    def open(self):
+        return self.exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.ARCHIVED])
+
+
+class Complaint(models.Model):
+    class Kind(models.TextChoices):
+        COMPLAINT = "pengaduan", _("Pengaduan")
+        ASPIRATION = "aspirasi", _("Aspirasi")
+        INFORMATION = "permintaan_informasi", _("Permintaan informasi")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Menunggu verifikasi")
+        INFO_REQUESTED = "info_requested", _("Menunggu informasi pelapor")
+        DISPATCHED = "dispatched", _("Diteruskan ke instansi")
+        RESPONDED = "responded", _("Sudah ditanggapi")
+        CLOSED = "closed", _("Selesai")
+        ARCHIVED = "archived", _("Diarsipkan")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Situs web")
+        COUNTER = "loket", _("Loket")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+
+    class ArchiveReason(models.TextChoices):
+        OUT_OF_SCOPE = "out_of_scope", _("Di luar kewenangan")
+        DUPLICATE = "duplicate", _("Duplikat laporan lain")
+        UNCLEAR = "unclear", _("Tidak jelas / tidak dapat ditindaklanjuti")
+
+    # DESIGN.md §3.
+    TRANSITIONS = {
+        Status.SUBMITTED: {Status.DISPATCHED, Status.INFO_REQUESTED, Status.ARCHIVED},
+        Status.INFO_REQUESTED: {Status.SUBMITTED},
+        Status.DISPATCHED: {Status.RESPONDED, Status.SUBMITTED},
+        Status.RESPONDED: {Status.DISPATCHED, Status.CLOSED},
+        Status.CLOSED: {Status.DISPATCHED},
+        Status.ARCHIVED: set(),
+    }
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="complaints")
+    tracking_id = models.CharField(_("nomor pelacakan"), max_length=30, unique=True)
+    access_token_hash = models.CharField(max_length=64, editable=False)
+    kind = models.CharField(_("jenis"), max_length=30, choices=Kind.choices, default=Kind.COMPLAINT)
+    title = models.CharField(_("judul"), max_length=TITLE_MAX)
+    description = models.TextField(
+        _("uraian"),
+        max_length=DESCRIPTION_MAX,
+        validators=[MinLengthValidator(DESCRIPTION_MIN)],
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("kategori"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    reported_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("instansi yang dilaporkan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_complaints",
+    )
+    service = models.ForeignKey(
+        "services.Service",
+        verbose_name=_("layanan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    location = models.CharField(_("lokasi kejadian"), max_length=200, blank=True)
+    event_date = models.DateField(_("tanggal kejadian"), null=True, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    reporter_name = models.CharField(_("nama pelapor"), max_length=150, blank=True)
+    reporter_email = models.EmailField(_("surel pelapor"), blank=True)
+    reporter_phone = models.CharField(_("nomor HP pelapor"), max_length=20, blank=True)
+    is_anonymous = models.BooleanField(
+        _("anonim"),
+        default=False,
+        help_text=_("Identitas Anda tidak diketahui siapa pun, termasuk instansi terlapor."),
+    )
+    is_confidential = models.BooleanField(
+        _("rahasia"),
+        default=False,
+        help_text=_("Laporan tidak ditampilkan di daftar publik."),
+    )
+    channel = models.CharField(
+        _("kanal"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    assigned_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("instansi penanggung jawab"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+    )
+    instruction = models.TextField(_("instruksi disposisi"), blank=True)
+    archive_reason = models.CharField(
+        _("alasan pengarsipan"), max_length=20, choices=ArchiveReason.choices, blank=True
+    )
+    archive_note = models.TextField(_("keterangan pengarsipan"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    planned_completion = models.DateField(_("rencana penyelesaian"), null=True, blank=True)
+
+    submitted_at = models.DateTimeField(_("waktu masuk"), default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The deadline of the current step (verification, follow-up or the
+    # auto-close window); None while the clock is paused or when done.
+    due_at = models.DateTimeField(_("batas waktu"), null=True, blank=True, db_index=True)
+    # Working days left on the verification clock while it is paused.
+    paused_days_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    reopened = models.BooleanField(default=False)
+    rating = models.PositiveSmallIntegerField(
+        _("penilaian"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("komentar penilaian"), blank=True)
+    # Filled when a closed complaint's response arrived after its deadline.
+    responded_late = models.BooleanField(null=True, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("pengaduan")
+        verbose_name_plural = _("pengaduan")
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
+            models.Index(fields=["assigned_agency", "status"], name="complaint_agency_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="complaint_rating_1_5",
+            ),
+        ]
+
+    def __str__(self):
+        return self.tracking_id
+
+    def get_absolute_url(self):
+        return reverse("complaints:detail", args=[self.tracking_id])
+
+    # -- secret link -------------------------------------------------------
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def set_access_token(self):
+        """Create a new secret for the reporter's link; return it (shown once)."""
+        token = secrets.token_urlsafe(24)
+        self.access_token_hash = self.hash_token(token)
+        return token
+
+    def check_access_token(self, token):
+        if not token or not self.access_token_hash:
+            return False
+        return secrets.compare_digest(self.hash_token(token), self.access_token_hash)
+
+    # -- rules ---------------------------------------------------------------
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_open(self):
+        return self.status not in (self.Status.CLOSED, self.Status.ARCHIVED)
+
+    @property
+    def public_reporter_name(self):
+        """The reporter's name as anybody but the hall admin may see it."""
+        if self.is_anonymous:
+            return _("Anonim")
+        return self.reporter_name or _("Warga")
+
+    def reporter_visible_to(self, user):
+        """Whether ``user`` may see who reported: never for an anonymous
+        report; otherwise only hall admins (the agency sees the name only)."""
+        if self.is_anonymous:
+            return False
+        return bool(user and user.is_authenticated and user.is_hall_admin)
+
+
+class ComplaintUpdate(models.Model):
+    """One entry of a complaint's timeline."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Perubahan status")
+        RESPONSE = "response", _("Tanggapan")
+        NOTE = "note", _("Catatan internal")
+        REPLY = "reply", _("Balasan pelapor")
+        INFO_REQUEST = "info_request", _("Permintaan informasi")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    is_public = models.BooleanField(default=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who spoke, as the public may read it: "Admin MPP", "Disdukcapil",
+    # "Pelapor". Never the reporter's name.
+    author_label = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("riwayat pengaduan")
+        verbose_name_plural = _("riwayat pengaduan")
+
+    def __str__(self):
+        return f"{self.complaint}: {self.get_kind_display()}"
+
+
+def attachment_path(instance, filename):
+    # A random name: the uploaded name may carry personal data.
+    ext = instance.extension
+    return f"complaints/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Gambar")
+        PDF = "pdf", _("PDF")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    update = models.ForeignKey(
+        ComplaintUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=attachment_path)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    extension = models.CharField(max_length=5)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Staff attachments may be internal; the reporter's are visible to staff.
+    is_public = models.BooleanField(default=True)
+    uploaded_by_reporter = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("lampiran")
+        verbose_name_plural = _("lampiran")
+
+    def __str__(self):
+        return f"{self.complaint}: {self.get_kind_display()}"
+
+
+class ReminderLog(models.Model):
+    """One row per reminder or escalation sent: the unique key makes the SLA
+    scan safe to run twice or concurrently (INSERT ... ON CONFLICT DO NOTHING)."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Pengingat H-1")
+        DUE_NOW = "due_now", _("Pengingat hari batas")
+        ESCALATION = "escalation", _("Eskalasi")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    step = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "kind", "step", "due_at"], name="reminderlog_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.complaint_id} {self.kind} {self.step}"
+
+
+class Webhook(models.Model):
+    """An agency system told when a complaint is dispatched to it."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField(_("URL"))
+    secret = models.CharField(_("rahasia HMAC"), max_length=100)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("webhook instansi")
+        verbose_name_plural = _("webhook instansi")
+
+    def __str__(self):
+        return f"{self.agency}: {self.url}"

@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
+    "complaints-sla-scan": {"task": "complaints.sla_scan", "schedule": 300.0},
     "deliver-outbox": {
         "task": "mpp_portal.notifications.tasks.deliver_pending",
         "schedule": 60.0,

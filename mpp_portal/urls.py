@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("mpp_portal.organizations.urls")),
     path("akun/", include("mpp_portal.accounts.urls")),
     path("", include("services.urls")),
+    path("", include("complaints.urls")),
     path("verifikasi/", include("mpp_portal.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

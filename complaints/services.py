@@ -1,0 +1,1007 @@
+"""Use cases of the complaint workflow (DESIGN.md §3, DOMAIN.md "Complaints").
+
+Every status change goes through ``_transition``: it checks
+``Complaint.TRANSITIONS``, stamps the times, moves the deadline, writes
+the audit entry and the timeline entry, and queues the notifications after
+commit. Deadlines come from ``mpp_portal.workdays.deadline``.
+"""
+
+import contextlib
+import datetime
+import hashlib
+import hmac
+import io
+import json
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    Attachment,
+    Complaint,
+    ComplaintPolicy,
+    ComplaintUpdate,
+    ReminderLog,
+)
+from mpp_portal.audit import record
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.notifications.services import notification_queue
+from mpp_portal.workdays import JAKARTA, add_working_days, deadline, working_days_remaining
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTACHMENTS = 5
+IMAGE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+S = Complaint.Status
+
+
+# ---------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------
+def _actor_label(user, complaint):
+    """Who acted, as the public timeline shows it (never the reporter's name)."""
+    if user is None:
+        return _("Sistem")
+    if not user.is_authenticated or user == complaint.reporter:
+        return _("Pelapor")
+    if user.is_hall_admin:
+        return _("Admin MPP")
+    if user.agency_id:
+        return user.agency.short_name
+    return _("Petugas")
+
+
+# ---------------------------------------------------------------------------
+# Attachments: checked by content, photo metadata removed
+# ---------------------------------------------------------------------------
+def clean_upload(upload):
+    """Return (bytes, kind, extension, content_type) or raise ValidationError.
+
+    The content decides, never the name: a PDF must start with %PDF-, an
+    image must open with Pillow. Images are re-encoded from their pixels,
+    which drops EXIF, GPS and every other metadata block.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("Berkas %(name)s lebih besar dari %(mb)s MB.")
+            % {"name": upload.name, "mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    data = upload.read()
+    if data.startswith(b"%PDF-"):
+        return data, Attachment.Kind.PDF, "pdf", "application/pdf"
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.verify()
+        image = Image.open(io.BytesIO(data))
+        image_format = image.format
+        if image_format not in IMAGE_FORMATS:
+            raise UnidentifiedImageError
+        # Keep the picture the right way up before the orientation tag goes.
+        image = ImageOps.exif_transpose(image)
+        if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, format=image_format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("Berkas %(name)s bukan gambar (JPEG/PNG/WebP) atau PDF yang sah.")
+            % {"name": upload.name},
+            code="invalid_type",
+        ) from None
+    extension, content_type = IMAGE_FORMATS[image_format]
+    return out.getvalue(), Attachment.Kind.IMAGE, extension, content_type
+
+
+@contextlib.contextmanager
+def _uploads_undone_on_error():
+    """Collect files written inside the block; delete them if it fails.
+
+    Django has no hook for a rollback, so the block that opens the
+    transaction removes its own files when an exception leaves it.
+    """
+    written = []
+    try:
+        yield written
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+
+
+def _store_attachments(
+    complaint, uploads, written, *, update=None, is_public=True, by_reporter=False
+):
+    if len(uploads) + complaint.attachments.count() > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"attachments": _("Paling banyak %(n)s lampiran.") % {"n": MAX_ATTACHMENTS}}
+        )
+    for upload in uploads:
+        data, kind, extension, content_type = clean_upload(upload)
+        attachment = Attachment(
+            complaint=complaint,
+            update=update,
+            kind=kind,
+            extension=extension,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            is_public=is_public,
+            uploaded_by_reporter=by_reporter,
+        )
+        attachment.file.save(f"lampiran.{extension}", ContentFile(data), save=False)
+        written.append((attachment.file.storage, attachment.file.name))
+        attachment.save()
+
+
+# ---------------------------------------------------------------------------
+# Filing
+# ---------------------------------------------------------------------------
+def _next_tracking_id(hall, year):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO complaints_complaintsequence (hall_id, year, last_number)
+            VALUES (%s, %s, 1)
+            ON CONFLICT (hall_id, year)
+            DO UPDATE SET last_number = complaints_complaintsequence.last_number + 1
+            RETURNING last_number
+            """,
+            [hall.pk, year],
+        )
+        number = cursor.fetchone()[0]
+    return f"{hall.code}-{year}-{number:06d}"
+
+
+def complaint_file(
+    *,
+    hall,
+    kind,
+    title,
+    description,
+    channel=Complaint.Channel.WEB,
+    category=None,
+    reported_agency=None,
+    service=None,
+    location="",
+    event_date=None,
+    reporter=None,
+    reporter_name="",
+    reporter_email="",
+    reporter_phone="",
+    is_anonymous=False,
+    is_confidential=False,
+    attachments=(),
+    filed_by=None,
+    request=None,
+):
+    """File a complaint; return (complaint, access_token).
+
+    The access token is the reporter's secret link; only its hash is kept.
+    An anonymous complaint keeps no name or contact at all, and is not
+    tied to the reporter's account: nobody can find out who filed it.
+    """
+    reporter = reporter if reporter is not None and reporter.is_authenticated else None
+    if is_anonymous:
+        reporter_name = reporter_email = reporter_phone = ""
+        reporter = None
+    elif reporter is not None:
+        reporter_name = reporter_name or reporter.get_full_name() or reporter.get_username()
+        reporter_email = reporter_email or reporter.email
+    if reported_agency is not None and reported_agency.hall_id != hall.pk:
+        raise ValidationError({"agency": _("Instansi ini tidak berada di gedung MPP ini.")})
+    if service is not None and service.agency.hall_id != hall.pk:
+        raise ValidationError({"service": _("Layanan ini tidak berada di gedung MPP ini.")})
+    if service is not None and reported_agency is None:
+        reported_agency = service.agency
+
+    now = timezone.now()
+    policy = ComplaintPolicy.for_hall(hall)
+    with _uploads_undone_on_error() as written, transaction.atomic():
+        complaint = Complaint(
+            hall=hall,
+            kind=kind,
+            title=title.strip(),
+            description=description.strip(),
+            channel=channel,
+            category=category,
+            reported_agency=reported_agency,
+            service=service,
+            location=location,
+            event_date=event_date,
+            reporter=reporter,
+            reporter_name=reporter_name,
+            reporter_email=reporter_email,
+            reporter_phone=reporter_phone,
+            is_anonymous=is_anonymous,
+            is_confidential=is_confidential,
+            submitted_at=now,
+            filed_by=filed_by if filed_by is not None and filed_by.is_authenticated else None,
+            due_at=deadline(now, policy.verify_days, hall),
+        )
+        token = complaint.set_access_token()
+        complaint.tracking_id = _next_tracking_id(hall, timezone.localtime(now).year)
+        complaint.full_clean(exclude=["access_token_hash"])
+        complaint.save()
+        if attachments:
+            _store_attachments(complaint, list(attachments), written, by_reporter=True)
+        ComplaintUpdate.objects.create(
+            complaint=complaint,
+            kind=ComplaintUpdate.Kind.STATUS,
+            to_status=S.SUBMITTED,
+            author=None,
+            author_label=_("Pelapor"),
+            body=_("Laporan diterima melalui kanal %(channel)s.")
+            % {"channel": complaint.get_channel_display()},
+        )
+        # The audit trail of an anonymous report names no actor either.
+        record(
+            actor=None if is_anonymous else (filed_by or reporter),
+            action="complaint.file",
+            obj=complaint,
+            to_status=S.SUBMITTED,
+            note=complaint.get_channel_display(),
+            request=None if is_anonymous else request,
+        )
+        _notify_reporter(
+            complaint,
+            token,
+            subject=_("Laporan %(id)s diterima") % {"id": complaint.tracking_id},
+            body=_(
+                "Terima kasih. Laporan Anda tercatat dengan nomor %(id)s dan akan "
+                "diverifikasi paling lambat %(due)s. Pantau di: %(url)s"
+            )
+            % {
+                "id": complaint.tracking_id,
+                "due": _format_due(complaint.due_at),
+                "url": tracking_url(complaint, token),
+            },
+            key="filed",
+        )
+    return complaint, token
+
+
+def tracking_url(complaint, token):
+    path = reverse("complaints:track", args=[complaint.tracking_id])
+    return f"{settings.SITE_URL}{path}?token={token}"
+
+
+def _format_due(moment):
+    from mpp_portal.documents.formatting import format_datetime_id
+
+    return format_datetime_id(moment) if moment else "-"
+
+
+def _notify_reporter(complaint, token, *, subject, body, key):
+    """Message the reporter, if they left a contact (never for anonymous)."""
+    if complaint.is_anonymous:
+        return
+    dedupe = f"complaint-{complaint.pk}-{key}"
+    if complaint.reporter_email:
+        notification_queue(
+            channel="email",
+            recipient=complaint.reporter_email,
+            subject=subject,
+            body=body,
+            dedupe_key=f"{dedupe}-email",
+            related=complaint,
+            hall=complaint.hall,
+        )
+    elif complaint.reporter_phone:
+        notification_queue(
+            channel="whatsapp",
+            recipient=complaint.reporter_phone,
+            body=f"{subject}. {body}",
+            dedupe_key=f"{dedupe}-wa",
+            related=complaint,
+            hall=complaint.hall,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Transitions
+# ---------------------------------------------------------------------------
+def _lock(complaint):
+    return Complaint.objects.select_for_update().select_related("hall").get(pk=complaint.pk)
+
+
+def _transition(
+    complaint,
+    target,
+    *,
+    by,
+    action,
+    body="",
+    is_public=True,
+    fields=None,
+    request=None,
+    update_kind=ComplaintUpdate.Kind.STATUS,
+):
+    if not complaint.can_move_to(target):
+        raise TransitionNotAllowed.for_states(
+            complaint, complaint.get_status_display(), S(target).label
+        )
+    before = complaint.status
+    complaint.status = target
+    for name, value in (fields or {}).items():
+        setattr(complaint, name, value)
+    complaint.save(update_fields=["status", *(fields or {})])
+    update = ComplaintUpdate.objects.create(
+        complaint=complaint,
+        kind=update_kind,
+        body=body,
+        is_public=is_public,
+        from_status=before,
+        to_status=target,
+        author=by if by and by.is_authenticated else None,
+        author_label=_actor_label(by, complaint),
+    )
+    anonymous_reporter = complaint.is_anonymous and (
+        by is None or not by.is_authenticated or by == complaint.reporter
+    )
+    record(
+        actor=None if anonymous_reporter else by,
+        action=action,
+        obj=complaint,
+        from_status=before,
+        to_status=target,
+        note=body[:500],
+        request=None if anonymous_reporter else request,
+    )
+    return update
+
+
+def _require_hall_admin(user, complaint):
+    if not (
+        user.is_authenticated
+        and user.is_hall_admin
+        and (user.is_superuser or user.hall_id == complaint.hall_id)
+    ):
+        raise PermissionDenied
+
+
+def _require_agency(user, complaint):
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if user.is_superuser or (user.is_hall_admin and user.hall_id == complaint.hall_id):
+        return
+    if user.role in (user.Role.AGENCY_ADMIN, user.Role.API_CLIENT) and (
+        user.agency_id == complaint.assigned_agency_id
+    ):
+        return
+    raise PermissionDenied
+
+
+def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
+    """Verify and send the complaint to the one agency responsible."""
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_hall_admin(by, complaint)
+        if agency.hall_id != complaint.hall_id or not agency.is_active:
+            raise ValidationError({"agency": _("Pilih instansi aktif di gedung MPP ini.")})
+        now = timezone.now()
+        policy = ComplaintPolicy.for_hall(complaint.hall)
+        _transition(
+            complaint,
+            S.DISPATCHED,
+            by=by,
+            action="complaint.dispatch",
+            body=_("Diteruskan ke %(agency)s untuk ditindaklanjuti.") % {"agency": agency.name},
+            fields={
+                "assigned_agency": agency,
+                "instruction": instruction,
+                "dispatched_at": now,
+                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "paused_days_left": None,
+                "escalated_at": None,
+            },
+            request=request,
+        )
+        if instruction:
+            ComplaintUpdate.objects.create(
+                complaint=complaint,
+                kind=ComplaintUpdate.Kind.NOTE,
+                body=instruction,
+                is_public=False,
+                author=by,
+                author_label=_actor_label(by, complaint),
+            )
+        _notify_agency(complaint, key=f"dispatch-{now:%Y%m%d%H%M%S}")
+        complaint_id = complaint.pk
+        transaction.on_commit(lambda: _enqueue_webhook(complaint_id))
+    return complaint
+
+
+def complaint_request_info(*, complaint, by, question, request=None):
+    """Ask the reporter for more; the verification clock pauses."""
+    if not question.strip():
+        raise ValidationError({"question": _("Tuliskan informasi yang dibutuhkan.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_hall_admin(by, complaint)
+        left = 1
+        if complaint.due_at:
+            left = max(1, working_days_remaining(complaint.due_at, hall=complaint.hall))
+        _transition(
+            complaint,
+            S.INFO_REQUESTED,
+            by=by,
+            action="complaint.request_info",
+            body=question,
+            update_kind=ComplaintUpdate.Kind.INFO_REQUEST,
+            fields={"due_at": None, "paused_days_left": left},
+            request=request,
+        )
+        _notify_reporter(
+            complaint,
+            None,
+            subject=_("Laporan %(id)s: mohon lengkapi informasi") % {"id": complaint.tracking_id},
+            body=question,
+            key=f"info-{timezone.now():%Y%m%d%H%M%S}",
+        )
+    return complaint
+
+
+def complaint_provide_info(*, complaint, by, text, attachments=(), request=None):
+    """The reporter answers an information request; the clock runs again."""
+    if not text.strip():
+        raise ValidationError({"text": _("Tuliskan informasi tambahan Anda.")})
+    with _uploads_undone_on_error() as written, transaction.atomic():
+        complaint = _lock(complaint)
+        now = timezone.now()
+        update = _transition(
+            complaint,
+            S.SUBMITTED,
+            by=by,
+            action="complaint.provide_info",
+            body=text,
+            update_kind=ComplaintUpdate.Kind.REPLY,
+            fields={
+                "due_at": deadline(now, complaint.paused_days_left or 1, complaint.hall),
+                "paused_days_left": None,
+            },
+            request=request,
+        )
+        if attachments:
+            _store_attachments(
+                complaint, list(attachments), written, update=update, by_reporter=True
+            )
+    return complaint
+
+
+def complaint_archive(*, complaint, by, reason, note="", duplicate_of=None, request=None):
+    """Archive with a reason the reporter can read."""
+    if reason not in Complaint.ArchiveReason.values:
+        raise ValidationError({"reason": _("Pilih alasan pengarsipan.")})
+    if reason == Complaint.ArchiveReason.DUPLICATE and duplicate_of is None:
+        raise ValidationError({"duplicate_of": _("Sebutkan laporan yang sama.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_hall_admin(by, complaint)
+        if duplicate_of is not None and (
+            duplicate_of.pk == complaint.pk or duplicate_of.hall_id != complaint.hall_id
+        ):
+            raise ValidationError({"duplicate_of": _("Laporan rujukan tidak valid.")})
+        label = Complaint.ArchiveReason(reason).label
+        body = f"{label}. {note}".strip() if note else str(label)
+        if duplicate_of is not None:
+            body += " " + _("Lihat laporan %(id)s.") % {"id": duplicate_of.tracking_id}
+        _transition(
+            complaint,
+            S.ARCHIVED,
+            by=by,
+            action="complaint.archive",
+            body=body,
+            fields={
+                "archive_reason": reason,
+                "archive_note": note,
+                "duplicate_of": duplicate_of,
+                "due_at": None,
+                "closed_at": timezone.now(),
+            },
+            request=request,
+        )
+        _notify_reporter(
+            complaint,
+            None,
+            subject=_("Laporan %(id)s diarsipkan") % {"id": complaint.tracking_id},
+            body=body,
+            key="archived",
+        )
+    return complaint
+
+
+def complaint_hand_back(*, complaint, by, reason, request=None):
+    """The agency returns the complaint to the hall admin for re-dispatch."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Tuliskan alasan pengembalian.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_agency(by, complaint)
+        policy = ComplaintPolicy.for_hall(complaint.hall)
+        _transition(
+            complaint,
+            S.SUBMITTED,
+            by=by,
+            action="complaint.hand_back",
+            body=reason,
+            is_public=False,
+            fields={
+                "assigned_agency": None,
+                "due_at": deadline(timezone.now(), policy.verify_days, complaint.hall),
+            },
+            request=request,
+        )
+    return complaint
+
+
+def complaint_add_note(*, complaint, by, body, is_public=False, attachments=(), request=None):
+    """Staff add an internal note (or, for the agency, a public progress note)."""
+    if not body.strip():
+        raise ValidationError({"body": _("Catatan tidak boleh kosong.")})
+    with _uploads_undone_on_error() as written, transaction.atomic():
+        complaint = _lock(complaint)
+        if complaint.assigned_agency_id:
+            _require_agency(by, complaint)
+        else:
+            _require_hall_admin(by, complaint)
+        update = ComplaintUpdate.objects.create(
+            complaint=complaint,
+            kind=ComplaintUpdate.Kind.NOTE,
+            body=body,
+            is_public=is_public,
+            author=by,
+            author_label=_actor_label(by, complaint),
+        )
+        if attachments:
+            _store_attachments(
+                complaint, list(attachments), written, update=update, is_public=is_public
+            )
+        record(actor=by, action="complaint.note", obj=complaint, note=body[:200], request=request)
+    return update
+
+
+def complaint_respond(
+    *, complaint, by, body, planned_completion=None, attachments=(), request=None
+):
+    """The agency's public follow-up; the reporter's reply window opens."""
+    if not body.strip():
+        raise ValidationError({"body": _("Tanggapan tidak boleh kosong.")})
+    with _uploads_undone_on_error() as written, transaction.atomic():
+        complaint = _lock(complaint)
+        _require_agency(by, complaint)
+        now = timezone.now()
+        policy = ComplaintPolicy.for_hall(complaint.hall)
+        late = complaint.due_at is not None and now > complaint.due_at
+        update = _transition(
+            complaint,
+            S.RESPONDED,
+            by=by,
+            action="complaint.respond",
+            body=body,
+            update_kind=ComplaintUpdate.Kind.RESPONSE,
+            fields={
+                "responded_at": now,
+                "planned_completion": planned_completion,
+                "responded_late": late,
+                "due_at": deadline(now, policy.autoclose_days, complaint.hall),
+            },
+            request=request,
+        )
+        if attachments:
+            _store_attachments(complaint, list(attachments), written, update=update)
+        _notify_reporter(
+            complaint,
+            None,
+            subject=_("Laporan %(id)s sudah ditanggapi") % {"id": complaint.tracking_id},
+            body=_(
+                "%(agency)s menanggapi laporan Anda. Balas atau terima tanggapan ini "
+                "sebelum %(due)s."
+            )
+            % {"agency": complaint.assigned_agency, "due": _format_due(complaint.due_at)},
+            key=f"respond-{now:%Y%m%d%H%M%S}",
+        )
+    return complaint
+
+
+def complaint_reply(*, complaint, by, body, attachments=(), request=None):
+    """The reporter is not satisfied and answers; back to the agency."""
+    if not body.strip():
+        raise ValidationError({"body": _("Balasan tidak boleh kosong.")})
+    with _uploads_undone_on_error() as written, transaction.atomic():
+        complaint = _lock(complaint)
+        policy = ComplaintPolicy.for_hall(complaint.hall)
+        now = timezone.now()
+        update = _transition(
+            complaint,
+            S.DISPATCHED,
+            by=by,
+            action="complaint.reply",
+            body=body,
+            update_kind=ComplaintUpdate.Kind.REPLY,
+            fields={
+                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "escalated_at": None,
+            },
+            request=request,
+        )
+        if attachments:
+            _store_attachments(
+                complaint, list(attachments), written, update=update, by_reporter=True
+            )
+        _notify_agency(complaint, key=f"reply-{now:%Y%m%d%H%M%S}")
+    return complaint
+
+
+def complaint_accept(*, complaint, by, rating=None, comment="", request=None):
+    """The reporter accepts the response: closed, with an optional rating."""
+    if rating is not None and not 1 <= int(rating) <= 5:
+        raise ValidationError({"rating": _("Nilai antara 1 dan 5.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _transition(
+            complaint,
+            S.CLOSED,
+            by=by,
+            action="complaint.accept",
+            body=_("Pelapor menerima tanggapan."),
+            fields={
+                "closed_at": timezone.now(),
+                "due_at": None,
+                "rating": int(rating) if rating is not None else None,
+                "rating_comment": comment,
+            },
+            request=request,
+        )
+    return complaint
+
+
+def complaint_rate(*, complaint, rating, comment="", request=None):
+    """Rate a closed complaint (once, e.g. after the automatic close)."""
+    if not 1 <= int(rating) <= 5:
+        raise ValidationError({"rating": _("Nilai antara 1 dan 5.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        if complaint.status != S.CLOSED or complaint.rating is not None:
+            raise DomainError(_("Laporan ini tidak dapat dinilai."), code="cannot_rate")
+        complaint.rating = int(rating)
+        complaint.rating_comment = comment
+        complaint.save(update_fields=["rating", "rating_comment"])
+        record(actor=None, action="complaint.rate", obj=complaint, note=str(rating))
+    return complaint
+
+
+def complaint_reopen(*, complaint, by, body, request=None):
+    """The reporter reopens a closed complaint, once, within the reply window."""
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        if complaint.reopened:
+            raise TransitionNotAllowed(
+                _("Laporan hanya dapat dibuka kembali satu kali."), code="already_reopened"
+            )
+        if complaint.status == S.CLOSED:
+            window_end = deadline(
+                complaint.responded_at or complaint.closed_at,
+                ComplaintPolicy.for_hall(complaint.hall).autoclose_days,
+                complaint.hall,
+            )
+            if timezone.now() > window_end:
+                raise TransitionNotAllowed(
+                    _("Batas waktu untuk membuka kembali laporan sudah lewat."),
+                    code="reopen_window_passed",
+                )
+        policy = ComplaintPolicy.for_hall(complaint.hall)
+        now = timezone.now()
+        _transition(
+            complaint,
+            S.DISPATCHED,
+            by=by,
+            action="complaint.reopen",
+            body=body or _("Pelapor membuka kembali laporan."),
+            update_kind=ComplaintUpdate.Kind.REPLY,
+            fields={
+                "reopened": True,
+                "closed_at": None,
+                "rating": None,
+                "rating_comment": "",
+                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "escalated_at": None,
+            },
+            request=request,
+        )
+        _notify_agency(complaint, key=f"reopen-{now:%Y%m%d%H%M%S}")
+    return complaint
+
+
+# ---------------------------------------------------------------------------
+# Notifications to staff
+# ---------------------------------------------------------------------------
+def _staff_emails(*, hall_ids=(), agency_ids=()):
+    """Return {("hall", id) | ("agency", id): [emails]} in one query."""
+    User = get_user_model()
+    rows = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(
+            Q(role=User.Role.HALL_ADMIN, hall_id__in=list(hall_ids))
+            | Q(role=User.Role.AGENCY_ADMIN, agency_id__in=list(agency_ids))
+        )
+        .values_list("role", "hall_id", "agency_id", "email")
+    )
+    result = {}
+    for role, hall_id, agency_id, email in rows:
+        if role == User.Role.HALL_ADMIN and hall_id in hall_ids:
+            result.setdefault(("hall", hall_id), []).append(email)
+        if role == User.Role.AGENCY_ADMIN and agency_id in agency_ids:
+            result.setdefault(("agency", agency_id), []).append(email)
+    return result
+
+
+def _agency_recipients(agency, emails):
+    recipients = list(emails)
+    if agency.contact_email and agency.contact_email not in recipients:
+        recipients.append(agency.contact_email)
+    return recipients
+
+
+def _notify_agency(complaint, *, key):
+    agency = complaint.assigned_agency
+    emails = _staff_emails(agency_ids={agency.pk}).get(("agency", agency.pk), [])
+    for email in _agency_recipients(agency, emails):
+        notification_queue(
+            channel="email",
+            recipient=email,
+            subject=_("Pengaduan %(id)s untuk %(agency)s")
+            % {"id": complaint.tracking_id, "agency": agency.short_name},
+            body=_(
+                "Pengaduan %(id)s “%(title)s” menunggu tindak lanjut paling lambat %(due)s. "
+                "Buka: %(url)s"
+            )
+            % {
+                "id": complaint.tracking_id,
+                "title": complaint.title,
+                "due": _format_due(complaint.due_at),
+                "url": settings.SITE_URL + complaint.get_absolute_url(),
+            },
+            dedupe_key=f"complaint-{complaint.pk}-{key}-{email}",
+            related=complaint,
+            hall=complaint.hall,
+        )
+
+
+# ---------------------------------------------------------------------------
+# SLA scan
+# ---------------------------------------------------------------------------
+STEP_FOR_STATUS = {S.SUBMITTED: "verify", S.DISPATCHED: "followup"}
+
+
+def _claim_reminders(kind, where, params):
+    """Insert one ReminderLog row per matching complaint, skipping those sent.
+
+    One statement for the whole kind: ON CONFLICT DO NOTHING makes a second
+    (or concurrent) scan claim nothing, and RETURNING tells which rows this
+    scan claimed.
+    """
+    sql = f"""
+        INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
+        SELECT c.id, %s,
+               CASE c.status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
+               c.due_at, now()
+        FROM complaints_complaint c
+        WHERE c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL AND {where}
+        ON CONFLICT (complaint_id, kind, step, due_at) DO NOTHING
+        RETURNING complaint_id
+    """  # noqa: S608 - ``where`` is one of the fixed clauses below
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, *params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def complaint_sla_scan(*, now=None):
+    """Send due-soon, due-today and overdue notices once each; auto-close.
+
+    Returns a dict of counts. Queries do not grow with the number of
+    complaints: one claim per kind, one load of the claimed complaints, one
+    query for the staff addresses, one UPDATE for the auto-close.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now, JAKARTA).date()
+    tomorrow = add_working_days(today, 1)
+    day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=JAKARTA)
+    tomorrow_start = datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=JAKARTA)
+    tomorrow_end = tomorrow_start + datetime.timedelta(days=1)
+
+    with transaction.atomic():
+        claimed = {
+            ReminderLog.Kind.DUE_SOON: _claim_reminders(
+                ReminderLog.Kind.DUE_SOON,
+                "c.due_at >= %s AND c.due_at < %s",
+                [tomorrow_start, tomorrow_end],
+            ),
+            ReminderLog.Kind.DUE_NOW: _claim_reminders(
+                ReminderLog.Kind.DUE_NOW,
+                "c.due_at >= %s AND c.due_at >= %s AND c.due_at < %s",
+                [now, day_start, tomorrow_start],
+            ),
+            ReminderLog.Kind.ESCALATION: _claim_reminders(
+                ReminderLog.Kind.ESCALATION, "c.due_at < %s", [now]
+            ),
+        }
+        ids = {pk for pks in claimed.values() for pk in pks}
+        complaints = {
+            c.pk: c
+            for c in Complaint.objects.filter(pk__in=ids).select_related("hall", "assigned_agency")
+        }
+        if claimed[ReminderLog.Kind.ESCALATION]:
+            Complaint.objects.filter(pk__in=claimed[ReminderLog.Kind.ESCALATION]).update(
+                escalated_at=now
+            )
+        _send_digests(claimed, complaints, now)
+        closed = _autoclose(now)
+    return {str(kind): len(pks) for kind, pks in claimed.items()} | {"closed": closed}
+
+
+def _send_digests(claimed, complaints, now):
+    """One message per recipient and kind, listing the complaints concerned."""
+    hall_ids = {c.hall_id for c in complaints.values()}
+    agency_ids = {c.assigned_agency_id for c in complaints.values() if c.assigned_agency_id}
+    emails = _staff_emails(hall_ids=hall_ids, agency_ids=agency_ids) if complaints else {}
+    titles = {
+        ReminderLog.Kind.DUE_SOON: _("Pengaduan jatuh tempo besok (hari kerja berikutnya)"),
+        ReminderLog.Kind.DUE_NOW: _("Pengaduan jatuh tempo hari ini"),
+        ReminderLog.Kind.ESCALATION: _("ESKALASI: pengaduan melewati batas waktu"),
+    }
+    for kind, pks in claimed.items():
+        inbox = {}
+        for pk in pks:
+            complaint = complaints[pk]
+            targets = []
+            if complaint.status == S.SUBMITTED or kind == ReminderLog.Kind.ESCALATION:
+                targets += emails.get(("hall", complaint.hall_id), [])
+            if complaint.status == S.DISPATCHED and complaint.assigned_agency_id:
+                targets += _agency_recipients(
+                    complaint.assigned_agency,
+                    emails.get(("agency", complaint.assigned_agency_id), []),
+                )
+            for email in dict.fromkeys(targets):
+                inbox.setdefault(email, []).append(complaint)
+        for email, items in inbox.items():
+            lines = [
+                f"- {c.tracking_id} {c.title} ({c.get_status_display()}, "
+                f"{_format_due(c.due_at)}): {settings.SITE_URL}{c.get_absolute_url()}"
+                for c in items
+            ]
+            notification_queue(
+                channel="email",
+                recipient=email,
+                subject=titles[kind],
+                body="\n".join(lines),
+                dedupe_key=f"sla-{kind}-{email}-{now:%Y%m%d%H%M}-"
+                + hashlib.sha256(",".join(str(c.pk) for c in items).encode()).hexdigest()[:16],
+            )
+
+
+def _autoclose(now):
+    """Close responded complaints whose reply window has passed, in one UPDATE."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE complaints_complaint SET status = 'closed', closed_at = %s, due_at = NULL
+            WHERE status = 'responded' AND due_at < %s
+            RETURNING id
+            """,
+            [now, now],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        label = _("Ditutup otomatis: tidak ada balasan pelapor dalam batas waktu.")
+        ComplaintUpdate.objects.bulk_create(
+            ComplaintUpdate(
+                complaint_id=pk,
+                kind=ComplaintUpdate.Kind.STATUS,
+                body=label,
+                from_status=S.RESPONDED,
+                to_status=S.CLOSED,
+                author_label=_("Sistem"),
+                created_at=now,
+            )
+            for pk in ids
+        )
+        from django.contrib.contenttypes.models import ContentType
+
+        from mpp_portal.audit.models import AuditEntry
+
+        content_type = ContentType.objects.get_for_model(Complaint)
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                actor=None,
+                actor_label="sistem",
+                action="complaint.autoclose",
+                content_type=content_type,
+                object_id=str(pk),
+                object_repr=str(pk),
+                from_status=S.RESPONDED,
+                to_status=S.CLOSED,
+                note=str(label),
+            )
+            for pk in ids
+        )
+    return len(ids)
+
+
+# ---------------------------------------------------------------------------
+# Webhook to the agency's own system
+# ---------------------------------------------------------------------------
+def _enqueue_webhook(complaint_id):
+    from complaints.tasks import send_dispatch_webhook
+
+    send_dispatch_webhook.delay(complaint_id)
+
+
+def webhook_payload(complaint):
+    """What the agency's system receives: no identity of an anonymous reporter."""
+    return {
+        "event": "complaint.dispatched",
+        "tracking_id": complaint.tracking_id,
+        "kind": complaint.kind,
+        "title": complaint.title,
+        "description": complaint.description,
+        "location": complaint.location,
+        "event_date": complaint.event_date.isoformat() if complaint.event_date else None,
+        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+        "instruction": complaint.instruction,
+        "reporter_name": None if complaint.is_anonymous else complaint.reporter_name or None,
+        "is_anonymous": complaint.is_anonymous,
+        "url": settings.SITE_URL + complaint.get_absolute_url(),
+    }
+
+
+def webhook_sign(secret, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_deliver(*, complaint_id):
+    """POST the signed event; raise on a transient failure so the task retries."""
+    import urllib.error
+    import urllib.request
+
+    complaint = Complaint.objects.select_related("assigned_agency__webhook").get(pk=complaint_id)
+    webhook = (
+        getattr(complaint.assigned_agency, "webhook", None) if complaint.assigned_agency else None
+    )
+    if webhook is None or not webhook.is_active:
+        return None
+    body = json.dumps(webhook_payload(complaint), sort_keys=True).encode()
+    request = urllib.request.Request(  # noqa: S310 - URL set by an admin, http(s) only
+        webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-MPP-Signature": webhook_sign(webhook.secret, body),
+            "X-MPP-Event": "complaint.dispatched",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500 or exc.code == 429:
+            raise
+        logger.warning("webhook for %s refused with %s", complaint.tracking_id, exc.code)
+        return exc.code

@@ -1,0 +1,23 @@
+"""Celery tasks of the complaints app: thin wrappers over services."""
+
+from celery import shared_task
+
+from complaints import services
+
+
+@shared_task(name="complaints.sla_scan")
+def sla_scan():
+    """Remind before and at each deadline, escalate when passed, auto-close."""
+    return services.complaint_sla_scan()
+
+
+@shared_task(
+    bind=True,
+    name="complaints.send_dispatch_webhook",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_dispatch_webhook(self, complaint_id):
+    return services.webhook_deliver(complaint_id=complaint_id)
