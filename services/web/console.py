@@ -5,8 +5,11 @@ htmx request gets the re-rendered console panel back, a plain POST is
 redirected to the console page so the console also works without JavaScript.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
@@ -15,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from mpp_portal.exceptions import DomainError
 from services import services as queue
@@ -29,6 +33,25 @@ SKIPPED_SHOWN = 20
 # ---------------------------------------------------------------------------
 # Scoping
 # ---------------------------------------------------------------------------
+def console_login_required(view):
+    """``login_required`` that also works for htmx requests.
+
+    A plain redirect would be followed inside the XHR and the login page
+    swapped into the panel (e.g. the 5-second poll after the session ends);
+    htmx is told to load the login page as a whole page instead.
+    """
+    wrapped = login_required(view)
+
+    @functools.wraps(view)
+    def inner(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            page = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(page).url)
+        return wrapped(request, *args, **kwargs)
+
+    return inner
+
+
 def _check_console_user(user):
     """Counter staff, agency admins and hall admins only."""
     if not (
@@ -117,7 +140,8 @@ def _queue_context(counter, service_ids, *, can_act):
 def _panel_context(request, counter, *, alert=None):
     user = request.user
     is_mine = counter.is_open and counter.operator_id == user.pk
-    service_ids = _service_ids(counter)
+    services = list(counter.services.all())
+    service_ids = [s.pk for s in services]
     open_tickets = list(
         Ticket.objects.filter(
             counter=counter,
@@ -151,7 +175,7 @@ def _panel_context(request, counter, *, alert=None):
         "targets": targets,
         "max_calls": Ticket.MAX_CALLS,
         "alert": alert,
-        "services": counter.services.all(),
+        "services": services,
     }
     context.update(_queue_context(counter, service_ids, can_act=is_mine))
     return context
@@ -185,7 +209,7 @@ def _ok(message):
 # ---------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------
-@login_required
+@console_login_required
 @require_GET
 def counter_list(request):
     _check_console_user(request.user)
@@ -203,14 +227,14 @@ def counter_list(request):
     )
 
 
-@login_required
+@console_login_required
 @require_GET
 def counter_console(request, counter_id):
     counter = _get_counter(request, counter_id)
     return render(request, TEMPLATE, _panel_context(request, counter))
 
 
-@login_required
+@console_login_required
 @require_GET
 def counter_queue(request, counter_id):
     """The waiting list alone, polled every few seconds by the panel."""
@@ -224,7 +248,7 @@ def counter_queue(request, counter_id):
 # ---------------------------------------------------------------------------
 # Counter actions
 # ---------------------------------------------------------------------------
-@login_required
+@console_login_required
 @require_POST
 def counter_open(request, counter_id):
     counter = _get_counter(request, counter_id)
@@ -235,12 +259,15 @@ def counter_open(request, counter_id):
             return _respond(request, counter, alert=_error(exc.message))
         messages.error(request, exc.message)
         return redirect("services:console")
+    if not request.htmx:
+        # The console page itself shows the counter open; no flash needed.
+        return redirect("services:console_counter", counter.pk)
     return _respond(
         request, counter, alert=_ok(_("%(counter)s dibuka.") % {"counter": counter.label})
     )
 
 
-@login_required
+@console_login_required
 @require_POST
 def counter_close(request, counter_id):
     counter = _get_counter(request, counter_id)
@@ -253,7 +280,7 @@ def counter_close(request, counter_id):
     )
 
 
-@login_required
+@console_login_required
 @require_POST
 def counter_call_next(request, counter_id):
     counter = _get_counter(request, counter_id)
@@ -362,7 +389,7 @@ TICKET_ACTIONS = {
 }
 
 
-@login_required
+@console_login_required
 @require_POST
 def ticket_action(request, counter_id, ticket_id, action):
     act = TICKET_ACTIONS.get(action)
