@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from mpp_portal.exceptions import DomainError
 from mpp_portal.organizations.models import Agency, Hall
 from services.models import Counter, Priority, Service, Ticket, TicketSequence
-from services.services import ticket_issue, ticketing_closed_reason
+from services.services import check_can_issue, ticket_issue, ticketing_closed_reason
 
 KIOSK_TEMPLATE = "services/kiosk/kiosk.html"
 PRINT_TEMPLATE = "services/kiosk/ticket_print.html"
@@ -167,6 +167,7 @@ def kiosk(request, hall):
             agency = service.agency
 
     if request.method == "POST" and service is not None:
+        check_can_issue(request.user, service)
         form = KioskTicketForm(request.POST, service=service)
         if form.is_valid():
             try:
@@ -240,8 +241,14 @@ def _tracking_url(ticket):
 def _qr_svg(data):
     """Return the QR code of ``data`` as inline SVG, drawn here (no network)."""
     qr = segno.make(data, error="m", micro=False)
+    # omitsize keeps only the viewBox, so the stylesheet sets the printed size.
     return qr.svg_inline(
-        scale=4, border=2, dark="#000", light="#fff", title=str(_("Kode QR pelacakan antrean"))
+        scale=1,
+        border=2,
+        omitsize=True,
+        dark="#000",
+        light="#fff",
+        title=str(_("Kode QR pelacakan antrean")),
     )
 
 
