@@ -1,0 +1,153 @@
+"""The SLA scan: reminders before and at each deadline, escalation, auto-close."""
+
+import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+
+from complaints import services as workflow
+from complaints.models import Complaint, ReminderLog
+from mpp_portal.accounts.models import User
+from mpp_portal.notifications.models import OutboxMessage
+from mpp_portal.workdays import JAKARTA
+from tests.factories import UserFactory
+
+S = Complaint.Status
+
+
+def sla_messages():
+    return OutboxMessage.objects.filter(dedupe_key__startswith="sla-")
+
+
+def at(day, hour=9, minute=0):
+    return datetime.datetime(2026, 12, day, hour, minute, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def admins(hall, agency_a):
+    hall_admin = UserFactory(
+        username="admin.sla", role=User.Role.HALL_ADMIN, hall=hall, email="admin.mpp@example.test"
+    )
+    agency_admin = UserFactory(
+        username="admin.sla.a",
+        role=User.Role.AGENCY_ADMIN,
+        agency=agency_a,
+        email="admin.dukcapil@example.test",
+    )
+    return hall_admin, agency_admin
+
+
+def test_reminders_escalation_and_autoclose(file_complaint, admins, agency_a, _frozen_clock):
+    hall_admin, agency_admin = admins
+    verify = file_complaint()  # due Friday 4 Dec 16:00
+    followup = workflow.complaint_dispatch(
+        complaint=file_complaint(), agency=agency_a, by=hall_admin
+    )  # due Tuesday 8 Dec 16:00
+    _frozen_clock.move_to(at(3, 10))  # Thursday: verify is due on the next working day
+    result = workflow.complaint_sla_scan()
+    assert result["due_soon"] == 1
+    assert ReminderLog.objects.get().complaint == verify
+    mail = sla_messages().get()
+    assert mail.recipient == "admin.mpp@example.test"
+    assert verify.tracking_id in mail.body
+
+    _frozen_clock.move_to(at(4, 10))  # Friday: due today
+    assert workflow.complaint_sla_scan()["due_now"] == 1
+    _frozen_clock.move_to(at(7, 10))  # Monday: verify overdue, followup due tomorrow
+    result = workflow.complaint_sla_scan()
+    assert (result["escalation"], result["due_soon"]) == (1, 1)
+    verify.refresh_from_db()
+    assert verify.escalated_at is not None
+    recipients = set(sla_messages().values_list("recipient", flat=True))
+    assert recipients == {"admin.mpp@example.test", "admin.dukcapil@example.test"}
+
+    # A second scan the same minute tells nobody anything again.
+    before = sla_messages().count()
+    result = workflow.complaint_sla_scan()
+    assert result == {"due_soon": 0, "due_now": 0, "escalation": 0, "closed": 0}
+    assert sla_messages().count() == before
+
+    responded = workflow.complaint_respond(complaint=followup, by=agency_admin, body="Beres.")
+    assert responded.due_at == at(21, 16)  # ten working days after Monday 7 Dec
+    _frozen_clock.move_to(at(21, 16, 1))
+    assert workflow.complaint_sla_scan()["closed"] == 1
+    responded.refresh_from_db()
+    assert responded.status == S.CLOSED
+    assert responded.updates.last().author_label == "Sistem"
+
+
+def test_scan_queries_do_not_grow_with_complaints(
+    file_complaint, admins, agency_a, _frozen_clock, django_assert_max_num_queries
+):
+    for _ in range(30):
+        file_complaint()
+    _frozen_clock.move_to(at(7, 10))
+    with django_assert_max_num_queries(16):
+        result = workflow.complaint_sla_scan()
+    assert result["escalation"] == 30
+    # One digest for the hall admin, not thirty messages.
+    assert sla_messages().count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_send_each_reminder_once(hall, agency_a):
+    UserFactory(
+        username="admin.sla", role=User.Role.HALL_ADMIN, hall=hall, email="admin.mpp@example.test"
+    )
+    with time_machine.travel(at(1), tick=False):
+        for n in range(20):
+            workflow.complaint_file(
+                hall=hall,
+                kind="pengaduan",
+                title=f"Laporan {n}",
+                description="Uraian laporan yang cukup panjang untuk sah.",
+            )
+    barrier = threading.Barrier(4)
+
+    def scan(_):
+        try:
+            barrier.wait(timeout=5)
+            with time_machine.travel(at(7, 10), tick=False):
+                return workflow.complaint_sla_scan()["escalation"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        claimed = list(pool.map(scan, range(4)))
+    assert sum(claimed) == 20
+    assert ReminderLog.objects.count() == 20
+    assert sla_messages().count() == sum(1 for n in claimed if n)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_sla_scan_runs_in_a_real_worker(hall, celery_worker_process):
+    """The beat task, through the broker and a worker, escalates and closes."""
+    from complaints.tasks import sla_scan
+
+    UserFactory(
+        username="admin.sla", role=User.Role.HALL_ADMIN, hall=hall, email="admin.mpp@example.test"
+    )
+    complaint, _token = workflow.complaint_file(
+        hall=hall,
+        kind="pengaduan",
+        title="Sudah lewat batas",
+        description="Laporan ini sudah melewati batas waktu verifikasi.",
+    )
+    # The worker runs on the real clock: put the deadline in the past.
+    Complaint.objects.filter(pk=complaint.pk).update(
+        due_at=datetime.datetime(2026, 1, 5, 16, 0, tzinfo=JAKARTA)
+    )
+    with transaction.atomic():
+        transaction.on_commit(lambda: sla_scan.delay())
+    celery_worker_process.wait_for(
+        lambda: ReminderLog.objects.filter(complaint=complaint, kind="escalation").exists(),
+        timeout=60,
+        message="escalation recorded by the worker",
+    )
+    complaint.refresh_from_db()
+    assert complaint.escalated_at is not None
+    assert sla_messages().filter(recipient="admin.mpp@example.test").count() == 1
