@@ -22,7 +22,9 @@
   var CHIME_TIMEOUT_MS = 4000;
   // Past these counts the lists switch to smaller tiles/two columns (board.css).
   var DENSE_COUNTERS = 8;
+  var CROWDED_COUNTERS = 18;
   var DENSE_WAITING = 5;
+  var CROWDED_WAITING = 10;
   // The recent list shows this many calls below the big one (it fits 768 px).
   var RECENT = 6;
 
@@ -136,6 +138,7 @@
     if (!items.length) items = [el("li", "board-empty", strings.noCounters)];
     var grid = document.getElementById("board-counters");
     grid.classList.toggle("is-dense", counters.length > DENSE_COUNTERS);
+    grid.classList.toggle("is-crowded", counters.length > CROWDED_COUNTERS);
     replaceChildren(grid, items);
   }
 
@@ -152,6 +155,7 @@
     if (!items.length) items = [el("li", "board-row board-empty", strings.noWaiting)];
     var list = document.getElementById("board-waiting");
     list.classList.toggle("is-dense", rows.length > DENSE_WAITING);
+    list.classList.toggle("is-crowded", rows.length > CROWDED_WAITING);
     replaceChildren(list, items);
   }
 
