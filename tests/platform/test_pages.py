@@ -234,3 +234,33 @@ def test_csrf_failure_page_is_indonesian(hall, db):
 
     assert response.status_code == 403
     assert "Formulir kedaluwarsa" in response.content.decode()
+
+
+def test_assets_are_local_and_htmx_sends_the_csrf_token(client, hall):
+    import re
+
+    html = client.get("/").content.decode()
+
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("bootstrap.bundle.min.js") for a in assets)
+    assert any(a.endswith("htmx.min.js") for a in assets)
+    assert all(a.startswith("/static/") for a in assets), assets
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+
+
+def test_vendored_files_exist_with_their_licenses():
+    from django.conf import settings
+
+    vendor = settings.BASE_DIR / "static" / "vendor"
+    for name in (
+        "bootstrap/css/bootstrap.min.css",
+        "bootstrap/js/bootstrap.bundle.min.js",
+        "bootstrap/LICENSE",
+        "htmx/htmx.min.js",
+        "htmx/LICENSE",
+        "chartjs/chart.umd.min.js",
+        "chartjs/LICENSE.md",
+        "bootstrap-icons/bootstrap-icons.min.css",
+        "README.md",
+    ):
+        assert (vendor / name).is_file(), name
