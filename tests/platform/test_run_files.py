@@ -122,7 +122,7 @@ def test_procfile_runs_web_worker_and_beat():
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, command = line.partition(":")
-            processes[name.strip()] = command.strip()
+            processes[name.strip()] = command.strip().removeprefix("exec ")
     assert set(processes) == {"web", "worker", "beat"}
     assert processes["web"].startswith("gunicorn mpp_portal.wsgi")
     assert "0.0.0.0:8000" in processes["web"]
