@@ -311,6 +311,8 @@ REST_FRAMEWORK = {
         # Public pages that poll: display boards and citizens tracking a ticket.
         "board": env_str("API_RATE_BOARD", "1200/min"),
         "track": env_str("API_RATE_TRACK", "600/min"),
+        # Complaints filed through the public API (spam and abuse guard).
+        "complaints": env_str("API_RATE_COMPLAINTS", "10/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "mpp_portal.api_pagination.Pagination",
     "PAGE_SIZE": 25,
