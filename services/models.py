@@ -225,6 +225,20 @@ class Service(models.Model):
         return f"Rp{amount}"
 
 
+class CounterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Counters a staff member works with: own agency, or the whole hall."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.is_hall_admin:
+            return self.filter(hall_id=user.hall_id)
+        if user.is_counter_staff or user.is_agency_admin:
+            return self.filter(agency_id=user.agency_id)
+        return self.none()
+
+
 class Counter(models.Model):
     """A counter (loket/gerai) in a hall, run by one agency."""
 
@@ -252,6 +266,8 @@ class Counter(models.Model):
     priority_streak = models.PositiveSmallIntegerField(default=0)
 
     PRIORITY_STREAK_LIMIT = 3
+
+    objects = CounterQuerySet.as_manager()
 
     class Meta:
         ordering = ["hall", "number"]

@@ -286,6 +286,20 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
     with transaction.atomic():
         counter = Counter.objects.select_for_update().get(pk=counter.pk)
         _require_operator(counter, by)
+        unfinished = (
+            Ticket.objects.filter(
+                counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+            )
+            .order_by("called_at")
+            .first()
+        )
+        if unfinished is not None:
+            # One ticket at a time: a stale page must not leave two open.
+            raise CounterBusy(
+                _("Selesaikan dulu tiket %(code)s (selesai, tidak hadir, atau alihkan).")
+                % {"code": unfinished.code},
+                code="ticket_in_progress",
+            )
         weights = dict(
             CounterService.objects.filter(counter=counter).values_list("service_id", "weight")
         )
@@ -336,13 +350,29 @@ def _call(ticket, counter, by, request, *, is_recall):
     )
 
 
-def _locked_ticket(ticket, by):
+def _locked_ticket(ticket, by, *, at_counter=False):
+    """Lock ``ticket`` for a change by ``by``.
+
+    With ``at_counter`` the ticket is being served at a counter: only the
+    counter's operator may move it (admins of the agency or hall may step
+    in), so two staff never act on one visitor at once.
+    """
     locked = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("service__agency", "counter")
         .get(pk=ticket.pk)
     )
     check_can_act_on_ticket(by, locked)
+    held_elsewhere = (
+        at_counter
+        and locked.counter_id
+        and locked.status in (Ticket.Status.CALLED, Ticket.Status.SERVING)
+        and locked.counter.operator_id != by.pk
+    )
+    if held_elsewhere and not (by.is_hall_admin or by.is_agency_admin):
+        raise CounterBusy(
+            _("Tiket ini sedang ditangani di %(counter)s.") % {"counter": locked.counter.label}
+        )
     return locked
 
 
@@ -393,7 +423,7 @@ def ticket_recall(*, ticket: Ticket, by, request=None) -> Ticket:
 
 def ticket_start(*, ticket: Ticket, by, request=None) -> Ticket:
     with transaction.atomic():
-        ticket = _locked_ticket(ticket, by)
+        ticket = _locked_ticket(ticket, by, at_counter=True)
         return _ticket_transition(
             ticket,
             Ticket.Status.SERVING,
@@ -406,7 +436,7 @@ def ticket_start(*, ticket: Ticket, by, request=None) -> Ticket:
 
 def ticket_finish(*, ticket: Ticket, by, note: str = "", request=None) -> Ticket:
     with transaction.atomic():
-        ticket = _locked_ticket(ticket, by)
+        ticket = _locked_ticket(ticket, by, at_counter=True)
         fields = {"finished_at": timezone.now()}
         if note:
             fields["note"] = note
@@ -422,7 +452,7 @@ def ticket_finish(*, ticket: Ticket, by, note: str = "", request=None) -> Ticket
 
 def ticket_skip(*, ticket: Ticket, by, request=None) -> Ticket:
     with transaction.atomic():
-        ticket = _locked_ticket(ticket, by)
+        ticket = _locked_ticket(ticket, by, at_counter=True)
         return _ticket_transition(
             ticket, Ticket.Status.SKIPPED, by=by, action="ticket.skip", request=request
         )
@@ -452,7 +482,7 @@ def ticket_transfer(*, ticket: Ticket, to_service: Service, by, request=None) ->
     The ticket keeps its code and its original place (``queued_at``).
     """
     with transaction.atomic():
-        ticket = _locked_ticket(ticket, by)
+        ticket = _locked_ticket(ticket, by, at_counter=True)
         if ticket.status not in (Ticket.Status.CALLED, Ticket.Status.SERVING):
             raise TransitionNotAllowed.for_states(
                 ticket, ticket.get_status_display(), _("dialihkan")

@@ -62,14 +62,7 @@ def _check_console_user(user):
 
 def counters_visible_to(user):
     """Counters the console lists for ``user``: own agency, or the whole hall."""
-    qs = Counter.objects.all()
-    if user.is_superuser:
-        return qs
-    if user.is_hall_admin:
-        return qs.filter(hall_id=user.hall_id)
-    if user.is_counter_staff or user.is_agency_admin:
-        return qs.filter(agency_id=user.agency_id)
-    return qs.none()
+    return Counter.objects.visible_to(user)
 
 
 def _get_counter(request, counter_id):

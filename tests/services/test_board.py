@@ -99,6 +99,7 @@ class TestBoardApi:
         assert again.content == b""
         assert again["ETag"] == etag
 
+        queue.ticket_finish(ticket=queue.ticket_start(ticket=called, by=staff_a), by=staff_a)
         queue.ticket_call_next(counter=open_counter, by=staff_a)
         changed = api_client.get(_board_url(hall), HTTP_IF_NONE_MATCH=etag)
         assert changed.status_code == 200

@@ -17,6 +17,14 @@ def _issue(service, priority=Priority.NORMAL, **kwargs):
     return queue.ticket_issue(service=service, priority=priority, **kwargs)
 
 
+def _call_and_skip(counter, staff):
+    """Call the next ticket and mark it absent, freeing the counter."""
+    ticket = queue.ticket_call_next(counter=counter, by=staff)
+    if ticket is not None:
+        queue.ticket_skip(ticket=ticket, by=staff)
+    return ticket
+
+
 class TestIssue:
     def test_numbers_start_at_one_per_service_and_day(self, service_a, service_b):
         codes = [_issue(service_a).code for _ in range(3)] + [_issue(service_b).code]
@@ -125,19 +133,37 @@ class TestCallNext:
         called = queue.ticket_call_next(counter=open_counter, by=staff_a)
         assert called == first
         queue.ticket_finish(ticket=queue.ticket_start(ticket=called, by=staff_a), by=staff_a)
-        assert queue.ticket_call_next(counter=open_counter, by=staff_a) == second
+        assert _call_and_skip(open_counter, staff_a) == second
         assert queue.ticket_call_next(counter=open_counter, by=staff_a) is None
 
     def test_priority_first_but_never_starving_normal(self, open_counter, staff_a, service_a):
         normal = _issue(service_a)
         priority = [_issue(service_a, Priority.ELDERLY) for _ in range(4)]
-        order = [queue.ticket_call_next(counter=open_counter, by=staff_a) for _ in range(5)]
+        order = [_call_and_skip(open_counter, staff_a) for _ in range(5)]
         assert order == priority[:3] + [normal] + priority[3:]
 
     def test_requires_the_counter_to_be_open_by_the_caller(self, counter_a, staff_a, service_a):
         _issue(service_a)
         with pytest.raises(DomainError, match="Buka loket"):
             queue.ticket_call_next(counter=counter_a, by=staff_a)
+
+    def test_one_open_ticket_per_counter(self, open_counter, staff_a, service_a):
+        first = _issue(service_a)
+        _issue(service_a)
+        queue.ticket_call_next(counter=open_counter, by=staff_a)
+        with pytest.raises(DomainError, match=first.code) as excinfo:
+            queue.ticket_call_next(counter=open_counter, by=staff_a)
+        assert excinfo.value.code == "ticket_in_progress"
+
+    def test_only_the_operator_moves_a_ticket_at_the_counter(
+        self, open_counter, staff_a, staff_a2, agency_admin_a, service_a
+    ):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        with pytest.raises(DomainError, match="sedang ditangani"):
+            queue.ticket_start(ticket=ticket, by=staff_a2)
+        # The agency admin may step in.
+        assert queue.ticket_skip(ticket=ticket, by=agency_admin_a).status == "skipped"
 
     def test_call_is_recorded_for_the_board(self, open_counter, staff_a, service_a):
         ticket = _issue(service_a)
@@ -156,8 +182,8 @@ class TestCallNext:
             weighted = _issue(service_a2)
         with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 10, tzinfo=JAKARTA)):
             # early waited 10 min x1, weighted 8 min x5.
-            assert queue.ticket_call_next(counter=counter_a, by=staff_a) == weighted
-            assert queue.ticket_call_next(counter=counter_a, by=staff_a) == early
+            assert _call_and_skip(counter_a, staff_a) == weighted
+            assert _call_and_skip(counter_a, staff_a) == early
 
 
 class TestTransitions:
@@ -244,11 +270,11 @@ class TestNearTurn:
             _issue(service_a)
         watched = _issue(service_a, phone="081234567890")
         with django_capture_on_commit_callbacks(execute=True):
-            queue.ticket_call_next(counter=open_counter, by=staff_a)
+            _call_and_skip(open_counter, staff_a)
         assert OutboxMessage.objects.count() == 0  # four ahead
         for _ in range(2):  # three ahead, then two: told once
             with django_capture_on_commit_callbacks(execute=True):
-                queue.ticket_call_next(counter=open_counter, by=staff_a)
+                _call_and_skip(open_counter, staff_a)
         message = OutboxMessage.objects.get()
         assert watched.code in message.body
         assert message.recipient == "081234567890"
