@@ -50,7 +50,7 @@ def catalogue(request):
     if query:
         services = services.search(query)
     else:
-        services = services.order_by("agency__name", "name")
+        services = services.order_by("agency__name", "agency_id", "name")
     context = {
         "query": query,
         "halls": halls if len(halls) > 1 else [],
