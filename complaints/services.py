@@ -34,6 +34,7 @@ from complaints.models import (
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.services import notification_queue
+from mpp_portal.organizations.models import Agency
 from mpp_portal.workdays import JAKARTA, add_working_days, deadline, working_days_remaining
 
 logger = logging.getLogger(__name__)
@@ -787,37 +788,52 @@ def _notify_agency(complaint, *, key):
 # ---------------------------------------------------------------------------
 # SLA scan
 # ---------------------------------------------------------------------------
-STEP_FOR_STATUS = {S.SUBMITTED: "verify", S.DISPATCHED: "followup"}
+# A digest lists this many complaints, then links to the overdue board.
+DIGEST_LINES = 50
 
 
-def _claim_reminders(kind, where, params):
+def _claim_reminders(kind, where, params, *, escalate_at=None):
     """Insert one ReminderLog row per matching complaint, skipping those sent.
 
     One statement for the whole kind: ON CONFLICT DO NOTHING makes a second
-    (or concurrent) scan claim nothing, and RETURNING tells which rows this
-    scan claimed.
+    (or concurrent) scan claim nothing, and the result lists only what this
+    scan claimed, as (id, hall_id, assigned_agency_id, status) rows. With
+    ``escalate_at`` the claimed complaints are stamped escalated as well.
     """
+    escalate = (
+        ", stamped AS (UPDATE complaints_complaint SET escalated_at = %s "
+        "WHERE id IN (SELECT complaint_id FROM claimed) RETURNING id)"
+        if escalate_at
+        else ""
+    )
     sql = f"""
-        INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
-        SELECT c.id, %s,
-               CASE c.status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
-               c.due_at, now()
-        FROM complaints_complaint c
-        WHERE c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL AND {where}
-        ON CONFLICT (complaint_id, kind, step, due_at) DO NOTHING
-        RETURNING complaint_id
-    """  # noqa: S608 - ``where`` is one of the fixed clauses below
+        WITH claimed AS (
+            INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
+            SELECT c.id, %s,
+                   CASE c.status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
+                   c.due_at, now()
+            FROM complaints_complaint c
+            WHERE c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL AND {where}
+            ON CONFLICT (complaint_id, kind, step, due_at) DO NOTHING
+            RETURNING complaint_id
+        ){escalate}
+        SELECT c.id, c.hall_id, c.assigned_agency_id, c.status
+        FROM complaints_complaint c JOIN claimed ON claimed.complaint_id = c.id
+        ORDER BY c.due_at, c.id
+    """  # noqa: S608 - ``where`` is one of the fixed clauses of complaint_sla_scan
+    args = [kind, *params] + ([escalate_at] if escalate_at else [])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, *params])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, args)
+        return cursor.fetchall()
 
 
 def complaint_sla_scan(*, now=None):
     """Send due-soon, due-today and overdue notices once each; auto-close.
 
-    Returns a dict of counts. Queries do not grow with the number of
-    complaints: one claim per kind, one load of the claimed complaints, one
-    query for the staff addresses, one UPDATE for the auto-close.
+    Returns a dict of counts. The number of queries does not grow with the
+    number of complaints: one claim per kind, one query for the staff
+    addresses, one for the complaints named in the digests, one UPDATE for
+    the auto-close.
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
@@ -839,61 +855,64 @@ def complaint_sla_scan(*, now=None):
                 [now, day_start, tomorrow_start],
             ),
             ReminderLog.Kind.ESCALATION: _claim_reminders(
-                ReminderLog.Kind.ESCALATION, "c.due_at < %s", [now]
+                ReminderLog.Kind.ESCALATION, "c.due_at < %s", [now], escalate_at=now
             ),
         }
-        ids = {pk for pks in claimed.values() for pk in pks}
-        complaints = {
-            c.pk: c
-            for c in Complaint.objects.filter(pk__in=ids).select_related("hall", "assigned_agency")
-        }
-        if claimed[ReminderLog.Kind.ESCALATION]:
-            Complaint.objects.filter(pk__in=claimed[ReminderLog.Kind.ESCALATION]).update(
-                escalated_at=now
-            )
-        _send_digests(claimed, complaints, now)
+        _send_digests(claimed, now)
         closed = _autoclose(now)
-    return {str(kind): len(pks) for kind, pks in claimed.items()} | {"closed": closed}
+    return {str(kind): len(rows) for kind, rows in claimed.items()} | {"closed": closed}
 
 
-def _send_digests(claimed, complaints, now):
-    """One message per recipient and kind, listing the complaints concerned."""
-    hall_ids = {c.hall_id for c in complaints.values()}
-    agency_ids = {c.assigned_agency_id for c in complaints.values() if c.assigned_agency_id}
-    emails = _staff_emails(hall_ids=hall_ids, agency_ids=agency_ids) if complaints else {}
+def _send_digests(claimed, now):
+    """One message per recipient and kind, listing (the first of) its complaints."""
+    rows = [row for kind_rows in claimed.values() for row in kind_rows]
+    if not rows:
+        return
+    hall_ids = {hall_id for _pk, hall_id, _agency_id, _status in rows}
+    agency_ids = {agency_id for _pk, _hall, agency_id, _status in rows if agency_id}
+    emails = _staff_emails(hall_ids=hall_ids, agency_ids=agency_ids)
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=agency_ids)}
     titles = {
         ReminderLog.Kind.DUE_SOON: _("Pengaduan jatuh tempo besok (hari kerja berikutnya)"),
         ReminderLog.Kind.DUE_NOW: _("Pengaduan jatuh tempo hari ini"),
         ReminderLog.Kind.ESCALATION: _("ESKALASI: pengaduan melewati batas waktu"),
     }
-    for kind, pks in claimed.items():
+    digests = []  # (kind, email, [complaint ids])
+    for kind, kind_rows in claimed.items():
         inbox = {}
-        for pk in pks:
-            complaint = complaints[pk]
+        for pk, hall_id, agency_id, status in kind_rows:
             targets = []
-            if complaint.status == S.SUBMITTED or kind == ReminderLog.Kind.ESCALATION:
-                targets += emails.get(("hall", complaint.hall_id), [])
-            if complaint.status == S.DISPATCHED and complaint.assigned_agency_id:
+            if status == S.SUBMITTED or kind == ReminderLog.Kind.ESCALATION:
+                targets += emails.get(("hall", hall_id), [])
+            if status == S.DISPATCHED and agency_id:
                 targets += _agency_recipients(
-                    complaint.assigned_agency,
-                    emails.get(("agency", complaint.assigned_agency_id), []),
+                    agencies[agency_id], emails.get(("agency", agency_id), [])
                 )
             for email in dict.fromkeys(targets):
-                inbox.setdefault(email, []).append(complaint)
-        for email, items in inbox.items():
-            lines = [
-                f"- {c.tracking_id} {c.title} ({c.get_status_display()}, "
-                f"{_format_due(c.due_at)}): {settings.SITE_URL}{c.get_absolute_url()}"
-                for c in items
-            ]
-            notification_queue(
-                channel="email",
-                recipient=email,
-                subject=titles[kind],
-                body="\n".join(lines),
-                dedupe_key=f"sla-{kind}-{email}-{now:%Y%m%d%H%M}-"
-                + hashlib.sha256(",".join(str(c.pk) for c in items).encode()).hexdigest()[:16],
+                inbox.setdefault(email, []).append(pk)
+        digests += [(kind, email, pks) for email, pks in inbox.items()]
+    shown = {pk for _kind, _email, pks in digests for pk in pks[:DIGEST_LINES]}
+    complaints = Complaint.objects.in_bulk(shown)
+    overdue_url = settings.SITE_URL + reverse("complaints:overdue")
+    for kind, email, pks in digests:
+        lines = [
+            f"- {c.tracking_id} {c.title} ({c.get_status_display()}, "
+            f"{_format_due(c.due_at)}): {settings.SITE_URL}{c.get_absolute_url()}"
+            for c in (complaints[pk] for pk in pks[:DIGEST_LINES])
+        ]
+        if len(pks) > DIGEST_LINES:
+            lines.append(
+                _("… dan %(n)s pengaduan lainnya: %(url)s")
+                % {"n": len(pks) - DIGEST_LINES, "url": overdue_url}
             )
+        digest_id = hashlib.sha256(",".join(map(str, pks)).encode()).hexdigest()[:16]
+        notification_queue(
+            channel="email",
+            recipient=email,
+            subject=titles[kind],
+            body="\n".join(lines),
+            dedupe_key=f"sla-{kind}-{email}-{now:%Y%m%d%H%M}-{digest_id}",
+        )
 
 
 def _autoclose(now):
