@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from complaints.api import ComplaintViewSet
 from mpp_portal.organizations.api import AgencyViewSet, HallViewSet
 from services.api import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
 
@@ -12,6 +13,7 @@ router.register("agencies", AgencyViewSet, basename="agency")
 router.register("services", ServiceViewSet, basename="service")
 router.register("counters", CounterViewSet, basename="counter")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("halls/<slug:slug>/board/", BoardView.as_view(), name="hall-board"),

@@ -339,7 +339,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"PriorityEnum": "services.models.Priority"},
+    "ENUM_NAME_OVERRIDES": {
+        "PriorityEnum": "services.models.Priority",
+        "TicketStatusEnum": "services.models.Ticket.Status",
+        "ComplaintKindEnum": "complaints.models.Complaint.Kind",
+        "ComplaintStatusEnum": "complaints.models.Complaint.Status",
+        "ComplaintUpdateKindEnum": "complaints.models.ComplaintUpdate.Kind",
+        "ArchiveReasonEnum": "complaints.models.Complaint.ArchiveReason",
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

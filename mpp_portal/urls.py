@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("mpp_portal.api")),
+    path("open311/v2/", include("complaints.open311_urls")),
 ]
 
 if settings.DEBUG:
