@@ -61,10 +61,12 @@ class ServiceQuerySet(models.QuerySet):
             + SearchVector("description", weight="C", config="indonesian")
         )
         query = SearchQuery(text, config="indonesian", search_type="websearch")
+        # Filter on the match itself: ts_rank gives rows that match none of
+        # the words a tiny positive rank.
         return (
-            self.annotate(rank=SearchRank(vector, query))
+            self.annotate(document=vector, rank=SearchRank(vector, query))
             .filter(
-                Q(rank__gt=0)
+                Q(document=query)
                 | Q(name__icontains=text)
                 | Q(agency__short_name__icontains=text)
                 | Q(code__iexact=text)

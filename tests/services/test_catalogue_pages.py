@@ -68,16 +68,8 @@ def test_catalogue_query_count_does_not_grow(
     ("query", "found", "absent"),
     [
         ("ktp", "Perekaman KTP-el", "Pajak Kendaraan"),
-        pytest.param(
-            "pajak kendaraan",
-            "Pajak Kendaraan",
-            "Perekaman KTP-el",
-            # ServiceQuerySet.search() keeps rows with rank > 0, but ts_rank
-            # gives 1e-20 (not 0) to a row matching no term of an AND query,
-            # so a two-word search returns every service. Fix belongs in
-            # services/models.py (filter on the @@ match instead).
-            marks=pytest.mark.xfail(strict=True, reason="search() rank__gt=0 is too loose"),
-        ),
+        # Both words must match: the other services are left out.
+        ("pajak kendaraan", "Pajak Kendaraan", "Perekaman KTP-el"),
         # Indonesian stemming: "perekaman" -> "rekam".
         ("rekam", "Perekaman KTP-el", "Pajak Kendaraan"),
         ("Bapenda", "Pajak Kendaraan", "Perekaman KTP-el"),
