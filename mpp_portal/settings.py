@@ -249,6 +249,8 @@ STORAGES = {
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Complaints the web form accepts from one IP address per hour (spam guard).
+COMPLAINT_RATE_PER_HOUR = env_int("COMPLAINT_RATE_PER_HOUR", 10, minimum=1)
 
 # --------------------------------------------------------------------------
 # E-mail and SMS/WhatsApp gateway

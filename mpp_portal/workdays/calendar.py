@@ -359,3 +359,28 @@ def describe_remaining_many(deadlines, now=None, hall=None):
             ) % {"count": -left}
         result[deadline_dt] = text
     return result
+
+
+# -- batch helpers for lists -------------------------------------------------
+# Statistics count working days for many (start, end) pairs; one calendar
+# read for all of them instead of one per pair.
+def _count_between(cal, a, b):
+    if b < a:
+        return -_count_between(cal, b, a)
+    count = 0
+    day = a
+    while day < b:
+        day += datetime.timedelta(days=1)
+        count += cal.is_working(day)
+    return count
+
+
+def working_days_between_many(pairs, hall=None):
+    """Return ``working_days_between(a, b, hall)`` for each (a, b) in ``pairs``,
+    in order, reading the calendar once for the whole span."""
+    pairs = [(_as_date(a), _as_date(b)) for a, b in pairs]
+    if not pairs:
+        return []
+    cal = _Calendar(hall)
+    cal.load(min(min(p) for p in pairs), max(max(p) for p in pairs))
+    return [_count_between(cal, a, b) for a, b in pairs]
