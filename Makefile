@@ -125,7 +125,7 @@ messages: venv ## update locale/*.po from the code and compile them
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 stop: ## stop the embedded PostgreSQL
-	@if [ -x $(PY) ]; then $(PY) -m mpp_portal.embedded down; fi
+	@if [ -x $(PY) ]; then $(PY) -W ignore -m mpp_portal.embedded down; fi
 
 clean: stop ## remove .venv, var/ (embedded database, broker), collected static files
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
