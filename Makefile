@@ -81,7 +81,12 @@ test: $(DEV_STAMP) ## lint, then the whole test suite (parallel)
 	@$(LOAD_ENV)
 	$(EMBEDDED_UP)
 	$(VENV)/bin/ruff check .
-	exec $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	# make itself exits 2 on any failure; .ci/run reports pytest's own code.
+	rm -f var/pytest-exit-code
+	status=0
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?
+	mkdir -p var && echo "$$status" > var/pytest-exit-code
+	exit "$$status"
 
 lint: $(DEV_STAMP) ## ruff check + format check
 	$(VENV)/bin/ruff check .
