@@ -381,10 +381,8 @@ def _remaining_texts(complaints):
             by_hall.setdefault(complaint.hall_id, (complaint.hall, set()))[1].add(complaint.due_at)
     texts = {}
     for hall_id, (hall, deadlines) in by_hall.items():
-        for due_at, value in describe_remaining_many(deadlines, hall=hall).items():
-            # Either the text or (working days left, text), as the
-            # calendar's batch helper gives it.
-            texts[(hall_id, due_at)] = value[1] if isinstance(value, tuple) else value
+        for due_at, text in describe_remaining_many(deadlines, hall=hall).items():
+            texts[(hall_id, due_at)] = text
     return texts
 
 
