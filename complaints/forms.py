@@ -487,7 +487,7 @@ class InboxFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[
-            (OPEN, _("Semua yang masih terbuka")),
+            (OPEN, _("Masih terbuka")),
             *Complaint.Status.choices,
             (ALL, _("Semua")),
         ],
