@@ -254,6 +254,14 @@ class Complaint(models.Model):
     rating_comment = models.TextField(_("komentar penilaian"), blank=True)
     # Filled when a closed complaint's response arrived after its deadline.
     responded_late = models.BooleanField(null=True, blank=True)
+    # A suggestion from the satisfaction survey turned into this complaint.
+    source_survey = models.OneToOneField(
+        "services.SurveyResponse",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaint",
+    )
 
     objects = ComplaintQuerySet.as_manager()
 

@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.tasks.learn_service_averages",
         "schedule": crontab(hour=19, minute=0),
     },
+    # From mid-afternoon, so late bookings for tomorrow are reminded too.
+    "booking-reminders": {
+        "task": "services.tasks.booking_reminders",
+        "schedule": crontab(minute=0, hour="15-20"),
+    },
+    "booking-no-shows": {"task": "services.tasks.booking_no_shows", "schedule": 600.0},
 }
 
 # --------------------------------------------------------------------------
@@ -277,6 +283,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_GATEWAY_URL = env_url("SMS_GATEWAY_URL", None, schemes={"http", "https"})
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+# Anti-calo: bookings one phone number may make in seven days.
+BOOKING_MAX_PER_PHONE_PER_WEEK = env_int("BOOKING_MAX_PER_PHONE_PER_WEEK", 3, minimum=1)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 
 # --------------------------------------------------------------------------

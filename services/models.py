@@ -6,6 +6,7 @@ stamps the time and writes the audit entry.
 """
 
 import datetime
+import hashlib
 import secrets
 
 from django.contrib.postgres.fields import ArrayField
@@ -530,3 +531,359 @@ def local_day_bounds(day: datetime.date):
     """Return the aware start and end of ``day`` in the current time zone."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return start, start + datetime.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------
+# Online booking (issue 4)
+# ---------------------------------------------------------------------------
+class BookingSchedule(models.Model):
+    """When and how much a service takes bookings."""
+
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, related_name="booking_schedule"
+    )
+    is_active = models.BooleanField(_("menerima pemesanan"), default=True)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(),
+        verbose_name=_("hari pemesanan"),
+        default=list,
+        help_text=_("0 = Senin … 4 = Jumat."),
+    )
+    opens = models.TimeField(_("jam mulai"), default=datetime.time(8, 0))
+    closes = models.TimeField(_("jam selesai"), default=datetime.time(12, 0))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("panjang slot (menit)"), default=30, validators=[MinValueValidator(5)]
+    )
+    seats_per_slot = models.PositiveSmallIntegerField(
+        _("kursi per slot"), default=4, validators=[MinValueValidator(1)]
+    )
+    daily_quota = models.PositiveSmallIntegerField(
+        _("kuota harian"), default=20, validators=[MinValueValidator(1)]
+    )
+    days_ahead = models.PositiveSmallIntegerField(
+        _("dapat dipesan berapa hari ke depan"), default=14, validators=[MinValueValidator(1)]
+    )
+    same_day_cutoff = models.TimeField(
+        _("batas pemesanan untuk hari ini"),
+        null=True,
+        blank=True,
+        default=datetime.time(12, 0),
+        help_text=_("Setelah jam ini tidak bisa memesan untuk hari yang sama. Kosong: tidak bisa."),
+    )
+
+    class Meta:
+        verbose_name = _("jadwal pemesanan")
+        verbose_name_plural = _("jadwal pemesanan")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="bookingschedule_opens_first"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service}: {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self):
+        if self.opens >= self.closes:
+            raise ValidationError({"closes": _("Jam selesai harus setelah jam mulai.")})
+        if any(day not in range(7) for day in self.weekdays):
+            raise ValidationError({"weekdays": _("Hari tidak dikenal.")})
+
+    def slot_starts(self):
+        """Every slot start of a booking day, in order."""
+        starts = []
+        moment = datetime.datetime.combine(datetime.date.min, self.opens)
+        end = datetime.datetime.combine(datetime.date.min, self.closes)
+        step = datetime.timedelta(minutes=self.slot_minutes)
+        while moment + step <= end:
+            starts.append(moment.time())
+            moment += step
+        return starts
+
+
+class BookingSeat(models.Model):
+    """Seats taken of one slot (``slot_start``) or, with a null slot, of the
+    whole day (the daily quota). Taken with a conditional upsert so that the
+    count never passes the limit, whatever the number of people booking."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    date = models.DateField()
+    slot_start = models.TimeField(null=True)
+    taken = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "date", "slot_start"],
+                name="bookingseat_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_id} {self.date} {self.slot_start}: {self.taken}"
+
+
+class ClosedBookingDay(models.Model):
+    """A day a hall admin closed for bookings (all services, or one)."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True)
+    date = models.DateField(_("tanggal"))
+    reason = models.CharField(_("alasan"), max_length=200)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hari tanpa pemesanan")
+        verbose_name_plural = _("hari tanpa pemesanan")
+
+    def __str__(self):
+        return f"{self.date}: {self.reason}"
+
+
+def _booking_code():
+    # No look-alike characters: people read it aloud and type it at the kiosk.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.is_hall_admin:
+            return self.filter(service__agency__hall_id=user.hall_id)
+        if user.is_counter_staff or user.is_agency_admin:
+            return self.filter(service__agency_id=user.agency_id)
+        if user.is_citizen:
+            return self.filter(user=user)
+        return self.none()
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Dipesan")
+        CHECKED_IN = "checked_in", _("Sudah check-in")
+        CANCELLED = "cancelled", _("Dibatalkan")
+        NO_SHOW = "no_show", _("Tidak datang")
+
+    TRANSITIONS = {
+        Status.BOOKED: {Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
+        Status.CHECKED_IN: set(),
+        Status.CANCELLED: set(),
+        Status.NO_SHOW: set(),
+    }
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("layanan"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    date = models.DateField(_("tanggal"))
+    slot_start = models.TimeField(_("jam"))
+    slot_end = models.TimeField()
+    code = models.CharField(_("kode pemesanan"), max_length=12, unique=True, default=_booking_code)
+    manage_token_hash = models.CharField(max_length=64)
+    name = models.CharField(_("nama"), max_length=150)
+    nik = models.CharField(_("NIK"), max_length=16)
+    phone = models.CharField(_("nomor WhatsApp"), max_length=20)
+    email = models.EmailField(_("surel"), blank=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="bookings",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="booking"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "slot_start", "pk"]
+        verbose_name = _("pemesanan")
+        verbose_name_plural = _("pemesanan")
+        constraints = [
+            # Anti-calo: one active booking per NIK per service per day.
+            models.UniqueConstraint(
+                fields=["service", "date", "nik"],
+                condition=Q(status__in=["booked", "checked_in"]),
+                name="booking_one_active_per_nik",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date", "status"], name="booking_day_status_idx"),
+            models.Index(fields=["phone", "created_at"], name="booking_phone_idx"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("services:booking_detail", args=[self.code])
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS[self.status]
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def set_manage_token(self):
+        token = secrets.token_urlsafe(24)
+        self.manage_token_hash = self.hash_token(token)
+        return token
+
+    def check_manage_token(self, token):
+        return bool(token) and secrets.compare_digest(
+            self.hash_token(token), self.manage_token_hash
+        )
+
+    @property
+    def slot_start_at(self):
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.slot_start))
+
+    @property
+    def slot_end_at(self):
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.slot_end))
+
+
+# ---------------------------------------------------------------------------
+# Satisfaction survey, SKM (Permenpan RB 14/2017; issue 4)
+# ---------------------------------------------------------------------------
+SKM_ELEMENTS = [
+    (1, _("Persyaratan")),
+    (2, _("Sistem, Mekanisme dan Prosedur")),
+    (3, _("Waktu Penyelesaian")),
+    (4, _("Biaya/Tarif")),
+    (5, _("Produk Spesifikasi Jenis Pelayanan")),
+    (6, _("Kompetensi Pelaksana")),
+    (7, _("Perilaku Pelaksana")),
+    (8, _("Penanganan Pengaduan, Saran dan Masukan")),
+    (9, _("Sarana dan Prasarana")),
+]
+
+
+class SurveyQuestion(models.Model):
+    """The wording of one of the nine elements and its four answers (configurable)."""
+
+    element = models.PositiveSmallIntegerField(
+        _("unsur"), unique=True, choices=SKM_ELEMENTS,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    question = models.CharField(_("pertanyaan"), max_length=300)
+    answer_1 = models.CharField(_("jawaban nilai 1"), max_length=100)
+    answer_2 = models.CharField(_("jawaban nilai 2"), max_length=100)
+    answer_3 = models.CharField(_("jawaban nilai 3"), max_length=100)
+    answer_4 = models.CharField(_("jawaban nilai 4"), max_length=100)
+
+    class Meta:
+        ordering = ["element"]
+        verbose_name = _("pertanyaan SKM")
+        verbose_name_plural = _("pertanyaan SKM")
+
+    def __str__(self):
+        return f"U{self.element}: {self.question}"
+
+    @property
+    def answers(self):
+        return [(4, self.answer_4), (3, self.answer_3), (2, self.answer_2), (1, self.answer_1)]
+
+
+SCORE = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+class SurveyResponse(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "L", _("Laki-laki")
+        FEMALE = "P", _("Perempuan")
+
+    class AgeBand(models.TextChoices):
+        UNDER_20 = "<20", _("Di bawah 20 tahun")
+        A20 = "20-29", _("20-29 tahun")
+        A30 = "30-39", _("30-39 tahun")
+        A40 = "40-49", _("40-49 tahun")
+        A50 = "50+", _("50 tahun ke atas")
+
+    class Education(models.TextChoices):
+        SD = "sd", _("SD ke bawah")
+        SMP = "smp", _("SMP")
+        SMA = "sma", _("SMA/SMK")
+        D = "diploma", _("D1-D4")
+        S1 = "s1", _("S1")
+        S2 = "s2", _("S2 ke atas")
+
+    class Occupation(models.TextChoices):
+        PNS = "pns", _("PNS/TNI/Polri")
+        PRIVATE = "swasta", _("Pegawai swasta")
+        ENTREPRENEUR = "wirausaha", _("Wirausaha")
+        FARMER = "petani", _("Petani/nelayan")
+        STUDENT = "pelajar", _("Pelajar/mahasiswa")
+        OTHER = "lainnya", _("Lainnya")
+
+    class Channel(models.TextChoices):
+        PHONE = "web", _("Ponsel")
+        KIOSK = "kiosk", _("Tablet di loket")
+        API = "api", _("API")
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="survey")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="surveys")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("tanggal layanan"))
+    u1 = models.PositiveSmallIntegerField(validators=SCORE)
+    u2 = models.PositiveSmallIntegerField(validators=SCORE)
+    u3 = models.PositiveSmallIntegerField(validators=SCORE)
+    u4 = models.PositiveSmallIntegerField(validators=SCORE)
+    u5 = models.PositiveSmallIntegerField(validators=SCORE)
+    u6 = models.PositiveSmallIntegerField(validators=SCORE)
+    u7 = models.PositiveSmallIntegerField(validators=SCORE)
+    u8 = models.PositiveSmallIntegerField(validators=SCORE)
+    u9 = models.PositiveSmallIntegerField(validators=SCORE)
+    sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices, blank=True)
+    age_band = models.CharField(_("usia"), max_length=6, choices=AgeBand.choices, blank=True)
+    education = models.CharField(
+        _("pendidikan"), max_length=10, choices=Education.choices, blank=True
+    )
+    occupation = models.CharField(
+        _("pekerjaan"), max_length=10, choices=Occupation.choices, blank=True
+    )
+    suggestion = models.TextField(_("saran"), max_length=2000, blank=True)
+    channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.PHONE)
+    # A suggestion turned into an aspirasi points back here from
+    # complaints.Complaint.source_survey (services refers to no other app).
+    created_at = models.DateTimeField(default=timezone.now)
+
+    SCORE_FIELDS = [f"u{n}" for n in range(1, 10)]
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("jawaban SKM")
+        verbose_name_plural = _("jawaban SKM")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    **{f"u{n}__gte": 1 for n in range(1, 10)},
+                    **{f"u{n}__lte": 4 for n in range(1, 10)},
+                ),
+                name="surveyresponse_scores_1_4",
+            ),
+        ]
+        indexes = [models.Index(fields=["hall", "date"], name="survey_hall_date_idx")]
+
+    def __str__(self):
+        return f"SKM {self.ticket}"
+
+    @property
+    def scores(self):
+        return [getattr(self, name) for name in self.SCORE_FIELDS]

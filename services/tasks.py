@@ -15,3 +15,19 @@ def learn_service_averages():
     updated = service_learn_average_minutes()
     logger.info("learned average service minutes for %s services", updated)
     return updated
+
+
+@shared_task(name="services.tasks.booking_reminders")
+def booking_reminders():
+    """Remind citizens booked for the next working day (each once)."""
+    from services.booking import booking_send_reminders
+
+    return booking_send_reminders()
+
+
+@shared_task(name="services.tasks.booking_no_shows")
+def booking_no_shows():
+    """Bookings whose slot ended without a check-in become no-shows."""
+    from services.booking import booking_mark_no_shows
+
+    return booking_mark_no_shows()

@@ -3,7 +3,7 @@
 Each page family keeps its views and routes in services/web/<family>.py.
 """
 
-from services.web import board, catalogue, console, kiosk, stats
+from services.web import board, booking, catalogue, console, kiosk, stats
 
 app_name = "services"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *console.urlpatterns,
     *board.urlpatterns,
     *stats.urlpatterns,
+    *booking.urlpatterns,
 ]

@@ -1,0 +1,581 @@
+"""Use cases of online booking: slots, book, cancel, reschedule, check in.
+
+Seats are counted in ``BookingSeat`` rows (one per slot, one per day for
+the daily quota) and taken with a conditional upsert that refuses to pass
+the limit, so many people booking the last seat at once never overbook.
+"""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.id import nik as stdnum_nik
+
+from mpp_portal.audit import record
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.notifications.services import notification_queue
+from mpp_portal.workdays import add_working_days, is_working_day
+from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
+from services.services import ticket_issue
+
+PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+CHECK_IN_EARLY = datetime.timedelta(minutes=30)
+
+
+class SlotFull(DomainError):
+    code = "slot_full"
+
+
+class CheckInWindow(DomainError):
+    code = "check_in_window"
+
+
+# ---------------------------------------------------------------------------
+# Validation of the citizen's data
+# ---------------------------------------------------------------------------
+def clean_nik(value):
+    """Return the 16 digits of a structurally valid NIK, or raise.
+
+    python-stdnum checks the length, the province and regency codes and the
+    birth date (day + 40 for women). A valid structure is not proof of
+    identity (DOMAIN.md), and no message claims more.
+    """
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) != 16:
+        raise ValidationError(_("NIK harus 16 angka."), code="nik_length")
+    try:
+        stdnum_nik.validate(digits)
+    except stdnum_nik.InvalidComponent:
+        raise ValidationError(
+            _("Tanggal lahir atau kode wilayah dalam NIK tidak sah. Periksa kembali."),
+            code="nik_component",
+        ) from None
+    except stdnum_nik.ValidationError:
+        raise ValidationError(
+            _("Susunan NIK tidak sah. Periksa kembali."), code="nik_format"
+        ) from None
+    return digits
+
+
+def clean_phone(value):
+    phone = re.sub(r"[\s\-().]", "", value or "")
+    if not PHONE_RE.match(phone):
+        raise ValidationError(_("Nomor WhatsApp tidak valid, contoh: 081234567890."), code="phone")
+    if phone.startswith("+62"):
+        phone = "0" + phone[3:]
+    elif phone.startswith("62"):
+        phone = "0" + phone[2:]
+    return phone
+
+
+# ---------------------------------------------------------------------------
+# Slots
+# ---------------------------------------------------------------------------
+def _schedule(service):
+    try:
+        schedule = service.booking_schedule
+    except BookingSchedule.DoesNotExist:
+        return None
+    return schedule if schedule.is_active else None
+
+
+def day_closed_reason(service, day, now=None):
+    """Why ``day`` takes no bookings for ``service``, or None."""
+    now = timezone.localtime(now or timezone.now())
+    schedule = _schedule(service)
+    hall = service.agency.hall
+    if schedule is None or not service.is_active:
+        return _("Layanan ini tidak menerima pemesanan daring.")
+    if day < now.date():
+        return _("Tanggal sudah lewat.")
+    if day > now.date() + datetime.timedelta(days=schedule.days_ahead):
+        return _("Pemesanan paling jauh %(n)s hari ke depan.") % {"n": schedule.days_ahead}
+    if day.weekday() not in schedule.weekdays or not is_working_day(day, hall=hall):
+        return _("Tidak ada layanan pemesanan pada tanggal ini.")
+    if day == now.date() and (
+        schedule.same_day_cutoff is None or now.time() >= schedule.same_day_cutoff
+    ):
+        return _("Pemesanan untuk hari ini sudah ditutup.")
+    closed = (
+        ClosedBookingDay.objects.filter(hall=hall, date=day)
+        .filter(Q(service__isnull=True) | Q(service=service))
+        .first()
+    )
+    if closed:
+        return _("Pemesanan ditutup pada tanggal ini: %(reason)s") % {"reason": closed.reason}
+    return None
+
+
+def available_slots(service, day, now=None):
+    """Return [{"start", "end", "free"}] for ``day``; [] when the day is closed."""
+    now = timezone.localtime(now or timezone.now())
+    if day_closed_reason(service, day, now):
+        return []
+    schedule = service.booking_schedule
+    taken = {seat.slot_start: seat.taken for seat in service.bookingseat_set.filter(date=day)}
+    day_left = max(0, schedule.daily_quota - taken.get(None, 0))
+    step = datetime.timedelta(minutes=schedule.slot_minutes)
+    slots = []
+    for start in schedule.slot_starts():
+        start_at = timezone.make_aware(datetime.datetime.combine(day, start))
+        if start_at <= now:
+            continue
+        free = min(day_left, schedule.seats_per_slot - taken.get(start, 0))
+        slots.append({"start": start, "end": (start_at + step).time(), "free": max(0, free)})
+    return slots
+
+
+def _take_seat(service_id, day, slot_start, limit):
+    """Take one seat if fewer than ``limit`` are taken; return False if full."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO services_bookingseat (service_id, date, slot_start, taken)
+            VALUES (%s, %s, %s, 1)
+            ON CONFLICT (service_id, date, slot_start)
+            DO UPDATE SET taken = services_bookingseat.taken + 1
+            WHERE services_bookingseat.taken < %s
+            RETURNING taken
+            """,
+            [service_id, day, slot_start, limit],
+        )
+        return cursor.fetchone() is not None
+
+
+def _release_seat(service_id, day, slot_start):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE services_bookingseat SET taken = taken - 1
+            WHERE service_id = %s AND date = %s AND slot_start IS NOT DISTINCT FROM %s
+              AND taken > 0
+            """,
+            [service_id, day, slot_start],
+        )
+
+
+def _take_seats(service, day, slot_start):
+    schedule = service.booking_schedule
+    if not _take_seat(service.pk, day, None, schedule.daily_quota):
+        raise SlotFull(
+            _("Kuota pemesanan %(service)s pada tanggal ini sudah habis.")
+            % {"service": service.name}
+        )
+    if not _take_seat(service.pk, day, slot_start, schedule.seats_per_slot):
+        raise SlotFull(
+            _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
+            % {"time": slot_start.strftime("%H.%M")}
+        )
+
+
+def _release_seats(booking):
+    _release_seat(booking.service_id, booking.date, None)
+    _release_seat(booking.service_id, booking.date, booking.slot_start)
+
+
+def _check_slot(service, day, slot_start):
+    reason = day_closed_reason(service, day)
+    if reason:
+        raise ValidationError({"date": reason})
+    slots = {slot["start"]: slot for slot in available_slots(service, day)}
+    if slot_start not in slots:
+        raise ValidationError({"slot_start": _("Jam ini tidak tersedia. Pilih slot lain.")})
+    if slots[slot_start]["free"] <= 0:
+        raise SlotFull(
+            _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
+            % {"time": slot_start.strftime("%H.%M")}
+        )
+    return slots[slot_start]
+
+
+# ---------------------------------------------------------------------------
+# Booking, cancelling, rescheduling
+# ---------------------------------------------------------------------------
+def booking_create(
+    *, service: Service, day, slot_start, name, nik, phone, email="", user=None, request=None
+):
+    """Book a seat; return (booking, manage_token). The token is shown once."""
+    errors = {}
+    try:
+        nik = clean_nik(nik)
+    except ValidationError as exc:
+        errors["nik"] = exc.messages
+    try:
+        phone = clean_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
+    if not (name or "").strip():
+        errors["name"] = [_("Nama wajib diisi.")]
+    if errors:
+        raise ValidationError(errors)
+    slot = _check_slot(service, day, slot_start)
+    limit = settings.BOOKING_MAX_PER_PHONE_PER_WEEK
+    try:
+        with transaction.atomic():
+            # One phone number books at most ``limit`` times a week; the
+            # advisory lock makes the count and the insert one step.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"booking:{phone}"])
+            week_ago = timezone.now() - datetime.timedelta(days=7)
+            if Booking.objects.filter(phone=phone, created_at__gte=week_ago).count() >= limit:
+                raise ValidationError(
+                    {
+                        "phone": _(
+                            "Nomor ini sudah dipakai untuk %(n)s pemesanan dalam seminggu terakhir."
+                        )
+                        % {"n": limit}
+                    }
+                )
+            _take_seats(service, day, slot_start)
+            booking = Booking(
+                service=service,
+                date=day,
+                slot_start=slot_start,
+                slot_end=slot["end"],
+                name=name.strip(),
+                nik=nik,
+                phone=phone,
+                email=email or "",
+                user=user if user is not None and user.is_authenticated else None,
+            )
+            token = booking.set_manage_token()
+            booking.save()
+            record(
+                actor=user,
+                action="booking.create",
+                obj=booking,
+                to_status=booking.status,
+                request=request,
+            )
+            _notify(
+                booking,
+                token,
+                key="created",
+                text=_(
+                    "Pemesanan %(code)s: %(service)s, %(day)s pukul %(time)s. Bawa "
+                    "persyaratan dan tunjukkan kode ini di kios. Kelola: %(url)s"
+                ),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "nik": _(
+                    "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
+                )
+            }
+        ) from None
+    return booking, token
+
+
+def manage_url(booking, token):
+    path = reverse("services:booking_manage", args=[booking.code])
+    return f"{settings.SITE_URL}{path}?token={token}"
+
+
+def _notify(booking, token, *, key, text, **extra):
+    from mpp_portal.documents.formatting import format_date_id
+
+    body = text % {
+        **extra,
+        "code": booking.code,
+        "service": booking.service.name,
+        "day": format_date_id(booking.date),
+        "time": booking.slot_start.strftime("%H.%M"),
+        "url": manage_url(booking, token) if token else settings.SITE_URL,
+    }
+    notification_queue(
+        channel="whatsapp",
+        recipient=booking.phone,
+        body=body,
+        dedupe_key=f"booking-{booking.pk}-{key}",
+        related=booking,
+    )
+    if booking.email:
+        notification_queue(
+            channel="email",
+            recipient=booking.email,
+            subject=_("Pemesanan MPP %(code)s") % {"code": booking.code},
+            body=body,
+            dedupe_key=f"booking-{booking.pk}-{key}-email",
+            related=booking,
+        )
+
+
+def _locked(booking):
+    return (
+        Booking.objects.select_for_update()
+        .select_related("service__agency__hall")
+        .get(pk=booking.pk)
+    )
+
+
+def _check_owner(booking, token, by):
+    if booking.check_manage_token(token):
+        return
+    if (
+        by is not None
+        and by.is_authenticated
+        and (by == booking.user or Booking.objects.visible_to(by).filter(pk=booking.pk).exists())
+    ):
+        return
+    raise PermissionDenied
+
+
+def booking_cancel(*, booking, token=None, by=None, reason="", request=None):
+    """Cancel and free the seat (with the secret token, or as its owner/staff)."""
+    with transaction.atomic():
+        booking = _locked(booking)
+        _check_owner(booking, token, by)
+        if not booking.can_move_to(Booking.Status.CANCELLED):
+            raise TransitionNotAllowed.for_states(
+                booking, booking.get_status_display(), Booking.Status.CANCELLED.label
+            )
+        before = booking.status
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["status", "cancelled_at"])
+        _release_seats(booking)
+        record(
+            actor=by,
+            action="booking.cancel",
+            obj=booking,
+            from_status=before,
+            to_status=booking.status,
+            note=reason,
+            request=request,
+        )
+    return booking
+
+
+def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request=None):
+    """Move to another day/slot: take the new seat, then free the old one."""
+    with transaction.atomic():
+        booking = _locked(booking)
+        _check_owner(booking, token, by)
+        if booking.status != Booking.Status.BOOKED:
+            raise TransitionNotAllowed(
+                _("Hanya pemesanan aktif yang dapat dijadwal ulang."), code="not_booked"
+            )
+        if (day, slot_start) == (booking.date, booking.slot_start):
+            return booking
+        slot = _check_slot(booking.service, day, slot_start)
+        _take_seats(booking.service, day, slot_start)
+        _release_seats(booking)
+        old = f"{booking.date} {booking.slot_start:%H:%M}"
+        booking.date, booking.slot_start, booking.slot_end = day, slot_start, slot["end"]
+        booking.reminder_sent_at = None
+        try:
+            with transaction.atomic():
+                booking.save(update_fields=["date", "slot_start", "slot_end", "reminder_sent_at"])
+        except IntegrityError:
+            raise ValidationError(
+                {
+                    "date": _(
+                        "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
+                    )
+                }
+            ) from None
+        record(
+            actor=by,
+            action="booking.reschedule",
+            obj=booking,
+            note=f"{old} → {day} {slot_start:%H:%M}",
+            request=request,
+        )
+    return booking
+
+
+def booking_check_in(*, code, by, now=None, request=None):
+    """Turn a booking into a queue ticket, from 30 minutes before the slot to its end.
+
+    The ticket takes its place in the queue at the slot's start, ahead of
+    walk-ins who arrive later.
+    """
+    now = now or timezone.now()
+    code = (code or "").strip().upper()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .select_related("service__agency__hall")
+            .filter(code=code)
+            .first()
+        )
+        if booking is None:
+            raise DomainError(
+                _("Kode pemesanan %(code)s tidak ditemukan.") % {"code": code}, code="not_found"
+            )
+        if (
+            by is not None
+            and by.is_authenticated
+            and not by.is_superuser
+            and (by.hall_id != booking.service.agency.hall_id)
+        ):
+            raise PermissionDenied
+        if booking.status != Booking.Status.BOOKED:
+            raise TransitionNotAllowed(
+                _("Pemesanan ini berstatus “%(status)s”.")
+                % {"status": booking.get_status_display()},
+                code="not_booked",
+            )
+        if now < booking.slot_start_at - CHECK_IN_EARLY:
+            opens = timezone.localtime(booking.slot_start_at - CHECK_IN_EARLY)
+            raise CheckInWindow(
+                _("Terlalu awal. Check-in dibuka %(day)s pukul %(time)s.")
+                % {"day": opens.strftime("%d-%m-%Y"), "time": opens.strftime("%H.%M")},
+                code="too_early",
+            )
+        if now > booking.slot_end_at:
+            raise CheckInWindow(
+                _("Waktu pemesanan Anda sudah lewat. Silakan ambil antrean biasa (walk-in)."),
+                code="too_late",
+            )
+        ticket = ticket_issue(
+            service=booking.service,
+            priority=Priority.NORMAL,
+            by=by,
+            phone=booking.phone,
+            queued_at=booking.slot_start_at,
+            request=request,
+        )
+        booking.status = Booking.Status.CHECKED_IN
+        booking.ticket = ticket
+        booking.checked_in_at = now
+        booking.save(update_fields=["status", "ticket", "checked_in_at"])
+        record(
+            actor=by,
+            action="booking.check_in",
+            obj=booking,
+            from_status="booked",
+            to_status=booking.status,
+            note=ticket.code,
+            request=request,
+        )
+    return booking
+
+
+# ---------------------------------------------------------------------------
+# Background work
+# ---------------------------------------------------------------------------
+def booking_mark_no_shows(*, now=None):
+    """Bookings whose slot ended without a check-in become no-shows (one UPDATE)."""
+    now = timezone.localtime(now or timezone.now())
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE services_booking SET status = 'no_show'
+                WHERE status = 'booked'
+                  AND (date < %s OR (date = %s AND slot_end <= %s))
+                RETURNING id
+                """,
+                [now.date(), now.date(), now.time()],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            from django.contrib.contenttypes.models import ContentType
+
+            from mpp_portal.audit.models import AuditEntry
+
+            content_type = ContentType.objects.get_for_model(Booking)
+            AuditEntry.objects.bulk_create(
+                AuditEntry(
+                    actor=None,
+                    actor_label="sistem",
+                    action="booking.no_show",
+                    content_type=content_type,
+                    object_id=str(pk),
+                    object_repr=str(pk),
+                    from_status="booked",
+                    to_status="no_show",
+                )
+                for pk in ids
+            )
+    return len(ids)
+
+
+def booking_send_reminders(*, now=None):
+    """Remind the citizens booked for the next working day, once each.
+
+    The UPDATE claims the rows (reminder_sent_at), so a second or concurrent
+    run finds nothing left to send.
+    """
+    now = timezone.localtime(now or timezone.now())
+    tomorrow = add_working_days(now.date(), 1)
+    sent = 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE services_booking SET reminder_sent_at = %s
+                WHERE status = 'booked' AND reminder_sent_at IS NULL
+                  AND date > %s AND date <= %s
+                RETURNING id
+                """,
+                [now, now.date(), tomorrow],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        for booking in Booking.objects.filter(pk__in=ids).select_related("service"):
+            _notify(
+                booking,
+                None,
+                key=f"reminder-{booking.date}",
+                text=_(
+                    "Pengingat: pemesanan %(code)s untuk %(service)s pada %(day)s pukul "
+                    "%(time)s. Datang 30 menit sebelumnya dan check-in di kios."
+                ),
+            )
+            sent += 1
+    return sent
+
+
+def booking_close_day(*, hall, day, reason, by, service=None, request=None):
+    """Close a day for bookings; cancel and tell the citizens already booked."""
+    if not (by.is_hall_admin and (by.is_superuser or by.hall_id == hall.pk)):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Tuliskan alasan penutupan.")})
+    with transaction.atomic():
+        closed = ClosedBookingDay.objects.create(
+            hall=hall, date=day, service=service, reason=reason, created_by=by
+        )
+        bookings = (
+            Booking.objects.select_for_update()
+            .filter(service__agency__hall=hall, date=day, status=Booking.Status.BOOKED)
+            .select_related("service")
+        )
+        if service is not None:
+            bookings = bookings.filter(service=service)
+        affected = list(bookings)
+        for booking in affected:
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = timezone.now()
+            booking.save(update_fields=["status", "cancelled_at"])
+            _release_seats(booking)
+            record(
+                actor=by,
+                action="booking.cancel",
+                obj=booking,
+                from_status="booked",
+                to_status="cancelled",
+                note=reason,
+                request=request,
+            )
+            _notify(
+                booking,
+                None,
+                key=f"closed-{day}",
+                reason=reason,
+                text=_(
+                    "Mohon maaf, pemesanan %(code)s (%(service)s, %(day)s pukul %(time)s) "
+                    "dibatalkan karena layanan ditutup: %(reason)s. Silakan pesan "
+                    "tanggal lain di %(url)s"
+                ),
+            )
+        record(actor=by, action="booking.close_day", obj=closed, note=reason, request=request)
+    return closed, len(affected)
