@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.id import nik as stdnum_nik
 
 from mpp_portal.audit import record
@@ -26,6 +27,9 @@ from services.services import ticket_issue
 
 PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 CHECK_IN_EARLY = datetime.timedelta(minutes=30)
+DUPLICATE_NIK = gettext_lazy(
+    "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
+)
 
 
 class SlotFull(DomainError):
@@ -263,13 +267,7 @@ def booking_create(
                 ),
             )
     except IntegrityError:
-        raise ValidationError(
-            {
-                "nik": _(
-                    "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
-                )
-            }
-        ) from None
+        raise ValidationError({"nik": DUPLICATE_NIK}) from None
     return booking, token
 
 
@@ -374,13 +372,7 @@ def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request
             with transaction.atomic():
                 booking.save(update_fields=["date", "slot_start", "slot_end", "reminder_sent_at"])
         except IntegrityError:
-            raise ValidationError(
-                {
-                    "date": _(
-                        "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
-                    )
-                }
-            ) from None
+            raise ValidationError({"date": DUPLICATE_NIK}) from None
         record(
             actor=by,
             action="booking.reschedule",

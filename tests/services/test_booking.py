@@ -16,6 +16,7 @@ WED = datetime.date(2026, 12, 2)
 NIK_F = "1707014101900001"  # Lebong Utara, a woman born 1 Jan 1990 (day + 40)
 NIK_M = "1707011501900002"
 T = datetime.time
+NINE = T(9)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def schedule(service_a):
     )
 
 
-def _book(service, nik=NIK_F, phone="081234567890", day=WED, start=T(9), **extra):
+def _book(service, nik=NIK_F, phone="081234567890", day=WED, start=NINE, **extra):
     return bookings.booking_create(
         service=service, day=day, slot_start=start, name="Siti", nik=nik, phone=phone, **extra
     )
