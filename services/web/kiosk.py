@@ -370,7 +370,5 @@ urlpatterns = [
     path("antrean/kios/<slug:hall>/", kiosk, name="kiosk"),
     path("antrean/tiket/<str:tracking_code>/cetak/", ticket_print, name="ticket_print"),
     path("antrean/lacak/", track_lookup, name="track_lookup"),
-    # The header navigation links "Lacak antrean" under this name.
-    path("antrean/lacak/", track_lookup, name="ticket_track"),
     path("antrean/lacak/<str:tracking_code>/", track, name="track"),
 ]
