@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from complaints import forms as cforms
 from complaints import selectors, services
-from complaints.models import Attachment, Complaint, ComplaintPolicy
+from complaints.models import Attachment, Complaint, ComplaintPolicy, ComplaintUpdate
 from mpp_portal.audit.services import client_ip
 from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_email, mask_phone
@@ -381,12 +381,20 @@ def track(request, tracking_id):
     selectors.annotate_remaining([complaint], now)
     updates = list(selectors.reporter_updates(complaint))
     attachments = [a for a in complaint.attachments.all() if a.is_public]
+    # The answer the reporter is asked to accept or reply to is shown above
+    # those forms, not only at the foot of the timeline.
+    response = None
+    if complaint.status == S.RESPONDED:
+        response = next(
+            (u for u in reversed(updates) if u.kind == ComplaintUpdate.Kind.RESPONSE), None
+        )
     return render(
         request,
         "complaints/track.html",
         {
             "complaint": complaint,
             "updates": updates,
+            "response": response,
             "attachments": attachments,
             "action_forms": action_forms,
         },
