@@ -94,6 +94,16 @@ def token_client(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the thread; start each test in id."""
+    from django.utils import translation
+
+    translation.activate("id")
+    yield
+    translation.activate("id")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and axes state must not leak between tests.
 

@@ -264,3 +264,11 @@ def test_vendored_files_exist_with_their_licenses():
         "README.md",
     ):
         assert (vendor / name).is_file(), name
+
+
+def test_an_english_browser_still_gets_indonesian_until_it_chooses(client, hall):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="id"' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="en"' in response.content.decode()
