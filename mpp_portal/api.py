@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from complaints.api import ComplaintViewSet
 from mpp_portal.organizations.api import AgencyViewSet, HallViewSet
 from services.api import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
+from services.booking_api import BookingViewSet, ServiceSlotsView
 
 router = DefaultRouter()
 router.register("halls", HallViewSet, basename="hall")
@@ -14,8 +15,10 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("counters", CounterViewSet, basename="counter")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("bookings", BookingViewSet, basename="booking")
 
 urlpatterns = [
     path("halls/<slug:slug>/board/", BoardView.as_view(), name="hall-board"),
+    path("services/<int:pk>/slots/", ServiceSlotsView.as_view(), name="service-slots"),
     *router.urls,
 ]

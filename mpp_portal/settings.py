@@ -324,6 +324,8 @@ REST_FRAMEWORK = {
         "track": env_str("API_RATE_TRACK", "600/min"),
         # Complaints filed through the public API (spam and abuse guard).
         "complaints": env_str("API_RATE_COMPLAINTS", "10/hour"),
+        # Bookings made through POST /api/v1/bookings/ by one caller (anti-calo).
+        "bookings": env_str("API_RATE_BOOKINGS", "20/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "mpp_portal.api_pagination.Pagination",
     "PAGE_SIZE": 25,
@@ -357,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.models.Complaint.Status",
         "ComplaintUpdateKindEnum": "complaints.models.ComplaintUpdate.Kind",
         "ArchiveReasonEnum": "complaints.models.Complaint.ArchiveReason",
+        "BookingStatusEnum": "services.models.Booking.Status",
     },
 }
 

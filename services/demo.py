@@ -5,10 +5,12 @@ fees follow the national rules (KTP-el, KK and akta are free under
 UU 24/2013 as amended; SKCK Rp30.000 under PP 76/2020). Idempotent.
 """
 
+import datetime
+
 from django.db import transaction
 
 from mpp_portal.organizations.models import Agency
-from services.models import Counter, CounterService, Priority, Service
+from services.models import BookingSchedule, Counter, CounterService, Priority, Service
 
 ALL_PRIORITIES = [Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT]
 
@@ -244,6 +246,22 @@ def seed(*, hall, users, stdout):
                 CounterService.objects.update_or_create(
                     counter=counter, service=services[code], defaults={"weight": weight}
                 )
+    # Online booking for every demo service: Mon-Fri 08:00-12:00, 30-minute
+    # slots of 4 seats, 20 a day, 14 days ahead, same-day until 10:00.
+    for service in services.values():
+        BookingSchedule.objects.get_or_create(
+            service=service,
+            defaults={
+                "weekdays": [0, 1, 2, 3, 4],
+                "opens": datetime.time(8),
+                "closes": datetime.time(12),
+                "slot_minutes": 30,
+                "seats_per_slot": 4,
+                "daily_quota": 20,
+                "days_ahead": 14,
+                "same_day_cutoff": datetime.time(10),
+            },
+        )
     stdout.write(f"  {len(services)} layanan, {len(COUNTERS)} loket")
 
 
