@@ -107,7 +107,7 @@ class BookingCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     nik = serializers.CharField(max_length=24)
     phone = serializers.CharField(max_length=20)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
 
 
 class TokenSerializer(serializers.Serializer):
