@@ -63,6 +63,21 @@ class BookingForm(forms.Form):
         return bookings.clean_phone(self.cleaned_data["phone"])
 
 
+class BootstrapMixin:
+    """Bootstrap classes on the widgets, so templates render ``{{ field }}`` as is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if getattr(widget, "input_type", "") == "checkbox":
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+
+
 def add_booking_errors(form, exc):
     """Put a core ValidationError on the form's fields (date/slot ones on the form)."""
     if not hasattr(exc, "error_dict"):
@@ -72,7 +87,7 @@ def add_booking_errors(form, exc):
         form.add_error(field if field in form.fields else None, errors)
 
 
-class BookingScheduleForm(forms.ModelForm):
+class BookingScheduleForm(BootstrapMixin, forms.ModelForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Hari pemesanan"),
         choices=WEEKDAYS,
@@ -130,7 +145,7 @@ class BookingScheduleForm(forms.ModelForm):
         return data
 
 
-class CloseDayForm(forms.Form):
+class CloseDayForm(BootstrapMixin, forms.Form):
     date = forms.DateField(
         label=_("Tanggal"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
