@@ -111,9 +111,10 @@ def _clear_cache():
     only this run's keys (its own KEY_PREFIX, see tests/testenv.py) are
     deleted: a FLUSHDB would drop queued tasks and other runs' keys.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    cache = caches["default"]  # the backend itself, not the module's proxy
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=500))

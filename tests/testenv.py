@@ -20,7 +20,8 @@ os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
 # Each test process keeps its cache keys apart (xdist workers, parallel runs
-# on one Redis), so clearing them between tests touches nothing else.
+# on one Redis), so clearing them between tests touches nothing else. Set,
+# not setdefault: xdist workers inherit the controller's environment.
 _run = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-os.environ.setdefault("CACHE_DIR", os.path.join(tempfile.gettempdir(), f"mpp-test-cache-{_run}"))
-os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_run}")
+os.environ["CACHE_DIR"] = os.path.join(tempfile.gettempdir(), f"mpp-test-cache-{_run}")
+os.environ["CACHE_KEY_PREFIX"] = f"test-{_run}"

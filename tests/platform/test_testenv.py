@@ -1,0 +1,29 @@
+"""The test run's own hygiene: parallel workers must not share cache keys."""
+
+import os
+
+from django.core.cache import caches
+
+
+def test_each_test_process_has_its_own_cache_keys():
+    run = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    backend = caches["default"]
+    own = backend.key_prefix if backend.key_prefix else backend._dir
+    assert run in own
+
+
+def test_clearing_between_tests_keeps_other_keys(settings):
+    """The autouse cleaner deletes this process's keys only (no FLUSHDB)."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return  # the file cache lives in a folder of this process
+    client = backend._cache.get_client(write=True)
+    client.set("someone-else:1:key", "stay", ex=60)
+    from tests.conftest import _clear_cache
+
+    generator = _clear_cache.__wrapped__()
+    next(generator)
+    assert client.get("someone-else:1:key") == b"stay"
+    client.delete("someone-else:1:key")
