@@ -375,7 +375,7 @@ class BoardView(APIView):
     @extend_schema(responses=BoardSerializer)
     def get(self, request, slug):
         hall = get_object_or_404(Hall, slug=slug, is_active=True)
-        board = selectors.board_state(hall)
+        board = selectors.cached_board_state(hall)
         etag = '"' + hashlib.sha256(board["fingerprint"].encode()).hexdigest()[:32] + '"'
         if request.headers.get("If-None-Match") == etag:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)

@@ -1,11 +1,33 @@
 """Read-side queries of the queue: the display board and counts."""
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from services.models import Counter, Service, Ticket, TicketCall
 
 BOARD_CALLS = 8
+# Every TV polls each second; the state is computed at most this often
+# per hall, and thrown away at once when something on the board changes.
+BOARD_CACHE_SECONDS = 5
+
+
+def _board_key(hall_id):
+    return f"board-state:{hall_id}"
+
+
+def cached_board_state(hall):
+    """Return board_state(hall), from the cache when nothing has changed."""
+    return cache.get_or_set(_board_key(hall.pk), lambda: board_state(hall), BOARD_CACHE_SECONDS)
+
+
+def board_changed(hall_id):
+    """Drop the cached board of a hall: now, and again when the change commits
+    (a poll between the two could have cached the state before it)."""
+    key = _board_key(hall_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def board_state(hall):

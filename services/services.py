@@ -26,6 +26,7 @@ from services.models import (
     TicketCall,
     TicketTransfer,
 )
+from services.selectors import board_changed
 
 NEAR_TURN_AHEAD = 3
 
@@ -168,6 +169,7 @@ def ticket_issue(
             phone=phone,
             issued_by=by if by is not None and by.is_authenticated else None,
         )
+        board_changed(service.agency.hall_id)
         record(
             actor=by,
             action="ticket.issue",
@@ -204,6 +206,7 @@ def counter_open(*, counter: Counter, by, request=None) -> Counter:
         counter.opened_at = timezone.now()
         counter.priority_streak = 0
         counter.save(update_fields=["is_open", "operator", "opened_at", "priority_streak"])
+        board_changed(counter.hall_id)
         record(
             actor=by,
             action="counter.open",
@@ -230,6 +233,7 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
         counter.is_open = False
         counter.operator = None
         counter.save(update_fields=["is_open", "operator"])
+        board_changed(counter.hall_id)
         record(
             actor=by,
             action="counter.close",
@@ -387,6 +391,7 @@ def _ticket_transition(ticket, target, *, by, action, request=None, note="", fie
     for name, value in (fields or {}).items():
         setattr(ticket, name, value)
     ticket.save(update_fields=["status", *(fields or {})])
+    board_changed(ticket.service.agency.hall_id)
     record(
         actor=by,
         action=action,
