@@ -236,6 +236,7 @@ def start_celery_worker(*, extra_env=None, queue=None, log_dir=None):
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
+        "--include=tests.worker_hooks",
         "--loglevel=INFO",
     ]
     with open(log_path, "wb") as log_file:

@@ -34,9 +34,11 @@ NOW = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
 SHOTS = Path("/tmp/cjourney")
 
 # What the citizen types before choosing to stay anonymous.
-NAME = "Budi Santosa Wiryawan"
+# Made-up words no factory generates: staff names are random Indonesian
+# names and must not collide with what is searched for.
+NAME = "Qaswar Zulkifni Hendrawarsa"
 PHONE = "081298765432"
-EMAIL = "budi.wiryawan@contoh.test"
+EMAIL = "qaswar.hendrawarsa@contoh.test"
 CAMERA = "KameraRahasia X1"
 
 TITLE = "Petugas meminta uang tambahan untuk KTP-el"
@@ -120,7 +122,7 @@ def _log_in(page, username):
 
 def _assert_no_identity(html, where):
     lowered = html.lower()
-    for secret in (NAME, "Budi", "Wiryawan", PHONE, PHONE[-8:], EMAIL, "budi.wiryawan"):
+    for secret in (NAME, "Qaswar", "Hendrawarsa", PHONE, PHONE[-8:], EMAIL, "qaswar.hendrawarsa"):
         assert secret.lower() not in lowered, f"{secret!r} shown on {where}"
 
 
