@@ -90,6 +90,10 @@ def start_server(port):
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        # The load comes from one address; in a hall it comes from many
+        # TVs and kiosks, so the per-address limits are lifted here.
+        "API_RATE_BOARD": "1000000/min",
+        "API_RATE_TRUSTED": "1000000/min",
     }
     process = subprocess.Popen(
         [
