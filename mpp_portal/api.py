@@ -7,6 +7,7 @@ from complaints.api import ComplaintViewSet
 from mpp_portal.organizations.api import AgencyViewSet, HallViewSet
 from services.api import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
 from services.booking_api import BookingViewSet, ServiceSlotsView
+from services.survey_api import IkmView, SurveyCreateView
 
 router = DefaultRouter()
 router.register("halls", HallViewSet, basename="hall")
@@ -20,5 +21,7 @@ router.register("bookings", BookingViewSet, basename="booking")
 urlpatterns = [
     path("halls/<slug:slug>/board/", BoardView.as_view(), name="hall-board"),
     path("services/<int:pk>/slots/", ServiceSlotsView.as_view(), name="service-slots"),
+    path("surveys/", SurveyCreateView.as_view(), name="survey-create"),
+    path("ikm/", IkmView.as_view(), name="ikm"),
     *router.urls,
 ]

@@ -326,6 +326,8 @@ REST_FRAMEWORK = {
         "complaints": env_str("API_RATE_COMPLAINTS", "10/hour"),
         # Bookings made through POST /api/v1/bookings/ by one caller (anti-calo).
         "bookings": env_str("API_RATE_BOOKINGS", "20/hour"),
+        # Survey answers through POST /api/v1/surveys/ by one caller.
+        "surveys": env_str("API_RATE_SURVEYS", "30/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "mpp_portal.api_pagination.Pagination",
     "PAGE_SIZE": 25,

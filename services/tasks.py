@@ -31,3 +31,41 @@ def booking_no_shows():
     from services.booking import booking_mark_no_shows
 
     return booking_mark_no_shows()
+
+
+@shared_task(name="services.tasks.ikm_report_pdf", acks_late=True)
+def ikm_report_pdf(job):
+    """Render the IKM report PDF under the number the page polls for (``job``: a JSON dict).
+
+    A number already issued means a redelivered job finished before: nothing to do.
+    """
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    from mpp_portal.documents.services import DocumentNumberTaken
+    from mpp_portal.organizations.models import Agency, Hall
+    from services import ikm_report
+    from services.models import Service
+
+    def _get(model, pk):
+        return model.objects.get(pk=pk) if pk else None
+
+    try:
+        document = ikm_report.report_issue(
+            hall=Hall.objects.get(pk=job["hall"]),
+            agency=_get(Agency, job.get("agency")),
+            service=_get(Service, job.get("service")),
+            date_from=datetime.date.fromisoformat(job["from"]),
+            date_to=datetime.date.fromisoformat(job["to"]),
+            number=job["number"],
+            issued_by=_get(get_user_model(), job.get("user")),
+        )
+    except DocumentNumberTaken:
+        logger.info("IKM report %s was already issued", job["number"])
+        return None
+    except Exception:
+        cache.set(ikm_report.job_key(job["number"]), "failed", ikm_report.JOB_TTL)
+        raise
+    return document.verification_code

@@ -3,7 +3,7 @@
 Each page family keeps its views and routes in services/web/<family>.py.
 """
 
-from services.web import board, booking, catalogue, console, kiosk, stats
+from services.web import board, booking, catalogue, console, kiosk, stats, survey
 
 app_name = "services"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *board.urlpatterns,
     *stats.urlpatterns,
     *booking.urlpatterns,
+    *survey.urlpatterns,
 ]

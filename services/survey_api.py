@@ -1,0 +1,177 @@
+"""REST API of the satisfaction survey (SKM) and the published index (IKM).
+
+``POST /api/v1/surveys/`` (public, throttled by the "surveys" scope): the
+nine scores of a finished ticket in DOMAIN.md's order. 201 on success; 409
+``already_answered`` for a second answer and ``ticket_not_done`` for a
+ticket not finished; 400 with field ``scores`` for scores that are not
+nine integers from 1 to 4. An unknown tracking code is a 400 on field
+``tracking_code`` (the code is part of the body, not of the URL).
+
+``GET /api/v1/ikm/`` (public: every MPP must publish its IKM): the index of
+a scope and period. ``nrr`` are nine JSON numbers with four decimals and
+``ikm`` a number with two, exactly as services/skm.py rounds them.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from mpp_portal.organizations.models import Agency, Hall
+from services import skm
+from services.models import Service, SurveyResponse, Ticket
+
+
+class SurveyCreateSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField(max_length=20)
+    # Validated by skm.survey_submit (nine integers 1-4), so the message is the same
+    # wherever the answer comes from.
+    scores = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
+    sex = serializers.ChoiceField(SurveyResponse.Sex.choices, required=False, allow_blank=True)
+    age_band = serializers.ChoiceField(
+        SurveyResponse.AgeBand.choices, required=False, allow_blank=True
+    )
+    education = serializers.ChoiceField(
+        SurveyResponse.Education.choices, required=False, allow_blank=True
+    )
+    occupation = serializers.ChoiceField(
+        SurveyResponse.Occupation.choices, required=False, allow_blank=True
+    )
+    suggestion = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
+
+    def validate_tracking_code(self, value):
+        ticket = (
+            Ticket.objects.select_related("service__agency").filter(tracking_code=value).first()
+        )
+        if ticket is None:
+            raise serializers.ValidationError("Kode pelacakan tiket tidak ditemukan.")
+        self.context["ticket"] = ticket
+        return value
+
+
+class SurveyResponseSerializer(serializers.ModelSerializer):
+    tracking_code = serializers.CharField(source="ticket.tracking_code")
+    scores = serializers.ListField(child=serializers.IntegerField())
+
+    class Meta:
+        model = SurveyResponse
+        fields = [
+            "tracking_code",
+            "service",
+            "agency",
+            "date",
+            "scores",
+            "sex",
+            "age_band",
+            "education",
+            "occupation",
+            "suggestion",
+            "channel",
+            "created_at",
+        ]
+
+
+class SurveyCreateView(APIView):
+    """Answer the satisfaction survey of a finished ticket. Public, throttled."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "surveys"
+
+    @extend_schema(
+        request=SurveyCreateSerializer, responses={201: SurveyResponseSerializer}, tags=["surveys"]
+    )
+    def post(self, request):
+        data = SurveyCreateSerializer(data=request.data, context={})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("tracking_code")
+        response = skm.survey_submit(
+            ticket=data.context["ticket"],
+            scores=values.pop("scores"),
+            channel=SurveyResponse.Channel.API,
+            request=request,
+            **values,
+        )
+        return Response(SurveyResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
+class IkmQuerySerializer(serializers.Serializer):
+    hall = serializers.PrimaryKeyRelatedField(queryset=Hall.objects.all(), required=False)
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False)
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all(), required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        # "from" is a Python keyword: accept it in the query, keep date_from inside.
+        data = {
+            key: data[name]
+            for key, name in [
+                ("hall", "hall"),
+                ("agency", "agency"),
+                ("service", "service"),
+                ("date_from", "from"),
+                ("date_to", "to"),
+            ]
+            if data.get(name) not in (None, "")
+        }
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            renamed = {"date_from": "from", "date_to": "to"}
+            raise serializers.ValidationError(
+                {renamed.get(key, key): value for key, value in exc.detail.items()}
+            ) from None
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"to": "Tanggal akhir harus sama dengan atau sesudah tanggal awal."}
+            )
+        return attrs
+
+
+class IkmSerializer(serializers.Serializer):
+    respondents = serializers.IntegerField()
+    nrr = serializers.ListField(child=serializers.FloatField(), min_length=9, max_length=9)
+    ikm = serializers.FloatField()
+    grade = serializers.CharField()
+    grade_label = serializers.CharField()
+    population = serializers.IntegerField()
+    min_sample = serializers.IntegerField()
+    sample_reached = serializers.BooleanField()
+
+
+class IkmView(APIView):
+    """The IKM of a hall, agency or service over a period. Public."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("hall", int, required=False),
+            OpenApiParameter("agency", int, required=False),
+            OpenApiParameter("service", int, required=False),
+            OpenApiParameter("from", str, required=False, description="YYYY-MM-DD"),
+            OpenApiParameter("to", str, required=False, description="YYYY-MM-DD"),
+        ],
+        responses=IkmSerializer,
+        tags=["surveys"],
+    )
+    def get(self, request):
+        query = IkmQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        responses, served = skm.scope(**query.validated_data)
+        summary = skm.ikm_summary(responses, served)
+        body = {
+            **summary,
+            # Numbers, rounded as skm rounds them: 3.6667 and 83.33 go out exactly so.
+            "nrr": [float(value) for value in summary["nrr"]],
+            "ikm": float(summary["ikm"]),
+        }
+        return Response(IkmSerializer(body).data)

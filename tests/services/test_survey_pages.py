@@ -1,0 +1,185 @@
+"""SKM pages: the citizen's survey on a phone, the link from tracking, the counter tablet."""
+
+import pytest
+from django.urls import reverse
+
+from services import services as queue
+from services import skm
+from services.models import SurveyQuestion, SurveyResponse
+
+# The three hand-checked questionnaires of test_skm.py::test_hand_checked_example: IKM 83,33 (B).
+HAND_CHECKED = [
+    [4, 3, 3, 4, 3, 3, 4, 4, 3],
+    [3, 3, 2, 4, 3, 3, 3, 4, 3],
+    [4, 4, 3, 4, 3, 4, 4, 3, 2],
+]
+
+
+def serve(service, counter, staff, n):
+    """Issue, call, start and finish ``n`` tickets of ``service`` at ``counter``."""
+    if not counter.is_open:
+        queue.counter_open(counter=counter, by=staff)
+        counter.refresh_from_db()
+    done = []
+    for _ in range(n):
+        queue.ticket_issue(service=service)
+        ticket = queue.ticket_call_next(counter=counter, by=staff)
+        queue.ticket_start(ticket=ticket, by=staff)
+        done.append(queue.ticket_finish(ticket=ticket, by=staff))
+    return done
+
+
+@pytest.fixture
+def done_ticket(service_a, counter_a, staff_a):
+    return serve(service_a, counter_a, staff_a, 1)[0]
+
+
+def answers(scores, **extra):
+    return {**{f"u{n}": str(score) for n, score in enumerate(scores, start=1)}, **extra}
+
+
+def test_seeded_questions_follow_the_regulation(db):
+    questions = list(SurveyQuestion.objects.order_by("element"))
+    assert [q.element for q in questions] == list(range(1, 10))
+    assert questions[0].question.startswith(
+        "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan"
+    )
+    assert (questions[0].answer_1, questions[0].answer_4) == ("Tidak sesuai", "Sangat sesuai")
+    # Biaya/Tarif: "Gratis" scores 4 (DOMAIN.md).
+    assert questions[3].answer_4 == "Gratis"
+
+
+class TestTrackingLink:
+    def test_done_ticket_without_answer_links_to_the_survey(self, client, done_ticket):
+        page = client.get(done_ticket.get_absolute_url()).content.decode()
+        assert "Isi survei kepuasan" in page
+        assert reverse("services:survey", args=[done_ticket.tracking_code]) in page
+
+    def test_no_link_once_answered_or_while_waiting(self, client, done_ticket, service_a):
+        skm.survey_submit(ticket=done_ticket, scores=[4] * 9)
+        assert "Isi survei kepuasan" not in client.get(done_ticket.get_absolute_url()).content.decode()
+        waiting = queue.ticket_issue(service=service_a)
+        assert "Isi survei kepuasan" not in client.get(waiting.get_absolute_url()).content.decode()
+
+
+class TestPhoneSurvey:
+    def url(self, ticket):
+        return reverse("services:survey", args=[ticket.tracking_code])
+
+    def test_nine_questions_in_order_as_radio_groups(
+        self, client, done_ticket, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(4):
+            response = client.get(self.url(done_ticket))
+        assert response.status_code == 200
+        page = response.content.decode()
+        positions = [page.index(f'id="soal-u{n}"') for n in range(1, 10)]
+        assert positions == sorted(positions)
+        assert page.count("<fieldset") >= 10  # nine questions and the sex choice
+        assert page.count("<legend") >= 10
+        assert page.count('type="radio"') == 9 * 4 + 2
+        assert "kesesuaian persyaratan pelayanan" in page and "Gratis" in page
+        assert "Kirim survei" in page
+
+    def test_answer_goes_to_the_thank_you_page(self, client, done_ticket):
+        data = answers(
+            HAND_CHECKED[0],
+            sex="P",
+            age_band="30-39",
+            education="sma",
+            occupation="wirausaha",
+            suggestion="  Ruang tunggu perlu kipas angin.  ",
+        )
+        response = client.post(self.url(done_ticket), data)
+        thanks = reverse("services:survey_thanks", args=[done_ticket.tracking_code])
+        assert response.status_code == 302 and response["Location"] == thanks
+        saved = SurveyResponse.objects.get(ticket=done_ticket)
+        assert saved.scores == HAND_CHECKED[0]
+        assert (saved.sex, saved.age_band, saved.education, saved.occupation) == (
+            "P",
+            "30-39",
+            "sma",
+            "wirausaha",
+        )
+        assert saved.suggestion == "Ruang tunggu perlu kipas angin."
+        assert saved.channel == SurveyResponse.Channel.PHONE
+        assert "Terima kasih" in client.get(thanks).content.decode()
+
+    def test_profile_is_optional(self, client, done_ticket):
+        response = client.post(self.url(done_ticket), answers([3] * 9))
+        assert response.status_code == 302
+        assert SurveyResponse.objects.get(ticket=done_ticket).sex == ""
+
+    def test_missing_and_bad_answers_show_indonesian_errors(self, client, done_ticket):
+        data = answers([4] * 8)  # u9 missing
+        data["u2"] = "7"
+        response = client.post(self.url(done_ticket), data)
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "Pilih salah satu jawaban." in page
+        assert "Jawaban ini tidak ada dalam pilihan." in page
+        assert "belum dijawab" in page
+        # What was chosen stays chosen.
+        assert 'id="id_u1_4" value="4" autocomplete="off" required checked' in page
+        assert not SurveyResponse.objects.exists()
+
+    def test_second_visit_says_already_answered(self, client, done_ticket):
+        skm.survey_submit(ticket=done_ticket, scores=[4] * 9)
+        page = client.get(self.url(done_ticket)).content.decode()
+        assert "sudah diisi, terima kasih" in page
+        assert 'type="radio"' not in page
+        response = client.post(self.url(done_ticket), answers([1] * 9))
+        assert "sudah diisi, terima kasih" in response.content.decode()
+        assert SurveyResponse.objects.get().scores == [4] * 9
+
+    def test_ticket_not_done_gets_a_friendly_message(self, client, service_a):
+        waiting = queue.ticket_issue(service=service_a)
+        page = client.get(self.url(waiting)).content.decode()
+        assert "setelah layanan Anda selesai" in page
+        client.post(self.url(waiting), answers([4] * 9))
+        assert not SurveyResponse.objects.exists()
+
+    def test_unknown_ticket_is_404(self, client, db):
+        assert client.get(reverse("services:survey", args=["TIDAKADA123"])).status_code == 404
+
+
+class TestTablet:
+    def url(self, counter):
+        return reverse("services:survey_tablet", args=[counter.pk])
+
+    def test_shows_the_last_finished_ticket_and_returns_to_waiting(
+        self, client, staff_a, counter_a, service_a
+    ):
+        first, last = serve(service_a, counter_a, staff_a, 2)
+        client.force_login(staff_a)
+        page = client.get(self.url(counter_a)).content.decode()
+        assert f'name="ticket" value="{last.pk}"' in page
+        response = client.post(self.url(counter_a), answers([4] * 9, ticket=last.pk))
+        assert response.status_code == 302 and response["Location"].endswith("?terima=1")
+        assert SurveyResponse.objects.get(ticket=last).channel == SurveyResponse.Channel.KIOSK
+        thanked = client.get(response["Location"]).content.decode()
+        assert "Terima kasih" in thanked and 'http-equiv="refresh"' in thanked
+        # The earlier visitor has no answer yet: the tablet offers that ticket next.
+        assert f'name="ticket" value="{first.pk}"' in client.get(self.url(counter_a)).content.decode()
+        client.post(self.url(counter_a), answers([3] * 9, ticket=first.pk))
+        waiting = client.get(self.url(counter_a)).content.decode()
+        assert "Survei akan muncul di sini" in waiting and 'http-equiv="refresh"' in waiting
+
+    def test_stale_ticket_is_refused(self, client, staff_a, counter_a, service_a):
+        first, last = serve(service_a, counter_a, staff_a, 2)
+        client.force_login(staff_a)
+        response = client.post(self.url(counter_a), answers([4] * 9, ticket=first.pk))
+        assert response.status_code == 409
+        assert not SurveyResponse.objects.exists()
+
+    def test_invalid_answer_keeps_the_form(self, client, staff_a, counter_a, service_a):
+        (ticket,) = serve(service_a, counter_a, staff_a, 1)
+        client.force_login(staff_a)
+        response = client.post(self.url(counter_a), answers([4] * 8, ticket=ticket.pk))
+        assert response.status_code == 400
+        assert "Pilih salah satu jawaban." in response.content.decode()
+
+    def test_other_agency_staff_and_anonymous_cannot_use_it(self, client, staff_b, counter_a):
+        assert client.get(self.url(counter_a)).status_code == 302  # to the login page
+        client.force_login(staff_b)
+        assert client.get(self.url(counter_a)).status_code == 403
