@@ -55,6 +55,8 @@ class SurveyCreateSerializer(serializers.Serializer):
 class SurveyResponseSerializer(serializers.ModelSerializer):
     tracking_code = serializers.CharField(source="ticket.tracking_code")
     scores = serializers.ListField(child=serializers.IntegerField())
+    # Plain text, not an enum: a second "channel" enum would rename the complaints' one.
+    channel = serializers.CharField(help_text="web, kiosk atau api")
 
     class Meta:
         model = SurveyResponse

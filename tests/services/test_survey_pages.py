@@ -57,7 +57,9 @@ class TestTrackingLink:
 
     def test_no_link_once_answered_or_while_waiting(self, client, done_ticket, service_a):
         skm.survey_submit(ticket=done_ticket, scores=[4] * 9)
-        assert "Isi survei kepuasan" not in client.get(done_ticket.get_absolute_url()).content.decode()
+        assert (
+            "Isi survei kepuasan" not in client.get(done_ticket.get_absolute_url()).content.decode()
+        )
         waiting = queue.ticket_issue(service=service_a)
         assert "Isi survei kepuasan" not in client.get(waiting.get_absolute_url()).content.decode()
 
@@ -160,7 +162,9 @@ class TestTablet:
         thanked = client.get(response["Location"]).content.decode()
         assert "Terima kasih" in thanked and 'http-equiv="refresh"' in thanked
         # The earlier visitor has no answer yet: the tablet offers that ticket next.
-        assert f'name="ticket" value="{first.pk}"' in client.get(self.url(counter_a)).content.decode()
+        assert (
+            f'name="ticket" value="{first.pk}"' in client.get(self.url(counter_a)).content.decode()
+        )
         client.post(self.url(counter_a), answers([3] * 9, ticket=first.pk))
         waiting = client.get(self.url(counter_a)).content.decode()
         assert "Survei akan muncul di sini" in waiting and 'http-equiv="refresh"' in waiting
