@@ -13,20 +13,85 @@ MAX_RANGE_DAYS = 366
 
 ELEMENT_NAMES = dict(SKM_ELEMENTS)
 
+# The standard wording (Permenpan RB 14/2017 appendix), used for an element that has no
+# SurveyQuestion row; migration 0003 seeds the same text (it keeps its own frozen copy).
+STANDARD_QUESTIONS = [
+    (
+        1,
+        "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis "
+        "pelayanannya?",
+        ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+    ),
+    (
+        2,
+        "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+        ("Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"),
+    ),
+    (
+        3,
+        "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+        ("Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"),
+    ),
+    (
+        4,
+        "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+        ("Sangat mahal", "Cukup mahal", "Murah", "Gratis"),
+    ),
+    (
+        5,
+        "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang "
+        "tercantum dalam standar pelayanan dengan hasil yang diberikan?",
+        ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+    ),
+    (
+        6,
+        "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+        ("Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"),
+    ),
+    (
+        7,
+        "Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait "
+        "kesopanan dan keramahan?",
+        (
+            "Tidak sopan dan ramah",
+            "Kurang sopan dan ramah",
+            "Sopan dan ramah",
+            "Sangat sopan dan ramah",
+        ),
+    ),
+    (
+        8,
+        "Bagaimana pendapat Saudara tentang penanganan pengaduan, saran dan masukan di unit ini?",
+        (
+            "Tidak ada",
+            "Ada tetapi tidak berfungsi",
+            "Berfungsi kurang maksimal",
+            "Dikelola dengan baik",
+        ),
+    ),
+    (
+        9,
+        "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+        ("Buruk", "Cukup", "Baik", "Sangat baik"),
+    ),
+]
+
+STANDARD = {element: (question, answers) for element, question, answers in STANDARD_QUESTIONS}
+
 
 def survey_questions():
-    """The nine questions in DOMAIN.md's order; an element without a row gets a plain wording."""
+    """The nine questions in DOMAIN.md's order; an element without a row gets the standard one."""
     rows = {q.element: q for q in SurveyQuestion.objects.all()}
     questions = []
     for element, name in SKM_ELEMENTS:
-        question = rows.get(element) or SurveyQuestion(
-            element=element,
-            question=str(name),
-            answer_1=str(_("Tidak baik")),
-            answer_2=str(_("Kurang baik")),
-            answer_3=str(_("Baik")),
-            answer_4=str(_("Sangat baik")),
-        )
+        question = rows.get(element)
+        if question is None:
+            text, answers = STANDARD.get(element, (str(name), ("1", "2", "3", "4")))
+            question = SurveyQuestion(
+                element=element,
+                question=text,
+                **{f"answer_{n}": answer for n, answer in enumerate(answers, start=1)},
+            )
         questions.append(question)
     return questions
 

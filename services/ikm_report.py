@@ -153,7 +153,7 @@ def report_data(*, hall, agency=None, service=None, date_from, date_to, suggesti
     if suggestions:
         data["suggestions"] = list(
             responses.exclude(suggestion="")
-            .order_by("-created_at")
+            .order_by("-date", "-created_at")
             .values("pk", "suggestion", "date", "service__name")[:SUGGESTION_LIMIT]
         )
     return data

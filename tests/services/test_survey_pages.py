@@ -1,5 +1,7 @@
 """SKM pages: the citizen's survey on a phone, the link from tracking, the counter tablet."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -39,6 +41,12 @@ def answers(scores, **extra):
 
 
 def test_seeded_questions_follow_the_regulation(db):
+    # A transactional test elsewhere flushes the tables and with them the migration's rows:
+    # run its (idempotent) seed again, then check what it wrote.
+    from django.apps import apps
+
+    migration = importlib.import_module("services.migrations.0003_skm_questions")
+    migration.seed(apps, None)
     questions = list(SurveyQuestion.objects.order_by("element"))
     assert [q.element for q in questions] == list(range(1, 10))
     assert questions[0].question.startswith(
@@ -47,6 +55,11 @@ def test_seeded_questions_follow_the_regulation(db):
     assert (questions[0].answer_1, questions[0].answer_4) == ("Tidak sesuai", "Sangat sesuai")
     # Biaya/Tarif: "Gratis" scores 4 (DOMAIN.md).
     assert questions[3].answer_4 == "Gratis"
+    # Without the rows the page still asks the standard wording.
+    SurveyQuestion.objects.all().delete()
+    from services.forms_survey import survey_questions
+
+    assert [q.question for q in survey_questions()] == [q.question for q in questions]
 
 
 class TestTrackingLink:
