@@ -14,7 +14,7 @@ IN_PROGRESS = {
 def test_every_menu_item_points_at_a_page():
     missing = []
     for url_name, *_rest in NAV_ITEMS:
-        if url_name.split(":")[0] in NOT_YET_BUILT or url_name in IN_PROGRESS:
+        if url_name.split(":")[0] in NOT_YET_BUILT:
             continue
         try:
             reverse(url_name)
