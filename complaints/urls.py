@@ -18,6 +18,7 @@ urlpatterns = [
     path("pengaduan/publik/<str:tracking_id>/", views.public_detail, name="public_detail"),
     path("pengaduan/statistik/", views.stats, name="stats"),
     path("pengaduan/kelola/", views.inbox, name="inbox"),
+    path("pengaduan/kelola/csv/", views.inbox_csv, name="inbox_csv"),
     path("pengaduan/kelola/terlambat/", views.overdue, name="overdue"),
     path("pengaduan/kelola/<str:tracking_id>/", views.detail, name="detail"),
     path("pengaduan/instansi/", views.agency_list, name="agency_list"),

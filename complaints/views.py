@@ -9,6 +9,7 @@ reporter proves access with the secret token once; the session then keeps
 the token's hash (never the token) so forms post without it.
 """
 
+import csv
 import secrets
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -492,11 +493,9 @@ def _require_hall_admin(user):
         raise PermissionDenied
 
 
-@login_required
-def inbox(request):
+def _inbox_queryset(request):
+    """The hall admin's filtered inbox, shared by the page and its CSV."""
     user = request.user
-    if user.role == user.Role.AGENCY_ADMIN or user.role == user.Role.COUNTER_STAFF:
-        return redirect("complaints:agency_list")
     _require_hall_admin(user)
     agencies = Agency.objects.all().order_by("name")
     if not user.is_superuser:
@@ -512,6 +511,15 @@ def inbox(request):
         overdue=filters.get("overdue", False),
         q=filters.get("q", "").strip(),
     )
+    return form, qs
+
+
+@login_required
+def inbox(request):
+    user = request.user
+    if user.role == user.Role.AGENCY_ADMIN or user.role == user.Role.COUNTER_STAFF:
+        return redirect("complaints:agency_list")
+    form, qs = _inbox_queryset(request)
     page = _page(request, qs)
     selectors.annotate_remaining(page.object_list)
     for complaint in page.object_list:
@@ -522,6 +530,63 @@ def inbox(request):
         "complaints/inbox.html",
         {"form": form, "page": page, "querystring": _querystring(request)},
     )
+
+
+@login_required
+def inbox_csv(request):
+    """The filtered inbox as CSV for the hall's reports.
+
+    An anonymous report has no identity to export; a named one is exported
+    with its contact masked, like every list.
+    """
+    _form, qs = _inbox_queryset(request)
+    complaints = list(qs[:5000])
+    selectors.annotate_remaining(complaints)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pengaduan.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Nomor"),
+            _("Jenis"),
+            _("Judul"),
+            _("Kategori"),
+            _("Kanal"),
+            _("Status"),
+            _("Instansi"),
+            _("Masuk"),
+            _("Batas waktu"),
+            _("Sisa waktu"),
+            _("Pelapor"),
+            _("Kontak"),
+            _("Rahasia"),
+            _("Penilaian"),
+        ]
+    )
+    for c in complaints:
+        contact = (
+            "" if c.is_anonymous else mask_email(c.reporter_email) or mask_phone(c.reporter_phone)
+        )
+        writer.writerow(
+            [
+                c.tracking_id,
+                c.get_kind_display(),
+                c.title,
+                c.category or "",
+                c.get_channel_display(),
+                c.get_status_display(),
+                c.assigned_agency or "",
+                timezone.localtime(c.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M") if c.due_at else "",
+                getattr(c, "remaining", "") or "",
+                c.public_reporter_name if c.is_anonymous else (c.reporter_name or ""),
+                contact,
+                _("ya") if c.is_confidential else _("tidak"),
+                c.rating or "",
+            ]
+        )
+    return response
 
 
 @login_required
