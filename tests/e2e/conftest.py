@@ -1,9 +1,13 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, never a downloaded browser."""
 
+import datetime
 import os
 from pathlib import Path
 
 import pytest
+import time_machine
+
+from mpp_portal.workdays import JAKARTA
 
 # Playwright's sync API runs an asyncio loop in this thread; Django would then
 # refuse the test's own database calls (factories, assertions) as "async unsafe".
@@ -47,3 +51,35 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# Tuesday 1 December 2026, 09:00 WIB: tickets are issued only in office hours.
+# The live server runs in a thread of this process, so it sees the same clock.
+OPEN_MOMENT = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def office_hours():
+    with time_machine.travel(OPEN_MOMENT, tick=True):
+        yield
+
+
+@pytest.fixture
+def device(browser):
+    """Return a function opening a new browser context, closed after the test."""
+    contexts = []
+
+    def _open(width, height, **options):
+        context = browser.new_context(
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
+            viewport={"width": width, "height": height},
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()

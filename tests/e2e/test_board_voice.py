@@ -7,23 +7,15 @@ on the server side is real: the test issues and calls tickets through the
 queue's service functions and the live server answers the board's polls.
 """
 
-import datetime
-
 import pytest
-import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from mpp_portal.workdays import JAKARTA
 from services import services as queue
 from services.web.board import announcement_text
 from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-# Tuesday 1 December 2026, 09:00 WIB: tickets are issued only in office hours.
-# The live server runs in a thread of this process, so it sees the same clock.
-OPEN_MOMENT = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
 
 SPEECH_MS = 800
 
@@ -59,12 +51,6 @@ RECORDER = """
   }
 })();
 """.replace("SPEECH_MS", str(SPEECH_MS))
-
-
-@pytest.fixture
-def office_hours():
-    with time_machine.travel(OPEN_MOMENT, tick=True):
-        yield
 
 
 @pytest.fixture

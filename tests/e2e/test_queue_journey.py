@@ -9,26 +9,19 @@ Headless Chromium may have no voices, so the board's speechSynthesis is the
 recorder of test_board_voice.py (it keeps the text and ends each utterance).
 """
 
-import datetime
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from mpp_portal.workdays import JAKARTA
 from tests.conftest import PASSWORD
 from tests.e2e.test_board_voice import RECORDER
 from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-# Tuesday 1 December 2026, 09:00 WIB: tickets are issued only in office hours.
-# The live server runs in a thread of this process, so it sees the same clock.
-OPEN_MOMENT = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
 
 SHOTS = Path("/tmp/journey")
 
@@ -46,12 +39,6 @@ window.print = () => { window.__printed += 1; };
 
 
 @pytest.fixture
-def office_hours():
-    with time_machine.travel(OPEN_MOMENT, tick=True):
-        yield
-
-
-@pytest.fixture
 def desk(office_hours, agency_a, agency_b):
     """What the hall admin set up beforehand: services and a closed counter."""
     ktp = ServiceFactory(agency=agency_a, name="Perekaman KTP-el", slug="ktp-el", code="A")
@@ -59,27 +46,6 @@ def desk(office_hours, agency_a, agency_b):
     ServiceFactory(agency=agency_b, name="Pajak Kendaraan", slug="pkb", code="P")
     CounterFactory(agency=agency_a, number=3, services=[ktp])
     return ktp
-
-
-@pytest.fixture
-def device(browser):
-    """Return a function opening a new browser context, closed after the test."""
-    contexts = []
-
-    def _open(width, height, **options):
-        context = browser.new_context(
-            locale="id-ID",
-            timezone_id="Asia/Jakarta",
-            viewport={"width": width, "height": height},
-            **options,
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def _shot(page, name):
