@@ -164,7 +164,12 @@ def _release_seat(service_id, day, slot_start):
         )
 
 
-def _take_seats(service, day, slot_start):
+def take_seats(service, day, slot_start):
+    """Take a seat of the day's quota and of the slot; raise SlotFull if either is full.
+
+    Call it inside a transaction: when the slot is full, the day's seat
+    taken just before is given back only by rolling back.
+    """
     schedule = service.booking_schedule
     if not _take_seat(service.pk, day, None, schedule.daily_quota):
         raise SlotFull(
@@ -236,7 +241,7 @@ def booking_create(
                         % {"n": limit}
                     }
                 )
-            _take_seats(service, day, slot_start)
+            take_seats(service, day, slot_start)
             booking = Booking(
                 service=service,
                 date=day,
@@ -363,7 +368,7 @@ def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request
         if (day, slot_start) == (booking.date, booking.slot_start):
             return booking
         slot = _check_slot(booking.service, day, slot_start)
-        _take_seats(booking.service, day, slot_start)
+        take_seats(booking.service, day, slot_start)
         _release_seats(booking)
         old = f"{booking.date} {booking.slot_start:%H:%M}"
         booking.date, booking.slot_start, booking.slot_end = day, slot_start, slot["end"]

@@ -3,13 +3,16 @@
 The texts follow what Lebong's agencies publish as standar pelayanan;
 fees follow the national rules (KTP-el, KK and akta are free under
 UU 24/2013 as amended; SKCK Rp30.000 under PP 76/2020). Idempotent.
+A month of queue, booking and survey history comes from demo_history.
 """
 
 import datetime
 
 from django.db import transaction
 
+from mpp_portal.accounts.models import User
 from mpp_portal.organizations.models import Agency
+from services.demo_history import seed_history
 from services.models import BookingSchedule, Counter, CounterService, Priority, Service
 
 ALL_PRIORITIES = [Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT]
@@ -263,6 +266,12 @@ def seed(*, hall, users, stdout):
             },
         )
     stdout.write(f"  {len(services)} layanan, {len(COUNTERS)} loket")
+    counters = Counter.objects.filter(hall=hall).prefetch_related("services")
+    staff = {}
+    for user in users.values():
+        if user.role == User.Role.COUNTER_STAFF and user.agency_id:
+            staff.setdefault(user.agency_id, user)
+    seed_history(hall=hall, services=services, counters=list(counters), staff=staff, stdout=stdout)
 
 
 def _slugify(name):

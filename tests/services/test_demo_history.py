@@ -1,0 +1,127 @@
+"""The demo's month of queue, booking and survey history (services/demo_history.py).
+
+The services conftest freezes the clock at Tuesday 1 December 2026, 09:00 WIB,
+so the history covers the working days of November 2026.
+"""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from mpp_portal.organizations.models import Hall
+from mpp_portal.workdays import is_working_day
+from services import ikm_report
+from services.models import (
+    Booking,
+    BookingSeat,
+    CounterService,
+    SurveyResponse,
+    Ticket,
+    TicketSequence,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 12, 1)
+
+
+class _Sink:
+    text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    sink = _Sink()
+    call_command("seed_demo", "--force", stdout=sink, stderr=_Sink())
+    return sink.text
+
+
+def test_it_fills_the_working_days_of_the_last_month(demo):
+    days = set(Ticket.objects.values_list("date", flat=True))
+    hall = Hall.objects.get(slug="perigo-agung")
+    expected = {
+        TODAY - datetime.timedelta(days=n)
+        for n in range(1, 31)
+        if is_working_day(TODAY - datetime.timedelta(days=n), hall=hall)
+    }
+    assert days == expected
+    assert len(expected) >= 20
+    assert all(day.weekday() < 5 for day in days)
+    assert "riwayat" in demo
+
+
+def test_numbers_run_from_one_without_gaps_and_match_the_sequence(demo):
+    rows = Ticket.objects.values("numbered_service", "date").annotate(
+        n=Count("pk"), first=Min("number"), last=Max("number")
+    )
+    sequences = {
+        (s.service_id, s.date): s.last_number for s in TicketSequence.objects.filter(date__lt=TODAY)
+    }
+    assert rows
+    for row in rows:
+        assert (row["first"], row["last"]) == (1, row["n"])
+        assert sequences[(row["numbered_service"], row["date"])] == row["n"]
+
+
+def test_times_are_in_office_hours_and_in_order(demo):
+    served_at = set(CounterService.objects.values_list("counter", "service"))
+    for ticket in Ticket.objects.filter(status=Ticket.Status.DONE).iterator():
+        issued = timezone.localtime(ticket.issued_at)
+        assert datetime.time(8) <= issued.time() < datetime.time(16)
+        assert ticket.issued_at < ticket.called_at < ticket.started_at < ticket.finished_at
+        assert (ticket.counter_id, ticket.service_id) in served_at
+
+
+def test_surveys_answer_only_finished_tickets(demo):
+    surveys = SurveyResponse.objects.select_related("ticket")
+    assert surveys.count() > 100
+    assert {s.ticket.status for s in surveys} == {Ticket.Status.DONE}
+    assert all(s.date == s.ticket.date for s in surveys)
+
+
+def test_the_ikm_report_of_november_is_good_not_perfect(demo):
+    hall = Hall.objects.get(slug="perigo-agung")
+    report = ikm_report.report_data(
+        hall=hall,
+        agency=None,
+        service=None,
+        date_from=datetime.date(2026, 11, 1),
+        date_to=datetime.date(2026, 11, 30),
+    )
+    assert report["summary"]["respondents"] > 100
+    assert 76.61 <= report["summary"]["ikm"] <= 95
+
+
+def test_booked_seats_match_the_active_bookings(demo):
+    active = Booking.objects.filter(status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
+    per_day = {
+        (row["service"], row["date"]): row["n"]
+        for row in active.values("service", "date").annotate(n=Count("pk"))
+    }
+    seats = {
+        (s.service_id, s.date): s.taken for s in BookingSeat.objects.filter(slot_start__isnull=True)
+    }
+    assert per_day == {key: n for key, n in seats.items() if n}
+    checked_in = Booking.objects.filter(status=Booking.Status.CHECKED_IN)
+    assert checked_in.exists()
+    assert not checked_in.filter(ticket__isnull=True).exists()
+    assert Booking.objects.filter(status=Booking.Status.BOOKED, date__gt=TODAY).exists()
+    assert Booking.objects.filter(status=Booking.Status.NO_SHOW).exists()
+
+
+def test_a_second_run_adds_no_history(demo):
+    counts = (Ticket.objects.count(), Booking.objects.count(), SurveyResponse.objects.count())
+    call_command("seed_demo", "--force", stdout=_Sink(), stderr=_Sink())
+    assert (Ticket.objects.count(), Booking.objects.count(), SurveyResponse.objects.count()) == (
+        counts
+    )
