@@ -89,26 +89,26 @@ def seed_history(*, hall, services, counters, staff, stdout):
     ]
     tickets, bookings, sequences, surveys = [], [], [], []
     for day in days:
+        # The whole day in arrival order, so that a counter serving several
+        # services serves one person at a time, whichever the service.
+        arrivals = sorted(
+            (_arrival(rng, day), code)
+            for code in services
+            for _ in range(rng.randint(*DAILY_TICKETS.get(code, (3, 8))))
+        )
+        numbers = dict.fromkeys(services, 0)
+        free_at = {}
+        for issued_at, code in arrivals:
+            service = services[code]
+            numbers[code] += 1
+            ticket = _ticket(
+                rng, service, numbers[code], issued_at, counters_of.get(code), staff, free_at
+            )
+            tickets.append(ticket)
+            if rng.random() < BOOKED_SHARE:
+                bookings.append(_booking(rng, service, ticket, day))
         for code, service in services.items():
-            low, high = DAILY_TICKETS.get(code, (3, 8))
-            count = rng.randint(low, high)
-            arrivals = sorted(_arrival(rng, day) for _ in range(count))
-            sequences.append(TicketSequence(service=service, date=day, last_number=count))
-            serve_free_at = {}
-            for number, issued_at in enumerate(arrivals, start=1):
-                ticket = _ticket(
-                    rng,
-                    service,
-                    number,
-                    day,
-                    issued_at,
-                    counters_of.get(code),
-                    staff,
-                    serve_free_at,
-                )
-                tickets.append(ticket)
-                if rng.random() < BOOKED_SHARE:
-                    bookings.append(_booking(rng, service, ticket, day))
+            sequences.append(TicketSequence(service=service, date=day, last_number=numbers[code]))
             # Some bookings never came, some were cancelled the day before.
             for _ in range(rng.randint(0, 2)):
                 bookings.append(_unused_booking(rng, service, day))
@@ -139,16 +139,16 @@ def _arrival(rng, day):
     return _at(day, hour, rng.randrange(60), rng.randrange(60))
 
 
-def _ticket(rng, service, number, day, issued_at, counters, staff, serve_free_at):
-    """A finished (or skipped, or cancelled) ticket served at one of its counters."""
-    counter = rng.choice(counters) if counters else None
+def _ticket(rng, service, number, issued_at, counters, staff, free_at):
+    """A finished (or skipped, or cancelled) ticket, called by the first counter free."""
+    counter = min(counters, key=lambda c: free_at.get(c.pk, issued_at)) if counters else None
     priority = Priority.NORMAL
     if rng.random() < 0.08:
         priority = rng.choice([Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT])
     ticket = Ticket(
         service=service,
         numbered_service=service,
-        date=day,
+        date=issued_at.date(),
         number=number,
         code=Ticket.format_code(service.code, number),
         priority=priority,
@@ -163,21 +163,23 @@ def _ticket(rng, service, number, day, issued_at, counters, staff, serve_free_at
         ticket.counter = ticket.served_by = None
         return ticket
     # A counter serves one person at a time: the wait grows as the morning fills.
-    free_at = serve_free_at.get(counter.pk, issued_at)
-    called_at = max(issued_at + datetime.timedelta(minutes=rng.uniform(1, 6)), free_at)
+    called_at = max(
+        issued_at + datetime.timedelta(minutes=rng.uniform(1, 6)),
+        free_at.get(counter.pk, issued_at),
+    )
     ticket.called_at = called_at
     ticket.call_count = 1
     if roll < 0.09:
         ticket.status = Ticket.Status.SKIPPED
         ticket.call_count = 3
-        serve_free_at[counter.pk] = called_at + datetime.timedelta(minutes=3)
+        free_at[counter.pk] = called_at + datetime.timedelta(minutes=3)
         return ticket
     average = service.average_service_minutes or 10
     minutes = max(2.0, rng.gauss(average, average / 3))
     ticket.status = Ticket.Status.DONE
     ticket.started_at = called_at + datetime.timedelta(seconds=rng.randint(30, 150))
     ticket.finished_at = ticket.started_at + datetime.timedelta(minutes=minutes)
-    serve_free_at[counter.pk] = ticket.finished_at
+    free_at[counter.pk] = ticket.finished_at
     return ticket
 
 

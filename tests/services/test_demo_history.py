@@ -82,6 +82,15 @@ def test_times_are_in_office_hours_and_in_order(demo):
         assert (ticket.counter_id, ticket.service_id) in served_at
 
 
+def test_a_counter_serves_one_person_at_a_time(demo):
+    served = Ticket.objects.filter(status=Ticket.Status.DONE).order_by("counter", "called_at")
+    previous = None
+    for ticket in served.only("counter", "called_at", "finished_at"):
+        if previous is not None and previous.counter_id == ticket.counter_id:
+            assert ticket.called_at >= previous.finished_at
+        previous = ticket
+
+
 def test_surveys_answer_only_finished_tickets(demo):
     surveys = SurveyResponse.objects.select_related("ticket")
     assert surveys.count() > 100
