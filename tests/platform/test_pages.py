@@ -135,6 +135,24 @@ def test_staff_is_sent_to_their_own_hall(client, hall, other_hall, staff_a):
     assert response["Location"] == "/mpp/perigo-agung/"
 
 
+def test_citizens_get_the_four_quick_actions_first(client, hall, citizen):
+    links = ['href="/pesan/"', 'href="/antrean/lacak/"', 'href="/layanan/"', 'href="/pengaduan/"']
+    for user in (None, citizen):
+        if user:
+            client.force_login(user)
+        html = client.get("/mpp/perigo-agung/").content.decode()
+        actions = html.split('class="quick-actions', 1)[1].split("</nav>", 1)[0]
+        assert all(link in actions for link in links)
+        assert "Pesan jadwal" in actions and "Lacak antrean" in actions
+
+
+def test_staff_see_the_hall_without_the_citizen_actions(client, hall, staff_a):
+    client.force_login(staff_a)
+    html = client.get("/mpp/perigo-agung/").content.decode()
+    assert "quick-actions" not in html
+    assert "Jam layanan" in html
+
+
 # --- language -------------------------------------------------------------------------------
 
 
