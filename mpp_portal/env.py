@@ -46,6 +46,20 @@ def env_int(name, default, *, minimum=None):
     return number
 
 
+RATE_PERIODS = {"s", "m", "h", "d"}
+
+
+def env_rate(name, default):
+    """Return a DRF throttle rate such as "60/min", checked the way DRF reads it."""
+    value = env_str(name, default)
+    number, _slash, period = value.partition("/")
+    if not (number.isdigit() and int(number) > 0 and period[:1] in RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate (a number, '/', and s, min, hour or day: 60/min)."
+        )
+    return value
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None:

@@ -13,9 +13,10 @@ import dj_database_url
 import dj_email_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from mpp_portal import embedded
-from mpp_portal.env import env_bool, env_int, env_list, env_str, env_url
+from mpp_portal.env import env_bool, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -166,6 +167,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=5)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}: the soft limit lets a task clean up."
+    )
 # Tests point a real worker at a queue of their own (CELERY_QUEUE).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -216,7 +222,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address comes from one function for the lockout, the audit
+# log and every throttle (mpp_portal.audit.services.client_ip): REMOTE_ADDR,
+# or, behind TRUSTED_PROXY_COUNT reverse proxies, the X-Forwarded-For entry
+# the nearest trusted proxy wrote. Trusting the header without a proxy would
+# let anyone pick a fresh address per request and dodge lockout and limits.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "mpp_portal.audit.services.client_ip"
 
 # --------------------------------------------------------------------------
 # Internationalisation
@@ -242,6 +254,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_STORAGE_BACKEND = env_str(
     "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
 )
+try:
+    import_string(MEDIA_STORAGE_BACKEND)
+except ImportError as exc:
+    raise ImproperlyConfigured(
+        f"MEDIA_STORAGE_BACKEND={MEDIA_STORAGE_BACKEND!r} cannot be imported: {exc}"
+    ) from exc
 STORAGES = {
     "default": {"BACKEND": MEDIA_STORAGE_BACKEND},
     "staticfiles": {
@@ -265,22 +283,25 @@ COMPLAINT_RATE_PER_HOUR = env_int("COMPLAINT_RATE_PER_HOUR", 10, minimum=1)
 EMAIL_URL = env_str("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
 try:
     _email = dj_email_url.parse(EMAIL_URL)
-except Exception as exc:  # dj_email_url raises several kinds
-    raise ImproperlyConfigured(f"EMAIL_URL cannot be read: {exc}") from exc
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email["EMAIL_HOST"]
-EMAIL_PORT = _email["EMAIL_PORT"]
-EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
-EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
-EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
-EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+except Exception as exc:  # dj_email_url raises several kinds; an unknown scheme, KeyError
+    raise ImproperlyConfigured(
+        f"EMAIL_URL cannot be read ({exc!r}); use smtp://, smtps://, console:// or file://"
+    ) from exc
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MPP Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # An HTTP gateway that takes {"to", "message", "channel"} as JSON with a
-# bearer key. Unset: SMS/WhatsApp messages stay queued with an error.
+# bearer key. Unset: SMS/WhatsApp messages are marked failed with the error
+# "SMS gateway not configured" (e-mail still goes out).
 SMS_GATEWAY_URL = env_url("SMS_GATEWAY_URL", None, schemes={"http", "https"})
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
@@ -295,8 +316,25 @@ NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 # but not signed.
 DOCUMENT_SIGNING_P12 = env_str("DOCUMENT_SIGNING_P12", "")
 DOCUMENT_SIGNING_PASSPHRASE = env_str("DOCUMENT_SIGNING_PASSPHRASE", "")
-if DOCUMENT_SIGNING_P12 and not Path(DOCUMENT_SIGNING_P12).is_file():
-    raise ImproperlyConfigured(f"DOCUMENT_SIGNING_P12 {DOCUMENT_SIGNING_P12} is not a file.")
+if DOCUMENT_SIGNING_P12:
+    if not Path(DOCUMENT_SIGNING_P12).is_file():
+        raise ImproperlyConfigured(f"DOCUMENT_SIGNING_P12 {DOCUMENT_SIGNING_P12} is not a file.")
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        _key, _cert, _chain = pkcs12.load_key_and_certificates(
+            Path(DOCUMENT_SIGNING_P12).read_bytes(),
+            DOCUMENT_SIGNING_PASSPHRASE.encode() or None,
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DOCUMENT_SIGNING_P12 {DOCUMENT_SIGNING_P12} cannot be opened with "
+            f"DOCUMENT_SIGNING_PASSPHRASE: {exc}"
+        ) from exc
+    if _key is None or _cert is None:
+        raise ImproperlyConfigured(
+            f"DOCUMENT_SIGNING_P12 {DOCUMENT_SIGNING_P12} holds no private key and certificate."
+        )
 
 # --------------------------------------------------------------------------
 # REST API
@@ -315,20 +353,22 @@ REST_FRAMEWORK = {
         "mpp_portal.api_throttling.RoleRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_RATE_ANON", "60/min"),
-        "user": env_str("API_RATE_USER", "600/min"),
+        "anon": env_rate("API_RATE_ANON", "60/min"),
+        "user": env_rate("API_RATE_USER", "600/min"),
         # Kiosks and counter staff must never see 429 in a busy hall.
-        "trusted": env_str("API_RATE_TRUSTED", "6000/min"),
+        "trusted": env_rate("API_RATE_TRUSTED", "6000/min"),
         # Public pages that poll: display boards and citizens tracking a ticket.
-        "board": env_str("API_RATE_BOARD", "1200/min"),
-        "track": env_str("API_RATE_TRACK", "600/min"),
+        "board": env_rate("API_RATE_BOARD", "1200/min"),
+        "track": env_rate("API_RATE_TRACK", "600/min"),
         # Complaints filed through the public API (spam and abuse guard).
-        "complaints": env_str("API_RATE_COMPLAINTS", "10/hour"),
+        "complaints": env_rate("API_RATE_COMPLAINTS", "10/hour"),
         # Bookings made through POST /api/v1/bookings/ by one caller (anti-calo).
-        "bookings": env_str("API_RATE_BOOKINGS", "20/hour"),
+        "bookings": env_rate("API_RATE_BOOKINGS", "20/hour"),
         # Survey answers through POST /api/v1/surveys/ by one caller.
-        "surveys": env_str("API_RATE_SURVEYS", "30/hour"),
+        "surveys": env_rate("API_RATE_SURVEYS", "30/hour"),
     },
+    # DRF's throttles read the same proxy count as client_ip() does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "mpp_portal.api_pagination.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [

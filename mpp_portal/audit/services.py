@@ -12,18 +12,23 @@ ANONYMOUS_LABEL = "anonim"
 def client_ip(request):
     """Return the client's address, or None when it is not a valid IP.
 
-    X-Forwarded-For is trusted only when ``AUDIT_TRUST_X_FORWARDED_FOR`` is
-    on (behind a proxy that sets it); otherwise anyone could forge it.
+    Without a trusted reverse proxy (``TRUSTED_PROXY_COUNT`` 0, the default)
+    it is REMOTE_ADDR and X-Forwarded-For is ignored: anyone could forge it.
+    Behind N proxies it is the X-Forwarded-For entry written by the
+    outermost trusted one (the Nth from the right), the rule DRF's throttles
+    follow with ``NUM_PROXIES``; the login lockout uses this function too.
     """
     if request is None:
         return None
-    candidates = []
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        candidates.append(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip())
-    candidates.append(request.META.get("REMOTE_ADDR", ""))
-    for value in candidates:
+    value = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        value = hops[-min(proxies, len(hops))]
+    for candidate in (value, request.META.get("REMOTE_ADDR", "")):
         try:
-            return str(ipaddress.ip_address(value))
+            return str(ipaddress.ip_address(candidate))
         except ValueError:
             continue
     return None

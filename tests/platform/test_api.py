@@ -153,6 +153,27 @@ class TestThrottling:
         codes = {kiosk.get("/api/v1/halls/").status_code for _ in range(20)}
         assert codes == {200}
 
+    @override_settings(
+        REST_FRAMEWORK={
+            **__import__("django.conf").conf.settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min", "trusted": "50/min"},
+        }
+    )
+    def test_a_forged_forwarded_for_does_not_reset_the_limit(self, api_client, db, monkeypatch):
+        from rest_framework.settings import api_settings
+        from rest_framework.throttling import SimpleRateThrottle
+
+        monkeypatch.setattr(
+            SimpleRateThrottle,
+            "THROTTLE_RATES",
+            api_settings.user_settings["DEFAULT_THROTTLE_RATES"],
+        )
+        codes = [
+            api_client.get("/api/v1/halls/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+            for n in range(5)
+        ]
+        assert codes == [200, 200, 200, 429, 429]
+
 
 class TestSchema:
     def test_schema_is_valid_openapi_3(self, client, db):

@@ -70,15 +70,30 @@ def test_record_anonymous_citizen(hall):
     assert entry.ip_address == "2001:db8::1"
 
 
-def test_forwarded_for_is_ignored_unless_trusted(hall, settings):
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(hall, settings):
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1"
     )
     assert record(actor=None, action="x", obj=hall, request=request).ip_address == "10.0.0.2"
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
-    assert record(actor=None, action="x", obj=hall, request=request).ip_address == "198.51.100.9"
-    request.META["HTTP_X_FORWARDED_FOR"] = "bukan-ip"
-    assert record(actor=None, action="x", obj=hall, request=request).ip_address == "10.0.0.2"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        # One proxy appends the address it saw: the last entry; what the client
+        # wrote before it (a forged first entry) is ignored.
+        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),
+        (2, "6.6.6.6, 198.51.100.9, 10.0.0.1", "198.51.100.9"),
+        # Fewer entries than proxies: the first one.
+        (2, "198.51.100.9", "198.51.100.9"),
+        # Garbage from the proxy chain: the socket address.
+        (1, "bukan-ip", "10.0.0.2"),
+    ],
+)
+def test_forwarded_for_behind_trusted_proxies(hall, settings, proxies, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert record(actor=None, action="x", obj=hall, request=request).ip_address == expected
 
 
 def test_record_refuses_unsaved_object(hall):

@@ -81,6 +81,22 @@ def test_lockout_after_five_failures_even_with_right_password(client, hall_admin
     assert SESSION_KEY not in client.session
 
 
+def test_a_forged_forwarded_for_does_not_dodge_the_lockout(client, hall_admin):
+    for n in range(5):
+        client.post(
+            LOGIN_URL,
+            {"username": "admin.mpp.uji", "password": "salah"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    response = client.post(
+        LOGIN_URL,
+        {"username": "admin.mpp.uji", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+    )
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+
+
 def test_lockout_is_per_username(client, hall_admin, citizen):
     for _ in range(5):
         _login(client, "admin.mpp.uji", "salah")

@@ -65,6 +65,14 @@ def test_check_deploy_is_clean_with_production_values():
         ("CSRF_TRUSTED_ORIGINS", "mpp.lebongkab.go.id", "needs a scheme"),
         ("DB_CONN_MAX_AGE", "sixty", "is not a whole number"),
         ("SMS_GATEWAY_URL", "ftp://gateway", "SMS_GATEWAY_URL must start with one of"),
+        ("API_RATE_ANON", "abc", "API_RATE_ANON='abc' is not a rate"),
+        ("API_RATE_BOARD", "0/min", "API_RATE_BOARD='0/min' is not a rate"),
+        ("API_RATE_BOOKINGS", "20/week", "is not a rate"),
+        ("MEDIA_STORAGE_BACKEND", "no.such.Storage", "MEDIA_STORAGE_BACKEND='no.such.Storage'"),
+        ("EMAIL_URL", "bogus", "EMAIL_URL cannot be read"),
+        ("DOCUMENT_SIGNING_P12", "/etc/hostname", "cannot be opened"),
+        ("CELERY_TASK_SOFT_TIME_LIMIT", "400", "must be below CELERY_TASK_TIME_LIMIT=300"),
+        ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT=-1 must be at least 0"),
     ],
 )
 def test_a_bad_value_stops_start_up(name, value, message):
