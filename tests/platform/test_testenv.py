@@ -27,3 +27,24 @@ def test_clearing_between_tests_keeps_other_keys(settings):
     next(generator)
     assert client.get("someone-else:1:key") == b"stay"
     client.delete("someone-else:1:key")
+
+
+def test_a_developers_env_file_does_not_change_the_test_settings(tmp_path):
+    """`cp .env.example .env` then `make test`: the suite still starts and sees its values."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copy(root / ".env.example", tmp_path / ".env")
+    script = (
+        "source bin/load-env " + str(tmp_path / ".env") + " && "
+        ".venv/bin/python -c 'import tests.testenv, django; django.setup(); "
+        "from django.conf import settings; print(settings.DEBUG, settings.SITE_URL)'"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SITE_URL"}}
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "http://testserver"]
