@@ -86,6 +86,10 @@ class User(AbstractUser):
         # An agency member always belongs to the agency's hall.
         if self.agency_id and not self.hall_id:
             self.hall_id = self.agency.hall_id
+        # The Django admin opens to hall admins by role; their rights come
+        # from accounts.backends (scoped to their hall) and end with the role.
+        if self.role == self.Role.HALL_ADMIN:
+            self.is_staff = True
         super().save(*args, **kwargs)
 
     # Role checks read better in templates and views than string compares.

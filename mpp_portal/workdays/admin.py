@@ -29,7 +29,32 @@ class CalendarDayAdmin(admin.ModelAdmin):
         # Shows the admin what the row overrides (or that it overrides nothing).
         return package_holiday(obj.date) or "–"
 
+    # A hall admin works on the days of their own hall; the rows for every
+    # hall (national decrees) are shown to them read-only, and only a
+    # superuser changes those.
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.for_hall(request.user.hall) if request.user.hall_id else qs.none()
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "hall"]
+
+    def _own_row(self, request, obj):
+        return obj is None or request.user.is_superuser or obj.hall_id == request.user.hall_id
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._own_row(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._own_row(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        if not request.user.is_superuser:
+            obj.hall = request.user.hall
         super().save_model(request, obj, form, change)

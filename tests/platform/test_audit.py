@@ -14,7 +14,7 @@ from django.utils import translation
 from mpp_portal.audit import history_for, record
 from mpp_portal.audit.actions import register_actions
 from mpp_portal.audit.models import AuditEntry
-from tests.factories import AgencyFactory, UserFactory
+from tests.factories import AgencyFactory, HallFactory, UserFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -202,10 +202,28 @@ def test_admin_refuses_add_and_delete(client, superuser, hall):
     assert response.status_code in (200, 302)
 
 
-def test_admin_is_closed_to_non_staff(client, hall_admin):
+def test_admin_is_closed_to_counter_staff_and_citizens(client, staff_a, citizen):
+    for user in (staff_a, citizen):
+        client.force_login(user)
+        response = client.get(reverse("admin:audit_auditentry_changelist"))
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_a_hall_admin_reads_the_trail_of_their_own_hall_only(client, hall, hall_admin, staff_a):
+    other_hall = HallFactory(name="MPP Lain", slug="mpp-lain")
+    outsider = UserFactory(username="admin.lain", role="hall_admin", hall=other_hall)
+    record(actor=staff_a, action="ticket.call", obj=hall, note="milik-sini")
+    record(actor=outsider, action="ticket.call", obj=other_hall, note="milik-sana")
     client.force_login(hall_admin)
+
     response = client.get(reverse("admin:audit_auditentry_changelist"))
-    assert response.status_code == 302
+
+    assert response.status_code == 200
+    assert [e.note for e in response.context["cl"].result_list] == ["milik-sini"]
+    foreign = AuditEntry.objects.get(actor=outsider)
+    url = reverse("admin:audit_auditentry_change", args=[foreign.pk])
+    assert client.get(url).status_code == 302  # "does not exist" redirect
 
 
 def test_history_shows_status_labels(citizen):

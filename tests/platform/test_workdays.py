@@ -345,7 +345,56 @@ def test_admin_records_who_added_a_day(client):
 
 
 @pytest.mark.django_db
-def test_admin_is_closed_to_non_staff(client, hall_admin):
-    client.force_login(hall_admin)
+def test_admin_is_closed_to_counter_staff(client, staff_a):
+    client.force_login(staff_a)
     response = client.get(reverse("admin:workdays_calendarday_changelist"))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_hall_admin_adds_a_closed_day_for_their_own_hall(client):
+    hall = HallFactory(name="MPP Perigo Agung", slug="perigo-agung")
+    other = HallFactory(name="MPP Lain", slug="mpp-lain")
+    admin_user = UserFactory(username="admin.hall", role="hall_admin", hall=hall)
+    national = CalendarDay.objects.create(date=D(2026, 3, 18), name="Cuti bersama")
+    foreign = CalendarDay.objects.create(date=D(2026, 3, 20), name="Lain", hall=other)
+    assert admin_user.is_staff and not admin_user.is_superuser
+    client.force_login(admin_user)
+
+    changelist = client.get(reverse("admin:workdays_calendarday_changelist"))
+    assert changelist.status_code == 200
+    assert "Cuti bersama" in changelist.content.decode()
+    assert ">Lain<" not in changelist.content.decode()
+    response = client.post(
+        reverse("admin:workdays_calendarday_add"),
+        {"date": "2026-12-02", "kind": "closed", "name": "Hari jadi Kabupaten Lebong"},
+    )
+    assert response.status_code == 302
+    row = CalendarDay.objects.get(name="Hari jadi Kabupaten Lebong")
+    assert row.hall == hall and row.created_by == admin_user
+    assert not is_working_day(D(2026, 12, 2), hall=hall)
+    assert is_working_day(D(2026, 12, 2), hall=other)
+
+    # The national row is read-only to them; another hall's row does not exist for them.
+    change_national = reverse("admin:workdays_calendarday_change", args=[national.pk])
+    assert (
+        client.post(
+            change_national, {"date": "2026-03-18", "kind": "open", "name": "x"}
+        ).status_code
+        == 403
+    )
+    delete_national = reverse("admin:workdays_calendarday_delete", args=[national.pk])
+    assert client.post(delete_national, {"post": "yes"}).status_code == 403
+    change_foreign = reverse("admin:workdays_calendarday_change", args=[foreign.pk])
+    assert client.get(change_foreign).status_code == 302
+    national.refresh_from_db()
+    assert national.kind == CalendarDay.Kind.CLOSED
+
+
+@pytest.mark.django_db
+def test_a_demoted_hall_admin_loses_the_admin(client):
+    user = UserFactory(username="bekas.admin", role="hall_admin", hall=HallFactory())
+    user.role = "citizen"
+    user.save()
+    client.force_login(user)
+    assert client.get(reverse("admin:workdays_calendarday_changelist")).status_code == 403
