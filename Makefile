@@ -21,6 +21,10 @@ LOAD_ENV := source bin/load-env
 # Only where it is asked for: `make run` is a developer's demo and must start
 # without a SECRET_KEY. A DEBUG from the environment or .env wins.
 DEMO_ENV := export DEBUG="$${DEBUG:-1}"
+# WeasyPrint (every PDF, and the pages that import it) needs the Pango library.
+PANGO_CHECK := $(PY) -c 'import ctypes.util, sys; ctypes.util.find_library("pango-1.0") or \
+	sys.exit("Pango is missing; WeasyPrint needs it for the PDFs. On Debian/Ubuntu: \
+	sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0")'
 # Without DATABASE_URL the embedded PostgreSQL under var/pgdata is started.
 EMBEDDED_UP := if [ -z "$${DATABASE_URL:-}" ]; then \
 	echo "DATABASE_URL is not set: starting the embedded PostgreSQL (var/pgdata)"; \
@@ -54,6 +58,7 @@ dev-venv: $(DEV_STAMP) ## .venv plus the test and lint tools
 run: venv ## migrate, load the demo, start web + worker + beat on http://localhost:8000
 	@$(LOAD_ENV)
 	$(DEMO_ENV)
+	$(PANGO_CHECK)
 	$(EMBEDDED_UP)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
