@@ -154,6 +154,25 @@ def test_document_issue_prints_kop_title_number_and_verification(document):
     assert "Verifikasi keaslian dokumen" in text
 
 
+def test_the_printed_qr_code_opens_the_verification_page(document, tmp_path):
+    """Render the page as a phone camera sees it and read the QR code back."""
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    pdf = tmp_path / "surat.pdf"
+    pdf.write_bytes(document.file.open("rb").read())
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    codes = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
+    assert [c.format.name for c in codes] == ["QRCode"]
+    assert codes[0].text == f"http://testserver/verifikasi/{document.verification_code}/"
+
+
 def test_document_issue_registers_fingerprint_and_audit(document, hall_admin):
     data = Path(document.file.path).read_bytes()
     assert document.sha256 == hashlib.sha256(data).hexdigest()
