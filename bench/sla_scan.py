@@ -40,12 +40,19 @@ def main(count):
         slug="bench-sla", defaults={"name": "MPP Bench SLA", "address": "127.0.0.1", "code": "BEN"}
     )
     agency, _ = Agency.objects.get_or_create(
-        hall=hall, slug="bench", defaults={"name": "Instansi Bench", "short_name": "Bench",
-                                           "kind": Agency.Kind.REGIONAL,
-                                           "contact_email": "instansi@bench.test"},
+        hall=hall,
+        slug="bench",
+        defaults={
+            "name": "Instansi Bench",
+            "short_name": "Bench",
+            "kind": Agency.Kind.REGIONAL,
+            "contact_email": "instansi@bench.test",
+        },
     )
-    User.objects.get_or_create(username="bench.admin", defaults={
-        "role": User.Role.HALL_ADMIN, "hall": hall, "email": "admin@bench.test"})
+    User.objects.get_or_create(
+        username="bench.admin",
+        defaults={"role": User.Role.HALL_ADMIN, "hall": hall, "email": "admin@bench.test"},
+    )
     Complaint.objects.filter(hall=hall).delete()
 
     now = timezone.now()
@@ -77,8 +84,16 @@ def main(count):
                    false, ''
             FROM generate_series(1, %(count)s) AS n
             """,
-            {"hall": hall.pk, "agency": agency.pk, "now": now, "count": count,
-             "d0": due[0], "d1": due[1], "d2": due[2], "d3": due[3]},
+            {
+                "hall": hall.pk,
+                "agency": agency.pk,
+                "now": now,
+                "count": count,
+                "d0": due[0],
+                "d1": due[1],
+                "d2": due[2],
+                "d3": due[3],
+            },
         )
     print(f"filled {count} open complaints in {time.perf_counter() - started:.1f} s")
 
@@ -88,8 +103,10 @@ def main(count):
                 started = time.perf_counter()
                 result = complaint_sla_scan()
                 elapsed = time.perf_counter() - started
-            print(f"scan {run}: {elapsed:.2f} s, {len(queries)} queries, claimed {result}; "
-                  f"target < 5 s: {'met' if elapsed < 5 else 'MISSED'}")
+            print(
+                f"scan {run}: {elapsed:.2f} s, {len(queries)} queries, claimed {result}; "
+                f"target < 5 s: {'met' if elapsed < 5 else 'MISSED'}"
+            )
     finally:
         Complaint.objects.filter(hall=hall).delete()
         from mpp_portal.notifications.models import OutboxMessage

@@ -1,3 +1,4 @@
+import django_filters
 from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
@@ -64,12 +65,22 @@ class HallViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+class AgencyFilter(django_filters.FilterSet):
+    hall = django_filters.CharFilter(
+        field_name="hall__slug", help_text="Slug of the hall, e.g. perigo-agung."
+    )
+
+    class Meta:
+        model = Agency
+        fields = ["hall", "kind"]
+
+
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     """Agencies serving at the halls. Public; filter with ?hall=<slug>&kind=."""
 
     serializer_class = AgencySerializer
     permission_classes = [AllowAny]
-    filterset_fields = {"hall__slug": ["exact"], "kind": ["exact"]}
+    filterset_class = AgencyFilter
     search_fields = ["name", "short_name"]
     ordering_fields = ["name", "short_name"]
 

@@ -19,12 +19,14 @@ class TestAgencies:
         other = AgencyFactory(hall=HallFactory(slug="mpp-lain"), short_name="Lain")
         AgencyFactory(hall=hall, short_name="Tutup", is_active=False)
         with django_assert_max_num_queries(3):
-            response = api_client.get("/api/v1/agencies/", {"hall__slug": hall.slug})
+            response = api_client.get("/api/v1/agencies/", {"hall": hall.slug})
         assert response.status_code == 200
         names = {row["short_name"] for row in response.json()["results"]}
         assert names == {"Disdukcapil", "Bapenda"}
         assert other.short_name not in names
         assert response.json()["count"] == 2
+        unknown = api_client.get("/api/v1/agencies/", {"hall": "tidak-ada"})
+        assert unknown.json()["count"] == 0
 
     def test_it_shows_one_agency(self, api_client, agency_a):
         response = api_client.get(f"/api/v1/agencies/{agency_a.pk}/")
@@ -81,6 +83,40 @@ class TestAuthentication:
         response = api_client.get("/api/v1/agencies/")
         assert response.status_code == 401
         assert response.json()["code"] == "authentication_failed"
+
+    def test_a_role_without_the_right_gets_403_in_the_error_format(
+        self, token_client, citizen, staff_a, agency_a
+    ):
+        from tests.factories import CounterFactory
+
+        counter = CounterFactory(agency=agency_a, number=9)
+        response = token_client(citizen).post(f"/api/v1/counters/{counter.pk}/call-next/")
+        assert response.status_code == 403
+        body = response.json()
+        assert body["code"] == "permission_denied"
+        assert body["detail"]
+
+    def test_a_session_post_without_the_csrf_token_is_refused(self, staff_a, agency_a):
+        from rest_framework.test import APIClient
+
+        from tests.factories import CounterFactory
+
+        counter = CounterFactory(agency=agency_a, number=9)
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(staff_a)
+        response = client.post(f"/api/v1/counters/{counter.pk}/open/")
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+        assert "CSRF" in response.json()["detail"]
+        counter.refresh_from_db()
+        assert not counter.is_open
+        # The same call with the token from the cookie goes through.
+        client.get("/antrean/loket/")  # the console page sets the CSRF cookie
+        token = client.cookies["csrftoken"].value
+        response = client.post(f"/api/v1/counters/{counter.pk}/open/", HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 200
+        counter.refresh_from_db()
+        assert counter.is_open
 
 
 class _Input(serializers.Serializer):

@@ -1,3 +1,4 @@
 def test_home_answers(client, hall):
     response = client.get("/")
-    assert response.status_code in (200, 302)
+    assert response.status_code == 200
+    assert hall.name in response.content.decode()
