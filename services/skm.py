@@ -40,13 +40,16 @@ def krejcie_morgan(population: int) -> int:
     """Minimum sample for ``population`` (Krejcie & Morgan 1970).
 
     s = X²NP(1-P) / (d²(N-1) + X²P(1-P)) with X² = 3.841, P = 0.5, d = 0.05,
-    rounded up: 100 -> 80, 1.000 -> 278, 1.000.000 -> 384.
+    rounded to the nearest whole respondent, which reproduces all 90 entries
+    of the published table (rounding up would disagree with 45 of them, e.g.
+    500 -> 217, not 218): 100 -> 80, 1.000 -> 278, 1.000.000 -> 384. A
+    population between two table rows gets the formula's own value.
     """
     if population <= 0:
         return 0
     chi2, p, d = Fraction(3841, 1000), Fraction(1, 2), Fraction(5, 100)
     sample = chi2 * population * p * (1 - p) / (d * d * (population - 1) + chi2 * p * (1 - p))
-    return min(population, math.ceil(sample))
+    return min(population, math.floor(sample + Fraction(1, 2)))
 
 
 def grade_for(ikm: Decimal):

@@ -9,12 +9,43 @@ from services import services as queue
 from services import skm
 from services.models import SurveyResponse
 
+# The published table (Krejcie & Morgan 1970, Table 1): population N -> sample S.
+KREJCIE_MORGAN = {
+    10: 10, 15: 14, 20: 19, 25: 24, 30: 28, 35: 32, 40: 36, 45: 40, 50: 44, 55: 48,
+    60: 52, 65: 56, 70: 59, 75: 63, 80: 66, 85: 70, 90: 73, 95: 76, 100: 80, 110: 86,
+    120: 92, 130: 97, 140: 103, 150: 108, 160: 113, 170: 118, 180: 123, 190: 127,
+    200: 132, 210: 136, 220: 140, 230: 144, 240: 148, 250: 152, 260: 155, 270: 159,
+    280: 162, 290: 165, 300: 169, 320: 175, 340: 181, 360: 186, 380: 191, 400: 196,
+    420: 201, 440: 205, 460: 210, 480: 214, 500: 217, 550: 226, 600: 234, 650: 242,
+    700: 248, 750: 254, 800: 260, 850: 265, 900: 269, 950: 274, 1000: 278, 1100: 285,
+    1200: 291, 1300: 297, 1400: 302, 1500: 306, 1600: 310, 1700: 313, 1800: 317,
+    1900: 320, 2000: 322, 2200: 327, 2400: 331, 2600: 335, 2800: 338, 3000: 341,
+    3500: 346, 4000: 351, 4500: 354, 5000: 357, 6000: 361, 7000: 364, 8000: 367,
+    9000: 368, 10000: 370, 15000: 375, 20000: 377, 30000: 379, 40000: 380, 50000: 381,
+    75000: 382, 1000000: 384,
+}  # fmt: skip
+
 
 @pytest.mark.parametrize(
     ("population", "sample"),
-    [(0, 0), (10, 10), (100, 80), (500, 218), (1000, 278), (10000, 370), (1_000_000, 384)],
+    [(50, 44), (100, 80), (500, 217), (1000, 278), (2000, 322), (10000, 370), (1_000_000, 384)],
 )
 def test_krejcie_morgan_table(population, sample):
+    assert skm.krejcie_morgan(population) == sample
+
+
+def test_krejcie_morgan_matches_every_row_of_the_published_table():
+    assert len(KREJCIE_MORGAN) == 90
+    wrong = {
+        n: (s, skm.krejcie_morgan(n))
+        for n, s in KREJCIE_MORGAN.items()
+        if skm.krejcie_morgan(n) != s
+    }
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(("population", "sample"), [(0, 0), (1, 1), (3, 3)])
+def test_krejcie_morgan_never_asks_for_more_than_the_population(population, sample):
     assert skm.krejcie_morgan(population) == sample
 
 
