@@ -21,6 +21,7 @@ from stdnum.id import nik as stdnum_nik
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.services import notification_queue
+from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.workdays import add_working_days, is_working_day
 from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
 from services.services import ticket_issue
@@ -113,6 +114,40 @@ def day_closed_reason(service, day, now=None):
     )
     if closed:
         return _("Pemesanan ditutup pada tanggal ini: %(reason)s") % {"reason": closed.reason}
+    return None
+
+
+# A Monday; ``Hall.hours_on`` only looks at the weekday of the date it gets.
+_A_MONDAY = datetime.date(2024, 1, 1)
+
+
+def schedule_hours_error(*, hall, weekdays, opens, closes):
+    """Why booking hours ``opens``-``closes`` on ``weekdays`` do not fit the
+    hall's office hours, or None when they do.
+
+    A booked citizen is served in the slot, so every slot has to lie inside
+    the hours the hall is open on that weekday.
+    """
+    names = dict(OfficeHours.Weekday.choices)
+    closed, outside = [], []
+    for weekday in sorted(set(weekdays)):
+        hours = hall.hours_on(_A_MONDAY + datetime.timedelta(days=weekday))
+        if hours is None:
+            closed.append(str(names[weekday]))
+        elif opens < hours[0] or closes > hours[1]:
+            outside.append(
+                "{} {}-{}".format(
+                    names[weekday], hours[0].strftime("%H.%M"), hours[1].strftime("%H.%M")
+                )
+            )
+    if closed:
+        return _("Gedung tutup pada hari %(days)s. Hapus hari tersebut.") % {
+            "days": ", ".join(closed)
+        }
+    if outside:
+        return _("Jam pemesanan harus di dalam jam layanan gedung (%(hours)s).") % {
+            "hours": "; ".join(outside)
+        }
     return None
 
 
@@ -438,6 +473,9 @@ def booking_check_in(*, code, by, now=None, request=None):
             by=by,
             phone=booking.phone,
             queued_at=booking.slot_start_at,
+            # The seat was promised: no walk-in cap, and check-in may open
+            # before the hall does (an 08:00 slot checks in from 07:30).
+            booked=True,
             request=request,
         )
         booking.status = Booking.Status.CHECKED_IN

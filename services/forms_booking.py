@@ -139,6 +139,14 @@ class BookingScheduleForm(BootstrapMixin, forms.ModelForm):
             ) - datetime.datetime.combine(datetime.date.min, opens)
             if length < datetime.timedelta(minutes=minutes):
                 self.add_error("slot_minutes", _("Satu slot lebih panjang dari jam pemesanan."))
+        service = self.instance.service if self.instance.service_id else None
+        weekdays = data.get("weekdays")
+        if service is not None and weekdays and opens and closes and opens < closes:
+            error = bookings.schedule_hours_error(
+                hall=service.agency.hall, weekdays=weekdays, opens=opens, closes=closes
+            )
+            if error:
+                self.add_error(None, error)
         seats, quota = data.get("seats_per_slot"), data.get("daily_quota")
         if seats and quota and quota < seats:
             self.add_error("daily_quota", _("Kuota harian tidak boleh kurang dari kursi per slot."))

@@ -130,6 +130,7 @@ def ticket_issue(
     by=None,
     phone: str = "",
     queued_at: datetime.datetime | None = None,
+    booked: bool = False,
     request=None,
 ) -> Ticket:
     """Issue the next walk-in ticket of ``service`` for today.
@@ -137,6 +138,10 @@ def ticket_issue(
     Numbers start at 1 each day and never repeat or skip: the sequence row
     is locked by the upsert until this transaction ends, so concurrent
     kiosks queue up behind it, and a failure rolls the number back.
+
+    ``booked`` is a booking's check-in (services.booking): its seat was
+    promised already, and check-in opens 30 minutes before the slot, so the
+    walk-in daily cap and the opening hours do not apply.
     """
     if not service.accepts(priority):
         raise DomainError(
@@ -144,14 +149,14 @@ def ticket_issue(
             % {"priority": Priority(priority).label},
             code="priority_not_accepted",
         )
-    reason = ticketing_closed_reason(service)
+    reason = None if booked else ticketing_closed_reason(service)
     if reason:
         raise ServiceClosed(reason)
     now = timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
         number = _next_number(service.pk, today)
-        if service.daily_ticket_cap and number > service.daily_ticket_cap:
+        if not booked and service.daily_ticket_cap and number > service.daily_ticket_cap:
             # Raising rolls the increment back with the transaction.
             raise DailyCapReached(
                 _("Kuota antrean %(service)s hari ini (%(cap)s tiket) sudah habis.")

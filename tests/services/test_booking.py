@@ -199,6 +199,33 @@ class TestCheckIn:
                 bookings.booking_check_in(code=booking.code, by=kiosk_user)
         assert excinfo.value.code == "too_late"
 
+    def test_an_eight_oclock_slot_checks_in_before_the_hall_opens(
+        self, schedule, service_a, kiosk_user
+    ):
+        """Check-in is promised from 30 minutes before the slot, opening hours or not."""
+        booking, _token = _book(service_a, start=T(8))
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 7, 45, tzinfo=JAKARTA)):
+            booking = bookings.booking_check_in(code=booking.code, by=kiosk_user)
+        assert booking.status == "checked_in"
+        assert booking.ticket.queued_at == datetime.datetime(2026, 12, 2, 8, 0, tzinfo=JAKARTA)
+
+    def test_the_walk_in_daily_cap_does_not_refuse_a_booked_citizen(
+        self, schedule, service_a, kiosk_user
+    ):
+        from services import services as queue
+
+        service_a.daily_ticket_cap = 1
+        service_a.save(update_fields=["daily_ticket_cap"])
+        booking, _token = _book(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 45, tzinfo=JAKARTA)):
+            queue.ticket_issue(service=service_a)  # the one walk-in of the day
+            with pytest.raises(queue.DailyCapReached):
+                queue.ticket_issue(service=service_a)
+            booking = bookings.booking_check_in(code=booking.code, by=kiosk_user)
+            assert booking.status == "checked_in"
+            with pytest.raises(queue.DailyCapReached):
+                queue.ticket_issue(service=service_a)
+
     def test_unknown_code(self, kiosk_user, db):
         with pytest.raises(Exception, match="tidak ditemukan"):
             bookings.booking_check_in(code="ZZZZZZZZ", by=kiosk_user)

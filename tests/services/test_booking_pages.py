@@ -459,6 +459,60 @@ class TestSchedule:
         schedule.refresh_from_db()
         assert schedule.opens == T(8)
 
+    @pytest.mark.parametrize(
+        ("weekdays", "opens", "closes", "message"),
+        [
+            (["0", "1"], "07:00", "12:00", "harus di dalam jam layanan gedung (Senin 08.00-16.00"),
+            (["2"], "13:00", "17:00", "harus di dalam jam layanan gedung (Rabu 08.00-16.00)"),
+            (["4", "5"], "08:00", "12:00", "Gedung tutup pada hari Sabtu"),
+        ],
+    )
+    def test_booking_hours_must_lie_within_the_halls_office_hours(
+        self, client, schedule, service_a, agency_admin_a, weekdays, opens, closes, message
+    ):
+        client.force_login(agency_admin_a)
+        url = reverse("services:booking_schedule", args=[service_a.pk])
+        data = {
+            "is_active": "on",
+            "weekdays": weekdays,
+            "opens": opens,
+            "closes": closes,
+            "slot_minutes": "30",
+            "seats_per_slot": "2",
+            "daily_quota": "10",
+            "days_ahead": "7",
+            "same_day_cutoff": "",
+        }
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert message in response.text
+        schedule.refresh_from_db()
+        assert (schedule.opens, schedule.closes) == (T(8), T(12))
+
+    def test_the_halls_own_hours_count(self, client, schedule, service_a, agency_admin_a, hall):
+        """A hall open Monday 08:00-12:00 only takes Monday bookings in those hours."""
+        from mpp_portal.organizations.models import OfficeHours
+
+        OfficeHours.objects.create(hall=hall, weekday=0, opens=T(8), closes=T(12))
+        client.force_login(agency_admin_a)
+        url = reverse("services:booking_schedule", args=[service_a.pk])
+        data = {
+            "is_active": "on",
+            "weekdays": ["0"],
+            "opens": "08:00",
+            "closes": "13:00",
+            "slot_minutes": "30",
+            "seats_per_slot": "2",
+            "daily_quota": "10",
+            "days_ahead": "7",
+        }
+        response = client.post(url, data)
+        assert "harus di dalam jam layanan gedung (Senin 08.00-12.00)" in response.text
+        data["closes"] = "12:00"
+        assert client.post(url, data).status_code == 302
+        data["weekdays"] = ["0", "1"]  # Tuesday has no hours: the hall is closed
+        assert "Gedung tutup pada hari Selasa" in client.post(url, data).text
+
     def test_others_may_not(self, client, schedule, service_a, service_b, staff_a, agency_admin_a):
         client.force_login(staff_a)
         assert (
