@@ -11,6 +11,7 @@ import datetime
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -18,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.throttling import ScopedRateThrottle
 
+from mpp_portal.audit.services import client_ip
 from mpp_portal.documents.pdf import qr_data_uri, render_pdf
 from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_nik, mask_phone
@@ -138,6 +141,37 @@ def _days(service, now):
     ]
 
 
+# The HTML form and POST /api/v1/bookings/ share one rate (the API's
+# ``bookings`` throttle scope, API_RATE_BOOKINGS): a calo must not dodge the
+# API's limit by booking through the pages instead.
+def _booking_rate():
+    """Return (requests, seconds) of the ``bookings`` throttle scope."""
+    throttle = ScopedRateThrottle()
+    return throttle.parse_rate(throttle.THROTTLE_RATES.get("bookings"))
+
+
+def _throttle_key(request):
+    return f"services:booking-form:{client_ip(request) or 'unknown'}"
+
+
+def _throttled(request):
+    limit, _seconds = _booking_rate()
+    return limit is not None and (cache.get(_throttle_key(request)) or 0) >= limit
+
+
+def _count_booking_attempt(request):
+    key = _throttle_key(request)
+    limit, seconds = _booking_rate()
+    if limit is None:
+        return
+    # add() starts the window; incr() keeps its expiry.
+    if not cache.add(key, 1, seconds):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, seconds)
+
+
 def _require_staff(user):
     if not (user.is_superuser or user.role in STAFF_ROLES):
         raise PermissionDenied
@@ -174,6 +208,7 @@ def booking_service(request, service_id):
     slot = next((s for s in slots if s["start"] == start), None)
     form = None
     slot_error = None
+    throttled = False
     step = "day"
     if day and not day_reason:
         step = "slot"
@@ -190,7 +225,11 @@ def booking_service(request, service_id):
         step = "form"
         if form.is_valid() and request.POST.get("step") == "confirm":
             step = "confirm"
+        elif form.is_valid() and request.POST.get("step") == "book" and _throttled(request):
+            throttled = True
         elif form.is_valid() and request.POST.get("step") == "book":
+            # Every attempt counts, as every POST does for the API's throttle.
+            _count_booking_attempt(request)
             try:
                 booking, token = bookings.booking_create(
                     service=service,
@@ -225,6 +264,7 @@ def booking_service(request, service_id):
         "slots": slots,
         "slot": slot,
         "slot_error": slot_error,
+        "throttled": throttled,
         "form": form,
         "step": step,
     }
@@ -233,6 +273,8 @@ def booking_service(request, service_id):
     if htmx and request.method == "GET" and not htmx.history_restore_request:
         template += "#picker"
     status = 409 if slot_error and request.method == "POST" else 200
+    if throttled:
+        status = 429
     return render(request, template, context, status=status)
 
 

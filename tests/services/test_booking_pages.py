@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
+from rest_framework.throttling import ScopedRateThrottle
 
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.workdays import JAKARTA
@@ -191,6 +192,32 @@ class TestBooking:
         assert response.status_code == 409
         assert "sudah penuh" in response.text
         assert Booking.objects.count() == 2
+
+    def test_the_final_post_is_throttled_at_the_apis_booking_rate(
+        self, client, schedule, service_a, monkeypatch
+    ):
+        """The form shares the ``bookings`` rate of POST /api/v1/bookings/ (per address)."""
+        monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "bookings", "2/hour")
+
+        def book(n, **extra):
+            data = {
+                **DATA,
+                "nik": f"17070115019000{10 + n}",
+                "phone": f"08120000000{n}",
+                "jam": ["08:00", "08:30", "10:00", "10:30"][n],
+                "step": "book",
+            }
+            return client.post(_service_url(service_a), data, **extra)
+
+        assert [book(n).status_code for n in range(3)] == [302, 302, 429]
+        assert Booking.objects.count() == 2
+        response = book(2)
+        assert response.status_code == 429
+        assert "Terlalu banyak pemesanan dari jaringan Anda" in response.text
+        # Checking the data first is not limited, and another address may still book.
+        assert client.post(_service_url(service_a), {**DATA, "step": "confirm"}).status_code == 200
+        assert book(3, REMOTE_ADDR="10.9.9.9").status_code == 302
+        assert Booking.objects.count() == 3
 
     def test_anti_calo_same_nik_same_day(self, client, schedule, service_a):
         _book(service_a, start=T(8), phone="081277777777")
