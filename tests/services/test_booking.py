@@ -226,6 +226,43 @@ class TestCheckIn:
             with pytest.raises(queue.DailyCapReached):
                 queue.ticket_issue(service=service_a)
 
+    def test_the_console_calls_booked_tickets_in_slot_order_ahead_of_later_walk_ins(
+        self, schedule, service_a, counter_a, staff_a, kiosk_user
+    ):
+        """ticket_call_next itself, not a sort: slot start is the booked place in line."""
+        from services import services as queue
+
+        at = lambda h, m: datetime.datetime(2026, 12, 2, h, m, tzinfo=JAKARTA)  # noqa: E731
+        early, _t = _book(service_a, start=T(8, 30))
+        late, _t = _book(service_a, nik=NIK_M, phone="081298765432", start=T(9))
+        issued = {}
+        with time_machine.travel(at(8, 15)):
+            issued["walk-in 08.15"] = queue.ticket_issue(service=service_a)
+        with time_machine.travel(at(8, 35)):
+            # The 09.00 booking checks in first; its slot still comes second.
+            late = bookings.booking_check_in(code=late.code, by=kiosk_user)
+        with time_machine.travel(at(8, 40)):
+            early = bookings.booking_check_in(code=early.code, by=kiosk_user)
+        with time_machine.travel(at(8, 50)):
+            issued["walk-in 08.50"] = queue.ticket_issue(service=service_a)
+        with time_machine.travel(at(9, 10)):
+            issued["walk-in 09.10"] = queue.ticket_issue(service=service_a)
+        issued["booked 08.30"], issued["booked 09.00"] = early.ticket, late.ticket
+        names = {ticket.pk: name for name, ticket in issued.items()}
+        called = []
+        with time_machine.travel(at(9, 15), tick=False):
+            queue.counter_open(counter=counter_a, by=staff_a)
+            while (ticket := queue.ticket_call_next(counter=counter_a, by=staff_a)) is not None:
+                called.append(names[ticket.pk])
+                queue.ticket_skip(ticket=ticket, by=staff_a)
+        assert called == [
+            "walk-in 08.15",
+            "booked 08.30",
+            "walk-in 08.50",
+            "booked 09.00",
+            "walk-in 09.10",
+        ]
+
     def test_unknown_code(self, kiosk_user, db):
         with pytest.raises(Exception, match="tidak ditemukan"):
             bookings.booking_check_in(code="ZZZZZZZZ", by=kiosk_user)
