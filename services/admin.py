@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from services.models import Counter, CounterService, Service, Ticket, TicketCall, TicketTransfer
+from services.models import (
+    Counter,
+    CounterService,
+    Service,
+    SurveyQuestion,
+    Ticket,
+    TicketCall,
+    TicketTransfer,
+)
 
 
 class HallScopedAdmin(admin.ModelAdmin):
@@ -82,3 +90,27 @@ class TicketTransferAdmin(ReadOnlyAdmin):
     hall_path = "from_service__agency__hall_id"
     list_display = ["ticket", "from_service", "to_service", "by", "at"]
     list_select_related = ["ticket", "from_service", "to_service", "by"]
+
+
+@admin.register(SurveyQuestion)
+class SurveyQuestionAdmin(admin.ModelAdmin):
+    """The wording of the nine SKM elements (Permenpan RB 14/2017, DOMAIN.md).
+
+    The elements themselves are fixed: only their question and the four
+    answers are edited. A missing element may be added back (the survey
+    shows the standard wording meanwhile), but no tenth, and none deleted.
+    """
+
+    list_display = ["element", "question", "answer_1", "answer_2", "answer_3", "answer_4"]
+    list_display_links = ["element", "question"]
+    ordering = ["element"]
+    fields = ["element", "question", "answer_1", "answer_2", "answer_3", "answer_4"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["element"] if obj is not None else []
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and SurveyQuestion.objects.count() < 9
+
+    def has_delete_permission(self, request, obj=None):
+        return False

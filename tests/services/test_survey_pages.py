@@ -62,6 +62,69 @@ def test_seeded_questions_follow_the_regulation(db):
     assert [q.question for q in survey_questions()] == [q.question for q in questions]
 
 
+class TestQuestionAdmin:
+    """The wording is edited in the Django admin; the nine elements stay fixed."""
+
+    @pytest.fixture
+    def superuser(self, db):
+        from django.apps import apps
+
+        from tests.factories import UserFactory
+
+        importlib.import_module("services.migrations.0003_skm_questions").seed(apps, None)
+        return UserFactory(username="super.skm", is_staff=True, is_superuser=True)
+
+    def test_the_changelist_lists_the_nine_elements_in_order(self, client, superuser):
+        from services.models import SKM_ELEMENTS
+
+        client.force_login(superuser)
+        response = client.get(reverse("admin:services_surveyquestion_changelist"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        positions = [page.index(str(name)) for _element, name in SKM_ELEMENTS]
+        assert positions == sorted(positions)
+        assert reverse("admin:services_surveyquestion_add") not in page
+        assert 'value="delete_selected"' not in page
+
+    def test_the_wording_is_edited_and_the_survey_asks_it(self, client, superuser, done_ticket):
+        question = SurveyQuestion.objects.get(element=4)
+        url = reverse("admin:services_surveyquestion_change", args=[question.pk])
+        client.force_login(superuser)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert 'name="element"' not in response.content.decode()  # read-only
+        data = {
+            "element": "9",  # ignored: the element is read-only
+            "question": "Bagaimana pendapat Saudara tentang biaya di MPP Perigo Agung?",
+            "answer_1": "Sangat mahal",
+            "answer_2": "Mahal",
+            "answer_3": "Murah",
+            "answer_4": "Gratis",
+        }
+        assert client.post(url, data).status_code == 302
+        question.refresh_from_db()
+        assert (question.element, question.answer_2) == (4, "Mahal")
+        client.logout()
+        survey = client.get(reverse("services:survey", args=[done_ticket.tracking_code]))
+        assert "biaya di MPP Perigo Agung?" in survey.content.decode()
+
+    def test_no_tenth_element_and_none_deleted(self, client, superuser):
+        question = SurveyQuestion.objects.get(element=1)
+        client.force_login(superuser)
+        assert client.get(reverse("admin:services_surveyquestion_add")).status_code == 403
+        delete = reverse("admin:services_surveyquestion_delete", args=[question.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert SurveyQuestion.objects.count() == 9
+        # A missing element may be added back, and only one of the nine.
+        question.delete()
+        assert client.get(reverse("admin:services_surveyquestion_add")).status_code == 200
+
+    def test_a_hall_admin_may_not(self, client, superuser, hall_admin):
+        client.force_login(hall_admin)
+        response = client.get(reverse("admin:services_surveyquestion_changelist"))
+        assert response.status_code in (302, 403)
+
+
 class TestTrackingLink:
     def test_done_ticket_without_answer_links_to_the_survey(self, client, done_ticket):
         page = client.get(done_ticket.get_absolute_url()).content.decode()
