@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mpp_portal.workdays import JAKARTA, is_working_day
-from services.booking import SlotFull, take_seats
+from services.booking import CHECK_IN_EARLY, SlotFull, take_seats
 from services.models import (
     Booking,
     BookingSeat,
@@ -98,15 +98,30 @@ def seed_history(*, hall, services, counters, staff, stdout):
         )
         numbers = dict.fromkeys(services, 0)
         free_at = {}
+        seats = {}
         for issued_at, code in arrivals:
             service = services[code]
             numbers[code] += 1
+            # Only someone checking in within a slot's window (from 30
+            # minutes before its start to its end) can have booked it; the
+            # ticket then queues at the slot's start, as booking_check_in does.
+            slot = None
+            if rng.random() < BOOKED_SHARE:
+                slot = _slot_to_check_in(rng, service, issued_at, seats)
+            queued_at = _at(day, slot.hour, slot.minute) if slot else issued_at
             ticket = _ticket(
-                rng, service, numbers[code], issued_at, counters_of.get(code), staff, free_at
+                rng,
+                service,
+                numbers[code],
+                issued_at,
+                counters_of.get(code),
+                staff,
+                free_at,
+                queued_at=queued_at,
             )
             tickets.append(ticket)
-            if rng.random() < BOOKED_SHARE:
-                bookings.append(_booking(rng, service, ticket, day))
+            if slot is not None and ticket.status != Ticket.Status.CANCELLED:
+                bookings.append(_booking(rng, service, ticket, day, slot))
         for code, service in services.items():
             sequences.append(TicketSequence(service=service, date=day, last_number=numbers[code]))
             # Some bookings never came, some were cancelled the day before.
@@ -139,7 +154,7 @@ def _arrival(rng, day):
     return _at(day, hour, rng.randrange(60), rng.randrange(60))
 
 
-def _ticket(rng, service, number, issued_at, counters, staff, free_at):
+def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, queued_at):
     """A finished (or skipped, or cancelled) ticket, called by the first counter free."""
     counter = min(counters, key=lambda c: free_at.get(c.pk, issued_at)) if counters else None
     priority = Priority.NORMAL
@@ -153,7 +168,7 @@ def _ticket(rng, service, number, issued_at, counters, staff, free_at):
         code=Ticket.format_code(service.code, number),
         priority=priority,
         issued_at=issued_at,
-        queued_at=issued_at,
+        queued_at=queued_at,
         counter=counter,
         served_by=staff.get(service.agency_id) if counter else None,
     )
@@ -164,7 +179,7 @@ def _ticket(rng, service, number, issued_at, counters, staff, free_at):
         return ticket
     # A counter serves one person at a time: the wait grows as the morning fills.
     called_at = max(
-        issued_at + datetime.timedelta(minutes=rng.uniform(1, 6)),
+        max(issued_at, queued_at) + datetime.timedelta(minutes=rng.uniform(1, 6)),
         free_at.get(counter.pk, issued_at),
     )
     ticket.called_at = called_at
@@ -187,7 +202,8 @@ def _person(rng):
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     # 1707 = Kabupaten Lebong; district, birth date (women +40) and a serial.
     born = rng.randint(1, 28) + (40 if rng.random() < 0.5 else 0)
-    district, month, year = rng.randint(1, 13), rng.randint(1, 12), rng.randint(60, 99 + 6) % 100
+    # Lebong has 12 kecamatan, 17.07.01-12 (DOMAIN.md).
+    district, month, year = rng.randint(1, 12), rng.randint(1, 12), rng.randint(60, 99 + 6) % 100
     nik = f"1707{district:02d}{born:02d}{month:02d}{year:02d}{rng.randint(1, 9999):04d}"
     operator = rng.choice(["12", "13", "21", "52", "53", "77", "95"])
     phone = f"08{operator}{rng.randint(0, 99999999):08d}"
@@ -219,18 +235,38 @@ def _has_schedule(service):
     return hasattr(service, "booking_schedule")
 
 
-def _slot_before(service, moment):
-    """The schedule's slot a citizen arriving at ``moment`` would have booked."""
+def _slot_to_check_in(rng, service, moment, seats):
+    """A slot whose check-in window holds ``moment`` and has a free seat, or None.
+
+    The window runs from CHECK_IN_EARLY before the slot's start to its end;
+    ``seats`` counts the day's seats taken so far, per slot and (None) per
+    day, so the history never overbooks the schedule.
+    """
     if not _has_schedule(service):
         return None
-    starts = [s for s in service.booking_schedule.slot_starts() if s <= moment.time()]
-    return starts[-1] if starts else None
+    schedule = service.booking_schedule
+    moment = moment.astimezone(JAKARTA)
+    step = datetime.timedelta(minutes=schedule.slot_minutes)
+    day_key = (service.pk, None)
+    if seats.get(day_key, 0) >= schedule.daily_quota:
+        return None
+    fitting = [
+        start
+        for start in schedule.slot_starts()
+        if _at(moment.date(), start.hour, start.minute) - CHECK_IN_EARLY
+        <= moment
+        <= _at(moment.date(), start.hour, start.minute) + step
+        and seats.get((service.pk, start), 0) < schedule.seats_per_slot
+    ]
+    if not fitting:
+        return None
+    slot = rng.choice(fitting)
+    seats[day_key] = seats.get(day_key, 0) + 1
+    seats[(service.pk, slot)] = seats.get((service.pk, slot), 0) + 1
+    return slot
 
 
-def _booking(rng, service, ticket, day):
-    slot = _slot_before(service, ticket.issued_at.astimezone(JAKARTA))
-    if slot is None or ticket.status == Ticket.Status.CANCELLED:
-        return _unused_booking(rng, service, day)
+def _booking(rng, service, ticket, day, slot):
     created = ticket.issued_at - datetime.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
     booking = _new_booking(rng, service, day, slot, created, Booking.Status.CHECKED_IN)
     booking.checked_in_at = ticket.issued_at
@@ -277,11 +313,18 @@ def _seat_counts(bookings):
 
 
 def _survey(rng, ticket, hall):
-    # Most answers are "baik" (3) or "sangat baik" (4); waiting time (U4) and
-    # facilities (U9) draw the most complaints, as in published SKM reports.
+    # Most answers are "baik" (3) or "sangat baik" (4). Waiting time (U3,
+    # Waktu Penyelesaian) and facilities (U9, Sarana dan Prasarana) draw the
+    # most complaints, as in published SKM reports; U4 is Biaya/Tarif, and
+    # most services at the hall are free ("Gratis" scores 4, DOMAIN.md).
+    lower, fee = (3, 9), 4
     scores = []
     for element in range(1, 10):
-        weights = [2, 8, 50, 40] if element in (4, 9) else [1, 4, 45, 50]
+        weights = [1, 4, 45, 50]
+        if element in lower:
+            weights = [2, 8, 50, 40]
+        elif element == fee:
+            weights = [1, 2, 17, 80]
         scores.append(rng.choices([1, 2, 3, 4], weights=weights)[0])
     profile = rng.random() < 0.7
     return SurveyResponse(

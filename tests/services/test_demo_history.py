@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Max, Min
+from django.db.models import Avg, Count, Max, Min
 from django.utils import timezone
 
 from mpp_portal.organizations.models import Hall
@@ -126,6 +126,51 @@ def test_booked_seats_match_the_active_bookings(demo):
     assert not checked_in.filter(ticket__isnull=True).exists()
     assert Booking.objects.filter(status=Booking.Status.BOOKED, date__gt=TODAY).exists()
     assert Booking.objects.filter(status=Booking.Status.NO_SHOW).exists()
+
+
+def test_checked_in_bookings_arrived_within_their_check_in_window(demo):
+    """From 30 minutes before the slot to its end; the ticket queues at the slot's start."""
+    checked_in = Booking.objects.filter(
+        status=Booking.Status.CHECKED_IN, date__lt=TODAY
+    ).select_related("ticket", "service__booking_schedule")
+    assert checked_in.count() > 20
+    for booking in checked_in:
+        start = timezone.make_aware(datetime.datetime.combine(booking.date, booking.slot_start))
+        end = timezone.make_aware(datetime.datetime.combine(booking.date, booking.slot_end))
+        issued = booking.ticket.issued_at
+        assert start - datetime.timedelta(minutes=30) <= issued <= end, booking.code
+        assert booking.ticket.queued_at == start
+        assert booking.checked_in_at == issued
+    # Afternoon walk-ins (the demo's booking hours end at midday) were not booked.
+    schedules = {b.service_id: b.service.booking_schedule for b in checked_in}
+    late = Ticket.objects.filter(
+        service__in=schedules, date__lt=TODAY, booking__isnull=True, issued_at__hour__gte=13
+    )
+    assert late.exists()
+    assert not Booking.objects.filter(ticket__issued_at__hour__gte=13).exists()
+
+
+def test_seats_of_past_days_respect_the_schedule(demo):
+    for seat in BookingSeat.objects.filter(date__lt=TODAY).select_related(
+        "service__booking_schedule"
+    ):
+        schedule = seat.service.booking_schedule
+        limit = schedule.daily_quota if seat.slot_start is None else schedule.seats_per_slot
+        assert seat.taken <= limit
+
+
+def test_niks_use_lebongs_twelve_kecamatan(demo):
+    districts = {nik[4:6] for nik in Booking.objects.values_list("nik", flat=True)}
+    assert districts <= {f"{n:02d}" for n in range(1, 13)}
+    assert len(districts) > 6
+
+
+def test_fees_score_high_and_time_and_facilities_lowest(demo):
+    """U4 is Biaya/Tarif (mostly free), U3 waiting time and U9 facilities score lowest."""
+    means = SurveyResponse.objects.aggregate(**{f"u{n}": Avg(f"u{n}") for n in range(1, 10)})
+    lowest = sorted(means, key=means.get)[:2]
+    assert set(lowest) == {"u3", "u9"}
+    assert max(means, key=means.get) == "u4"
 
 
 def test_a_second_run_adds_no_history(demo):
