@@ -151,14 +151,20 @@ def schedule_hours_error(*, hall, weekdays, opens, closes):
     return None
 
 
-def available_slots(service, day, now=None):
-    """Return [{"start", "end", "free"}] for ``day``; [] when the day is closed."""
+def available_slots(service, day, now=None, *, moving=None):
+    """Return [{"start", "end", "free"}] for ``day``; [] when the day is closed.
+
+    ``moving`` is a booking being rescheduled: on its own day it already
+    holds a seat of the daily quota, so only the slot seats count there.
+    """
     now = timezone.localtime(now or timezone.now())
     if day_closed_reason(service, day, now):
         return []
     schedule = service.booking_schedule
     taken = {seat.slot_start: seat.taken for seat in service.bookingseat_set.filter(date=day)}
     day_left = max(0, schedule.daily_quota - taken.get(None, 0))
+    if moving is not None and moving.date == day:
+        day_left = schedule.daily_quota
     step = datetime.timedelta(minutes=schedule.slot_minutes)
     slots = []
     for start in schedule.slot_starts():
@@ -199,23 +205,32 @@ def _release_seat(service_id, day, slot_start):
         )
 
 
-def take_seats(service, day, slot_start):
+def _day_full(service):
+    return SlotFull(
+        _("Kuota pemesanan %(service)s pada tanggal ini sudah habis.") % {"service": service.name}
+    )
+
+
+def _slot_full(slot_start):
+    return SlotFull(
+        _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
+        % {"time": slot_start.strftime("%H.%M")}
+    )
+
+
+def take_seats(service, day, slot_start, *, day_seat=True):
     """Take a seat of the day's quota and of the slot; raise SlotFull if either is full.
 
-    Call it inside a transaction: when the slot is full, the day's seat
-    taken just before is given back only by rolling back.
+    ``day_seat=False`` takes the slot seat only (a move within the same day,
+    which keeps its seat of the daily quota). Call it inside a transaction:
+    when the slot is full, the day's seat taken just before is given back
+    only by rolling back.
     """
     schedule = service.booking_schedule
-    if not _take_seat(service.pk, day, None, schedule.daily_quota):
-        raise SlotFull(
-            _("Kuota pemesanan %(service)s pada tanggal ini sudah habis.")
-            % {"service": service.name}
-        )
+    if day_seat and not _take_seat(service.pk, day, None, schedule.daily_quota):
+        raise _day_full(service)
     if not _take_seat(service.pk, day, slot_start, schedule.seats_per_slot):
-        raise SlotFull(
-            _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
-            % {"time": slot_start.strftime("%H.%M")}
-        )
+        raise _slot_full(slot_start)
 
 
 def _release_seats(booking):
@@ -223,18 +238,20 @@ def _release_seats(booking):
     _release_seat(booking.service_id, booking.date, booking.slot_start)
 
 
-def _check_slot(service, day, slot_start):
+def _check_slot(service, day, slot_start, *, moving=None):
     reason = day_closed_reason(service, day)
     if reason:
         raise ValidationError({"date": reason})
-    slots = {slot["start"]: slot for slot in available_slots(service, day)}
+    slots = {slot["start"]: slot for slot in available_slots(service, day, moving=moving)}
     if slot_start not in slots:
         raise ValidationError({"slot_start": _("Jam ini tidak tersedia. Pilih slot lain.")})
     if slots[slot_start]["free"] <= 0:
-        raise SlotFull(
-            _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
-            % {"time": slot_start.strftime("%H.%M")}
-        )
+        # Say which limit is reached: the slot's seats or the day's quota.
+        schedule = service.booking_schedule
+        seat = service.bookingseat_set.filter(date=day, slot_start=slot_start).first()
+        if seat is not None and seat.taken >= schedule.seats_per_slot:
+            raise _slot_full(slot_start)
+        raise _day_full(service)
     return slots[slot_start]
 
 
@@ -392,7 +409,11 @@ def booking_cancel(*, booking, token=None, by=None, reason="", request=None):
 
 
 def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request=None):
-    """Move to another day/slot: take the new seat, then free the old one."""
+    """Move to another day/slot: take the new seat, then free the old one.
+
+    Within the same day the booking keeps its seat of the daily quota and
+    only swaps slot seats, so a move works even when the day is fully booked.
+    """
     with transaction.atomic():
         booking = _locked(booking)
         _check_owner(booking, token, by)
@@ -402,9 +423,13 @@ def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request
             )
         if (day, slot_start) == (booking.date, booking.slot_start):
             return booking
-        slot = _check_slot(booking.service, day, slot_start)
-        take_seats(booking.service, day, slot_start)
-        _release_seats(booking)
+        slot = _check_slot(booking.service, day, slot_start, moving=booking)
+        if day == booking.date:
+            take_seats(booking.service, day, slot_start, day_seat=False)
+            _release_seat(booking.service_id, booking.date, booking.slot_start)
+        else:
+            take_seats(booking.service, day, slot_start)
+            _release_seats(booking)
         old = f"{booking.date} {booking.slot_start:%H:%M}"
         booking.date, booking.slot_start, booking.slot_end = day, slot_start, slot["end"]
         booking.reminder_sent_at = None

@@ -375,7 +375,7 @@ def booking_manage(request, code):
         "days": _days(booking.service, now) if rescheduling and _has_schedule(booking) else [],
         "day": new_day,
         "slots": (
-            bookings.available_slots(booking.service, new_day, now)
+            bookings.available_slots(booking.service, new_day, now, moving=booking)
             if new_day and _has_schedule(booking)
             else []
         ),

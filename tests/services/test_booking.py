@@ -155,6 +155,33 @@ class TestCancelAndReschedule:
         }
         assert (wed[T(9)], thu[T(8)]) == (2, 1)
 
+    def test_reschedule_within_a_fully_booked_day_swaps_slot_seats(self, schedule, service_a):
+        """The daily quota (5) is full: a same-day move keeps its day seat."""
+        moving, token = _book(service_a)
+        _book(service_a, nik=NIK_M, phone="081298765432")
+        for n, start in enumerate([T(8), T(8), T(10)]):
+            _book(service_a, nik=f"17070115019000{10 + n}", phone=f"08120000000{n}", start=start)
+        with pytest.raises(bookings.SlotFull, match="Kuota pemesanan"):
+            _book(service_a, nik="1707011501900020", phone="081211111111", start=T(11))
+
+        moving = bookings.booking_reschedule(
+            booking=moving, token=token, day=WED, slot_start=T(10, 30)
+        )
+        assert (moving.date, moving.slot_start, moving.slot_end) == (WED, T(10, 30), T(11))
+        seats = {s.slot_start: s.taken for s in service_a.bookingseat_set.filter(date=WED)}
+        assert seats == {None: 5, T(8): 2, T(9): 1, T(10): 1, T(10, 30): 1}
+        # A full slot of the same day is still refused, with the slot's message.
+        with pytest.raises(bookings.SlotFull, match="Slot pukul 08.00 sudah penuh"):
+            bookings.booking_reschedule(booking=moving, token=token, day=WED, slot_start=T(8))
+        # Moving into the full day from another day names the daily quota.
+        other, other_token = _book(
+            service_a, nik="1707011501900021", phone="081222222222", day=datetime.date(2026, 12, 3)
+        )
+        with pytest.raises(bookings.SlotFull, match="Kuota pemesanan"):
+            bookings.booking_reschedule(booking=other, token=other_token, day=WED, slot_start=T(11))
+        seats = {s.slot_start: s.taken for s in service_a.bookingseat_set.filter(date=WED)}
+        assert seats == {None: 5, T(8): 2, T(9): 1, T(10): 1, T(10, 30): 1}
+
     def test_hall_admin_closes_a_day_and_citizens_are_told(
         self, schedule, service_a, hall, hall_admin, staff_a, django_capture_on_commit_callbacks
     ):

@@ -320,6 +320,25 @@ class TestManage:
         booking.refresh_from_db()
         assert (booking.date, booking.slot_start) == (datetime.date(2026, 12, 3), T(10))
 
+    def test_reschedule_within_a_fully_booked_day(self, client, schedule, service_a):
+        """The day's quota is full, yet the booking may move to a free slot of that day."""
+        schedule.daily_quota = 3
+        schedule.save(update_fields=["daily_quota"])
+        booking, token = _book(service_a)
+        for n, start in enumerate([T(8), T(8, 30)]):
+            _book(service_a, nik=f"17070115019000{10 + n}", phone=f"08120000000{n}", start=start)
+        url = reverse("services:booking_manage", args=[booking.code])
+        client.get(url, {"token": token})
+        response = client.get(url, {"ubah": "1", "tanggal": "2026-12-02"})
+        free = {s["start"]: s["free"] for s in response.context["slots"]}
+        assert (free[T(10)], free[T(8)]) == (2, 1)
+        response = client.post(
+            url, {"action": "reschedule", "tanggal": "2026-12-02", "jam": "10:00"}, follow=True
+        )
+        assert "Jadwal pemesanan sudah diubah." in response.text
+        booking.refresh_from_db()
+        assert (booking.date, booking.slot_start) == (WED, T(10))
+
     def test_reschedule_to_a_closed_day_says_why(self, client, schedule, service_a):
         booking, token = _book(service_a)
         url = reverse("services:booking_manage", args=[booking.code])
