@@ -281,10 +281,16 @@ def booking_create(
         with transaction.atomic():
             # One phone number books at most ``limit`` times a week; the
             # advisory lock makes the count and the insert one step.
+            # Cancelled bookings gave their seat back and do not count (the
+            # hall closing a day must not use up a citizen's week); no-shows
+            # held a seat to the end and do.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"booking:{phone}"])
             week_ago = timezone.now() - datetime.timedelta(days=7)
-            if Booking.objects.filter(phone=phone, created_at__gte=week_ago).count() >= limit:
+            recent = Booking.objects.filter(phone=phone, created_at__gte=week_ago).exclude(
+                status=Booking.Status.CANCELLED
+            )
+            if recent.count() >= limit:
                 raise ValidationError(
                     {
                         "phone": _(

@@ -121,6 +121,25 @@ class TestCreate:
         with pytest.raises(ValidationError, match="seminggu"):
             _book(service_a, nik="1707011501900033", start=T(11))
 
+    def test_cancelled_bookings_do_not_use_up_the_phones_week(
+        self, schedule, service_a, settings, hall, hall_admin
+    ):
+        """Neither the hall closing a day nor the citizen cancelling counts; a no-show does."""
+        settings.BOOKING_MAX_PER_PHONE_PER_WEEK = 2
+        _book(service_a, nik="1707011501900031")
+        _book(service_a, nik="1707011501900032", start=T(10))
+        bookings.booking_close_day(hall=hall, day=WED, reason="Listrik padam", by=hall_admin)
+        thursday = datetime.date(2026, 12, 3)
+        again, token = _book(service_a, nik="1707011501900033", day=thursday)
+        bookings.booking_cancel(booking=again, token=token)
+        _book(service_a, nik="1707011501900034", day=thursday, start=T(10))
+        no_show, _token = _book(service_a, nik="1707011501900035", day=thursday, start=T(11))
+        bookings.booking_mark_no_shows(now=datetime.datetime(2026, 12, 3, 12, tzinfo=JAKARTA))
+        no_show.refresh_from_db()
+        assert no_show.status == "no_show"
+        with pytest.raises(ValidationError, match="seminggu"):
+            _book(service_a, nik="1707011501900036", day=datetime.date(2026, 12, 4))
+
     def test_a_taken_slot_is_refused(self, schedule, service_a):
         _book(service_a)
         _book(service_a, nik=NIK_M, phone="081298765432")
