@@ -78,7 +78,9 @@ def ikm_summary(responses, served_tickets):
     """Compute the IKM of ``responses`` (a SurveyResponse queryset).
 
     ``served_tickets`` is the population (finished tickets of the same scope
-    and period) for the Krejcie & Morgan minimum sample.
+    and period) for the Krejcie & Morgan minimum sample. Without any answer
+    there is no index: ``ikm``, ``grade`` and ``grade_label`` are None (an
+    IKM of 0 would read as a verdict; the scale starts at 25).
     """
     totals = responses.aggregate(
         respondents=Count("pk"), **{name: Sum(name) for name in SurveyResponse.SCORE_FIELDS}
@@ -88,13 +90,13 @@ def ikm_summary(responses, served_tickets):
     nrr, ikm = ikm_from_sums(respondents, sums)
     population = served_tickets.count()
     min_sample = krejcie_morgan(population)
-    grade, label = grade_for(ikm) if respondents else ("", "")
+    grade, label = grade_for(ikm) if respondents else (None, None)
     return {
         "respondents": respondents,
         "nrr": nrr,
-        "ikm": ikm,
+        "ikm": ikm if respondents else None,
         "grade": grade,
-        "grade_label": str(label),
+        "grade_label": str(label) if respondents else None,
         "population": population,
         "min_sample": min_sample,
         "sample_reached": respondents > 0 and respondents >= min_sample,

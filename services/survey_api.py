@@ -9,7 +9,9 @@ nine integers from 1 to 4. An unknown tracking code is a 400 on field
 
 ``GET /api/v1/ikm/`` (public: every MPP must publish its IKM): the index of
 a scope and period. ``nrr`` are nine JSON numbers with four decimals and
-``ikm`` a number with two, exactly as services/skm.py rounds them.
+``ikm`` a number with two, exactly as services/skm.py rounds them. With no
+answer in the scope there is no index: ``ikm``, ``grade`` and
+``grade_label`` are null.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -141,9 +143,18 @@ class IkmQuerySerializer(serializers.Serializer):
 class IkmSerializer(serializers.Serializer):
     respondents = serializers.IntegerField()
     nrr = serializers.ListField(child=serializers.FloatField(), min_length=9, max_length=9)
-    ikm = serializers.FloatField()
-    grade = serializers.CharField()
-    grade_label = serializers.CharField()
+    ikm = serializers.FloatField(
+        allow_null=True, help_text="IKM 25-100, two decimals; null without any answer."
+    )
+    grade = serializers.ChoiceField(
+        choices=[grade for _lowest, grade, _label in skm.GRADES],
+        allow_null=True,
+        help_text="A-D; null without any answer.",
+    )
+    grade_label = serializers.CharField(
+        allow_null=True,
+        help_text="Sangat Baik, Baik, Kurang Baik, Tidak Baik; null without any answer.",
+    )
     population = serializers.IntegerField()
     min_sample = serializers.IntegerField()
     sample_reached = serializers.BooleanField()
@@ -174,6 +185,6 @@ class IkmView(APIView):
             **summary,
             # Numbers, rounded as skm rounds them: 3.6667 and 83.33 go out exactly so.
             "nrr": [float(value) for value in summary["nrr"]],
-            "ikm": float(summary["ikm"]),
+            "ikm": None if summary["ikm"] is None else float(summary["ikm"]),
         }
         return Response(IkmSerializer(body).data)

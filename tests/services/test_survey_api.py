@@ -98,11 +98,23 @@ class TestIkm:
             "sample_reached": False,
         }
 
+    def test_the_schema_says_ikm_and_grade_may_be_null(self, api_client, db):
+        schema = api_client.get("/api/v1/schema/", {"format": "json"}).json()
+        fields = schema["components"]["schemas"]["Ikm"]["properties"]
+        assert all(fields[name].get("nullable") for name in ("ikm", "grade", "grade_label"))
+        assert not fields["respondents"].get("nullable")
+
     def test_filters(self, api_client, answered, agency_a, agency_b, service_a):
         assert api_client.get(IKM, {"agency": agency_a.pk}).json()["respondents"] == 3
         assert api_client.get(IKM, {"service": service_a.pk}).json()["ikm"] == 83.33
         other = api_client.get(IKM, {"agency": agency_b.pk}).json()
-        assert (other["respondents"], other["ikm"], other["grade"]) == (0, 0.0, "")
+        # No answer, no index: null, not an IKM of 0 (the scale starts at 25).
+        assert (other["respondents"], other["ikm"], other["grade"], other["grade_label"]) == (
+            0,
+            None,
+            None,
+            None,
+        )
         assert (
             api_client.get(IKM, {"from": "2026-12-01", "to": "2026-12-01"}).json()["respondents"]
             == 3
