@@ -538,12 +538,12 @@ def booking_mark_no_shows(*, now=None):
                 UPDATE services_booking SET status = 'no_show'
                 WHERE status = 'booked'
                   AND (date < %s OR (date = %s AND slot_end <= %s))
-                RETURNING id
+                RETURNING id, code
                 """,
                 [now.date(), now.date(), now.time()],
             )
-            ids = [row[0] for row in cursor.fetchall()]
-        if ids:
+            marked = cursor.fetchall()
+        if marked:
             from django.contrib.contenttypes.models import ContentType
 
             from mpp_portal.audit.models import AuditEntry
@@ -556,13 +556,14 @@ def booking_mark_no_shows(*, now=None):
                     action="booking.no_show",
                     content_type=content_type,
                     object_id=str(pk),
-                    object_repr=str(pk),
+                    # As record() names a booking: by its code (Booking.__str__).
+                    object_repr=code,
                     from_status="booked",
                     to_status="no_show",
                 )
-                for pk in ids
+                for pk, code in marked
             )
-    return len(ids)
+    return len(marked)
 
 
 def booking_send_reminders(*, now=None):

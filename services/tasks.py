@@ -17,7 +17,11 @@ def learn_service_averages():
     return updated
 
 
-@shared_task(name="services.tasks.booking_reminders")
+# acks_late (DESIGN.md §5), as CELERY_TASK_ACKS_LATE also says, written out so
+# that it stays when the global default changes: a worker lost mid-run leaves
+# the task queued for another; running twice is harmless, the UPDATE claims
+# each row once.
+@shared_task(name="services.tasks.booking_reminders", acks_late=True)
 def booking_reminders():
     """Remind citizens booked for the next working day (each once)."""
     from services.booking import booking_send_reminders
@@ -25,7 +29,7 @@ def booking_reminders():
     return booking_send_reminders()
 
 
-@shared_task(name="services.tasks.booking_no_shows")
+@shared_task(name="services.tasks.booking_no_shows", acks_late=True)
 def booking_no_shows():
     """Bookings whose slot ended without a check-in become no-shows."""
     from services.booking import booking_mark_no_shows

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from mpp_portal.audit.models import AuditEntry
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.workdays import JAKARTA
 from services import booking as bookings
@@ -324,6 +325,9 @@ class TestBackground:
         late.refresh_from_db()
         later.refresh_from_db()
         assert (marked, late.status, later.status) == (1, "no_show", "booked")
+        entry = AuditEntry.objects.get(action="booking.no_show")
+        assert (entry.object_id, entry.object_repr) == (str(late.pk), late.code)
+        assert (entry.from_status, entry.to_status) == ("booked", "no_show")
 
     def test_reminder_the_working_day_before_is_sent_once(
         self, schedule, service_a, django_capture_on_commit_callbacks
