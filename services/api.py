@@ -100,17 +100,13 @@ class TicketSerializer(serializers.ModelSerializer):
             "call_count",
         ]
 
-    def _ahead(self, obj):
-        cache = self.context.setdefault("_ahead", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = obj.people_ahead()
-        return cache[obj.pk]
-
+    # Querysets given to this serializer use Ticket.objects.with_queue_position(),
+    # so both figures come from annotations, not two queries per row.
     def get_people_ahead(self, obj) -> int:
-        return self._ahead(obj)
+        return obj.people_ahead()
 
     def get_estimated_wait_minutes(self, obj) -> int:
-        return obj.estimated_wait_minutes(self._ahead(obj))
+        return obj.estimated_wait_minutes(obj.people_ahead())
 
     def get_counter(self, obj) -> dict | None:
         if obj.counter_id is None or obj.status not in (
@@ -252,7 +248,9 @@ class CounterViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _reload(ticket):
-    return Ticket.objects.select_related("service", "counter").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_related("service", "counter").with_queue_position().get(pk=ticket.pk)
+    )
 
 
 class TicketViewSet(
@@ -282,11 +280,14 @@ class TicketViewSet(
         return super().get_permissions()
 
     def get_queryset(self):
-        return (
+        tickets = (
             Ticket.objects.visible_to(self.request.user)
             .select_related("service", "counter")
             .order_by("-date", "queued_at", "pk")
         )
+        if self.action in ("list", "retrieve"):
+            tickets = tickets.with_queue_position()
+        return tickets
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -314,7 +315,8 @@ class TicketViewSet(
     @action(detail=False, methods=["get"], url_path=r"track/(?P<tracking_code>[\w-]+)")
     def track(self, request, tracking_code=None):
         ticket = get_object_or_404(
-            Ticket.objects.select_related("service", "counter"), tracking_code=tracking_code
+            Ticket.objects.select_related("service", "counter").with_queue_position(),
+            tracking_code=tracking_code,
         )
         return Response(TrackingSerializer(ticket).data)
 

@@ -14,7 +14,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -336,6 +337,14 @@ class TicketSequence(models.Model):
         return f"{self.service_id}@{self.date}: {self.last_number}"
 
 
+def _count(queryset):
+    """``SELECT COUNT(*)`` of ``queryset`` as a scalar subquery expression."""
+    return Coalesce(
+        Subquery(queryset.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")[:1]),
+        0,
+    )
+
+
 def _tracking_code():
     return secrets.token_urlsafe(9)
 
@@ -349,6 +358,37 @@ class TicketQuerySet(models.QuerySet):
 
     def waiting(self):
         return self.filter(status=Ticket.Status.WAITING)
+
+    def with_queue_position(self):
+        """Annotate ``ahead_count`` and ``open_counter_count`` on each ticket.
+
+        Ticket.people_ahead() and estimated_wait_minutes() read these
+        instead of running two queries per ticket, so a list costs the same
+        whatever its length. The rule is the one people_ahead() documents.
+        """
+        waiting_ahead = Ticket.objects.filter(
+            service_id=OuterRef("service_id"),
+            date=OuterRef("date"),
+            status=Ticket.Status.WAITING,
+        ).exclude(pk=OuterRef("pk"))
+        # A priority ticket waits only behind earlier priority tickets; a
+        # normal one behind every earlier ticket and every priority ticket.
+        behind_priority = waiting_ahead.exclude(priority=Priority.NORMAL).filter(
+            queued_at__lt=OuterRef("queued_at")
+        )
+        behind_all = waiting_ahead.filter(
+            Q(queued_at__lt=OuterRef("queued_at")) | ~Q(priority=Priority.NORMAL)
+        )
+        open_counters = Counter.objects.filter(services=OuterRef("service_id"), is_open=True)
+        return self.annotate(
+            ahead_count=Case(
+                When(~Q(status=Ticket.Status.WAITING), then=Value(0)),
+                When(priority=Priority.NORMAL, then=_count(behind_all)),
+                default=_count(behind_priority),
+                output_field=models.IntegerField(),
+            ),
+            open_counter_count=_count(open_counters),
+        )
 
     def visible_to(self, user):
         """Tickets a staff member may see and act on."""
@@ -473,6 +513,8 @@ class Ticket(models.Model):
         """Waiting tickets of the same service that will be called before this one."""
         if self.status != self.Status.WAITING:
             return 0
+        if hasattr(self, "ahead_count"):
+            return self.ahead_count  # TicketQuerySet.with_queue_position()
         ahead = Ticket.objects.filter(
             service_id=self.service_id, date=self.date, status=self.Status.WAITING
         ).exclude(pk=self.pk)
@@ -488,9 +530,11 @@ class Ticket(models.Model):
             return 0
         if people_ahead is None:
             people_ahead = self.people_ahead()
-        open_counters = max(
-            1, Counter.objects.filter(services=self.service_id, is_open=True).count()
-        )
+        if hasattr(self, "open_counter_count"):
+            open_counters = self.open_counter_count
+        else:
+            open_counters = Counter.objects.filter(services=self.service_id, is_open=True).count()
+        open_counters = max(1, open_counters)
         minutes = (people_ahead + 1) * self.service.average_service_minutes / open_counters
         return round(minutes)
 
@@ -695,7 +739,10 @@ class Booking(models.Model):
     phone = models.CharField(_("nomor WhatsApp"), max_length=20)
     email = models.EmailField(_("surel"), blank=True)
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="bookings",
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
@@ -778,7 +825,9 @@ class SurveyQuestion(models.Model):
     """The wording of one of the nine elements and its four answers (configurable)."""
 
     element = models.PositiveSmallIntegerField(
-        _("unsur"), unique=True, choices=SKM_ELEMENTS,
+        _("unsur"),
+        unique=True,
+        choices=SKM_ELEMENTS,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
     question = models.CharField(_("pertanyaan"), max_length=300)

@@ -178,6 +178,43 @@ class TestConsoleApi:
         assert body["count"] == 5
         assert {row["service"] for row in body["results"]} == {service_a.pk}
 
+    def test_ticket_list_costs_the_same_for_5_and_25_tickets(
+        self, staff, kiosk, staff_a, counter_a, service_a, django_assert_max_num_queries
+    ):
+        """people_ahead and estimated_wait_minutes come from annotations, not per row."""
+        from django.db import connection, reset_queries
+        from django.test.utils import CaptureQueriesContext
+
+        from services import services as queue
+
+        queue.counter_open(counter=counter_a, by=staff_a)
+
+        def issue(n):
+            for i in range(n):
+                _issue(kiosk, service_a, priority="lansia" if i % 4 == 1 else "normal")
+
+        issue(5)
+        # A request clears connection.queries when it starts; clear it first
+        # so that the captured slice starts at zero.
+        reset_queries()
+        with CaptureQueriesContext(connection) as five:
+            body = staff.get("/api/v1/tickets/").json()
+        assert body["count"] == 5
+        cost_of_five = len(five.captured_queries)
+        assert cost_of_five <= 5
+        issue(20)
+        reset_queries()
+        with django_assert_max_num_queries(cost_of_five):
+            body = staff.get("/api/v1/tickets/").json()
+        assert body["count"] == 25 and len(body["results"]) == 25
+        # The annotations give what the per-ticket methods give.
+        for row in body["results"]:
+            ticket = Ticket.objects.get(pk=row["id"])
+            ahead = ticket.people_ahead()
+            assert row["people_ahead"] == ahead
+            assert row["estimated_wait_minutes"] == ticket.estimated_wait_minutes(ahead)
+        assert {row["people_ahead"] for row in body["results"]} == set(range(25))
+
 
 class TestBoardApi:
     def test_board_shows_calls_and_answers_304_when_unchanged(
