@@ -469,9 +469,23 @@ def ticket_skip(*, ticket: Ticket, by, request=None) -> Ticket:
 
 
 def ticket_requeue(*, ticket: Ticket, by, request=None) -> Ticket:
-    """Put a no-show who arrived late back in the queue, once."""
+    """Put a no-show who arrived late back in the queue, once.
+
+    Only a skipped ticket returns (DESIGN.md §3: skipped -> waiting). A
+    called or serving ticket belongs to its counter; moving it elsewhere is
+    a transfer, and another counter's ticket is refused by _locked_ticket.
+    """
     with transaction.atomic():
-        ticket = _locked_ticket(ticket, by)
+        ticket = _locked_ticket(ticket, by, at_counter=True)
+        if ticket.status != Ticket.Status.SKIPPED:
+            raise TransitionNotAllowed(
+                _(
+                    "Hanya tiket yang tidak hadir yang dapat dikembalikan ke antrean "
+                    "(%(code)s berstatus “%(status)s”)."
+                )
+                % {"code": ticket.code, "status": ticket.get_status_display()},
+                extra={"from": ticket.status, "to": Ticket.Status.WAITING.value},
+            )
         if ticket.requeued:
             raise TransitionNotAllowed(
                 _("Tiket ini sudah pernah dikembalikan ke antrean."), code="already_requeued"

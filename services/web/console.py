@@ -404,7 +404,12 @@ def ticket_action(request, counter_id, ticket_id, action):
             else _("Loket ini dibuka oleh petugas lain.")
         )
         return _respond(request, counter, alert=_error(message))
-    if ticket.counter_id not in (None, counter.pk) and action != "kembalikan":
+    # A skipped ticket may be returned from any counter of its service (the
+    # late visitor walks up to whichever is free); a called or serving one
+    # belongs to the counter that has it, whatever the action.
+    elsewhere = ticket.counter_id not in (None, counter.pk)
+    returning_no_show = action == "kembalikan" and ticket.status == Ticket.Status.SKIPPED
+    if elsewhere and not returning_no_show:
         return _respond(
             request, counter, alert=_error(_("Tiket ini sedang ditangani di loket lain."))
         )

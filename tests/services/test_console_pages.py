@@ -229,6 +229,33 @@ class TestActions:
         called.refresh_from_db()
         assert called.status == Ticket.Status.WAITING and called.requeued
 
+    def test_requeue_refuses_the_called_ticket(self, client, opened, called):
+        body = client.post(_ticket_url(opened, called, "kembalikan"), **HX).content.decode()
+        assert "Hanya tiket yang tidak hadir yang dapat dikembalikan" in body
+        called.refresh_from_db()
+        assert called.status == Ticket.Status.CALLED and not called.requeued
+
+    def test_another_counter_cannot_pull_back_a_called_ticket(
+        self, client, called, counter_a2, staff_a2
+    ):
+        client.force_login(staff_a2)
+        queue.counter_open(counter=counter_a2, by=staff_a2)
+        body = client.post(_ticket_url(counter_a2, called, "kembalikan"), **HX).content.decode()
+        assert "Tiket ini sedang ditangani di loket lain" in body
+        called.refresh_from_db()
+        assert called.status == Ticket.Status.CALLED and called.counter_id != counter_a2.pk
+
+    def test_another_counter_returns_a_late_no_show(
+        self, client, called, staff_a, counter_a2, staff_a2
+    ):
+        queue.ticket_skip(ticket=called, by=staff_a)
+        client.force_login(staff_a2)
+        queue.counter_open(counter=counter_a2, by=staff_a2)
+        body = client.post(_ticket_url(counter_a2, called, "kembalikan"), **HX).content.decode()
+        assert "A-001 dikembalikan ke antrean" in body
+        called.refresh_from_db()
+        assert called.status == Ticket.Status.WAITING and called.requeued
+
     def test_transfer_keeps_the_arrival_time(self, client, opened, called, service_b):
         queued_at = called.queued_at
         body = client.get(reverse("services:console_counter", args=[opened.pk])).content.decode()

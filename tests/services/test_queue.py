@@ -222,6 +222,41 @@ class TestTransitions:
         with pytest.raises(TransitionNotAllowed, match="sudah pernah"):
             queue.ticket_requeue(ticket=ticket, by=staff_a)
 
+    @pytest.mark.parametrize("status", ["called", "serving"])
+    def test_requeue_refuses_a_ticket_that_is_not_skipped(
+        self, open_counter, staff_a, service_a, status
+    ):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        if status == "serving":
+            ticket = queue.ticket_start(ticket=ticket, by=staff_a)
+        with pytest.raises(TransitionNotAllowed, match="Hanya tiket yang tidak hadir"):
+            queue.ticket_requeue(ticket=ticket, by=staff_a)
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.counter, ticket.requeued) == (status, open_counter, False)
+        assert not AuditEntry.objects.filter(action="ticket.requeue").exists()
+
+    def test_requeue_refuses_another_counters_called_ticket(
+        self, open_counter, counter_a2, staff_a, staff_a2, service_a
+    ):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        queue.counter_open(counter=counter_a2, by=staff_a2)
+        with pytest.raises(DomainError, match="sedang ditangani di Loket 1"):
+            queue.ticket_requeue(ticket=ticket, by=staff_a2)
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.counter) == ("called", open_counter)
+
+    def test_another_counter_may_return_a_no_show(
+        self, open_counter, counter_a2, staff_a, staff_a2, service_a
+    ):
+        _issue(service_a)
+        ticket = queue.ticket_skip(
+            ticket=queue.ticket_call_next(counter=open_counter, by=staff_a), by=staff_a
+        )
+        queue.counter_open(counter=counter_a2, by=staff_a2)
+        assert queue.ticket_requeue(ticket=ticket, by=staff_a2).status == "waiting"
+
     def test_transfer_keeps_code_and_place(
         self, open_counter, staff_a, service_a, service_b, counter_b, staff_b
     ):
