@@ -233,8 +233,31 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
             by.is_hall_admin or by.is_agency_admin
         ):
             raise CounterBusy(_("Loket ini dibuka oleh petugas lain."))
-        if counter.tickets.filter(status=Ticket.Status.SERVING).exists():
-            raise CounterBusy(_("Selesaikan dulu tiket yang sedang dilayani."))
+        # A called ticket would stay "called" at a closed counter, and its
+        # tracking page would keep sending the visitor to this counter.
+        held = (
+            counter.tickets.filter(status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
+            .order_by("called_at", "pk")
+            .first()
+        )
+        if held is not None and held.status == Ticket.Status.SERVING:
+            raise CounterBusy(
+                _(
+                    "Loket belum dapat ditutup: tiket %(code)s sedang dilayani. "
+                    "Selesaikan atau alihkan tiket itu dulu."
+                )
+                % {"code": held.code},
+                code="ticket_in_progress",
+            )
+        if held is not None:
+            raise CounterBusy(
+                _(
+                    "Loket belum dapat ditutup: tiket %(code)s masih dipanggil ke loket ini. "
+                    "Layani, tandai tidak hadir, atau alihkan tiket itu dulu."
+                )
+                % {"code": held.code},
+                code="ticket_in_progress",
+            )
         counter.is_open = False
         counter.operator = None
         counter.save(update_fields=["is_open", "operator"])

@@ -156,7 +156,14 @@ class TestOpenClose:
     def test_close_refused_while_serving(self, client, staff_a, called):
         queue.ticket_start(ticket=called, by=staff_a)
         response = client.post(reverse("services:console_close", args=[called.counter_id]), **HX)
-        assert "Selesaikan dulu tiket yang sedang dilayani" in response.content.decode()
+        assert "tiket A-001 sedang dilayani" in response.content.decode()
+        assert Counter.objects.get(pk=called.counter_id).is_open
+
+    def test_close_refused_while_a_ticket_is_called(self, client, called):
+        response = client.post(reverse("services:console_close", args=[called.counter_id]), **HX)
+        body = response.content.decode()
+        assert "alert-danger" in body
+        assert "Loket belum dapat ditutup: tiket A-001 masih dipanggil ke loket ini." in body
         assert Counter.objects.get(pk=called.counter_id).is_open
 
 

@@ -119,9 +119,23 @@ class TestCounters:
         _issue(service_a)
         ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
         queue.ticket_start(ticket=ticket, by=staff_a)
-        with pytest.raises(DomainError, match="Selesaikan dulu"):
+        with pytest.raises(DomainError, match="tiket A-001 sedang dilayani") as excinfo:
             queue.counter_close(counter=open_counter, by=staff_a)
+        assert excinfo.value.code == "ticket_in_progress"
         queue.ticket_finish(ticket=ticket, by=staff_a)
+        assert queue.counter_close(counter=open_counter, by=staff_a).is_open is False
+
+    def test_close_refused_while_a_ticket_is_called(
+        self, open_counter, staff_a, agency_admin_a, service_a
+    ):
+        _issue(service_a)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        for user in (staff_a, agency_admin_a):
+            with pytest.raises(DomainError, match="tiket A-001 masih dipanggil"):
+                queue.counter_close(counter=open_counter, by=user)
+        open_counter.refresh_from_db()
+        assert open_counter.is_open
+        queue.ticket_skip(ticket=ticket, by=staff_a)
         assert queue.counter_close(counter=open_counter, by=staff_a).is_open is False
 
 

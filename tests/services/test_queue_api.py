@@ -139,6 +139,16 @@ class TestConsoleApi:
         assert staff.post(f"/api/v1/counters/{counter_a.pk}/call-next/").status_code == 204
         assert staff.post(f"/api/v1/counters/{counter_a.pk}/close/").json()["is_open"] is False
 
+    def test_close_with_a_called_ticket_is_409(self, staff, kiosk, counter_a, service_a):
+        _issue(kiosk, service_a)
+        staff.post(f"/api/v1/counters/{counter_a.pk}/open/")
+        staff.post(f"/api/v1/counters/{counter_a.pk}/call-next/")
+        response = staff.post(f"/api/v1/counters/{counter_a.pk}/close/")
+        assert response.status_code == 409
+        assert response.json()["code"] == "ticket_in_progress"
+        assert "A-001" in str(response.json())
+        assert staff.get(f"/api/v1/counters/{counter_a.pk}/").json()["is_open"] is True
+
     def test_forbidden_transition_is_409(self, staff, kiosk, service_a):
         ticket_id = _issue(kiosk, service_a).json()["id"]
         response = staff.post(f"/api/v1/tickets/{ticket_id}/finish/")
