@@ -540,6 +540,14 @@ def ticket_transfer(*, ticket: Ticket, to_service: Service, by, request=None) ->
             raise DomainError(
                 _("Layanan tujuan tidak tersedia di gedung ini."), code="invalid_target"
             )
+        if not to_service.accepts(ticket.priority):
+            # The ticket keeps its priority in the new queue; a service that
+            # does not take that priority must not receive it (as at issue).
+            raise DomainError(
+                _("%(service)s tidak menerima antrean prioritas %(priority)s; pilih layanan lain.")
+                % {"service": to_service.name, "priority": ticket.get_priority_display()},
+                code="priority_not_accepted",
+            )
         TicketTransfer.objects.create(
             ticket=ticket, from_service_id=ticket.service_id, to_service=to_service, by=by
         )

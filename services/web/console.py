@@ -150,13 +150,18 @@ def _panel_context(request, counter, *, alert=None):
         current.waited_minutes = _minutes_between(current.queued_at, current.called_at)
         current.calls_left = max(0, Ticket.MAX_CALLS - current.call_count)
         if is_mine:
-            targets = list(
+            targets = (
                 Service.objects.active()
                 .for_hall(counter.hall_id)
                 .exclude(pk=current.service_id)
                 .select_related("agency")
                 .order_by("agency__name", "name")
             )
+            if current.is_priority:
+                # Offer only services that take the ticket's priority
+                # (ticket_transfer refuses the others).
+                targets = targets.filter(accepted_priorities__contains=[current.priority])
+            targets = list(targets)
     context = {
         "counter": counter,
         "is_mine": is_mine,

@@ -276,6 +276,23 @@ class TestActions:
         assert called.queued_at == queued_at
         assert TicketTransfer.objects.filter(ticket=called, to_service=service_b).exists()
 
+    def test_transfer_refuses_a_priority_the_target_does_not_accept(
+        self, client, opened, staff_a, service_a, service_b
+    ):
+        service_b.accepted_priorities = []
+        service_b.save()
+        _issue(service_a, Priority.DISABILITY)
+        ticket = queue.ticket_call_next(counter=opened, by=staff_a)
+        page = client.get(reverse("services:console_counter", args=[opened.pk])).content.decode()
+        assert "Pajak Kendaraan" not in page  # not offered as a target
+        body = client.post(
+            _ticket_url(opened, ticket, "alihkan"), {"service": service_b.pk}, **HX
+        ).content.decode()
+        assert "alert-danger" in body
+        assert "Pajak Kendaraan tidak menerima antrean prioritas Penyandang disabilitas" in body
+        ticket.refresh_from_db()
+        assert (ticket.service, ticket.status) == (service_a, Ticket.Status.CALLED)
+
     def test_transfer_to_nowhere_is_refused(self, client, opened, called):
         body = client.post(
             _ticket_url(opened, called, "alihkan"), {"service": "999999"}, **HX

@@ -287,6 +287,20 @@ class TestTransitions:
         assert queue.ticket_call_next(counter=counter_b, by=staff_b) == moved
         assert later.status == "waiting"
 
+    def test_transfer_refuses_a_priority_the_target_does_not_accept(
+        self, open_counter, staff_a, service_a, service_b
+    ):
+        service_b.accepted_priorities = ["disabilitas"]
+        service_b.save()
+        _issue(service_a, Priority.ELDERLY)
+        ticket = queue.ticket_call_next(counter=open_counter, by=staff_a)
+        with pytest.raises(DomainError, match="tidak menerima antrean prioritas Lansia") as exc:
+            queue.ticket_transfer(ticket=ticket, to_service=service_b, by=staff_a)
+        assert exc.value.code == "priority_not_accepted"
+        ticket.refresh_from_db()
+        assert (ticket.service, ticket.status) == (service_a, "called")
+        assert not TicketTransfer.objects.exists()
+
     def test_transfer_from_waiting_is_refused(self, service_a, service_b, staff_a):
         ticket = _issue(service_a)
         with pytest.raises(TransitionNotAllowed):

@@ -149,6 +149,19 @@ class TestConsoleApi:
         assert "A-001" in str(response.json())
         assert staff.get(f"/api/v1/counters/{counter_a.pk}/").json()["is_open"] is True
 
+    def test_transfer_to_a_service_refusing_the_priority_is_409(
+        self, staff, kiosk, counter_a, service_a, service_b
+    ):
+        service_b.accepted_priorities = []
+        service_b.save()
+        ticket_id = _issue(kiosk, service_a, priority="ibu_hamil").json()["id"]
+        staff.post(f"/api/v1/counters/{counter_a.pk}/open/")
+        staff.post(f"/api/v1/counters/{counter_a.pk}/call-next/")
+        response = staff.post(f"/api/v1/tickets/{ticket_id}/transfer/", {"service": service_b.pk})
+        assert response.status_code == 409
+        assert response.json()["code"] == "priority_not_accepted"
+        assert Ticket.objects.get(pk=ticket_id).service_id == service_a.pk
+
     def test_forbidden_transition_is_409(self, staff, kiosk, service_a):
         ticket_id = _issue(kiosk, service_a).json()["id"]
         response = staff.post(f"/api/v1/tickets/{ticket_id}/finish/")
