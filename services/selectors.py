@@ -1,5 +1,7 @@
 """Read-side queries of the queue: the display board and counts."""
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
@@ -8,26 +10,70 @@ from django.utils import timezone
 from services.models import Counter, Service, Ticket, TicketCall
 
 BOARD_CALLS = 8
-# Every TV polls each second; the state is computed at most this often
-# per hall, and thrown away at once when something on the board changes.
+# Every TV polls each second; the state is computed at most this often per
+# hall and version (see board_version()).
 BOARD_CACHE_SECONDS = 5
 
 
-def _board_key(hall_id):
-    return f"board-state:{hall_id}"
+def _version_key(hall_id):
+    return f"board-version:{hall_id}"
+
+
+def _board_key(hall_id, version):
+    return f"board-state:{hall_id}:{version}"
+
+
+def board_version(hall_id):
+    """Return the current version of the hall's board (a number in the cache).
+
+    A missing version (first poll, evicted key) starts from the clock in
+    nanoseconds, so it never names a state cached under an older version.
+    """
+    key = _version_key(hall_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key)
+    return version
 
 
 def cached_board_state(hall):
-    """Return board_state(hall), from the cache when nothing has changed."""
-    return cache.get_or_set(_board_key(hall.pk), lambda: board_state(hall), BOARD_CACHE_SECONDS)
+    """Return board_state(hall), from the cache when nothing has changed.
+
+    The version is read *before* the database: a poll that read the state
+    just before a change committed stores it under the old version, which
+    the change has already left behind, so it can never be served after.
+    """
+    version = board_version(hall.pk)
+    if version is None:  # no usable cache
+        return board_state(hall)
+    key = _board_key(hall.pk, version)
+    state = cache.get(key)
+    if state is None:
+        state = board_state(hall)
+        cache.set(key, state, BOARD_CACHE_SECONDS)
+    return state
+
+
+def _bump_board_version(hall_id):
+    key = _version_key(hall_id)
+    try:
+        cache.incr(key)
+    except ValueError:  # missing: any fresh clock value is a new version
+        if not cache.add(key, time.time_ns(), timeout=None):
+            cache.incr(key)
 
 
 def board_changed(hall_id):
-    """Drop the cached board of a hall: now, and again when the change commits
-    (a poll between the two could have cached the state before it)."""
-    key = _board_key(hall_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """Move the hall's board to a new version: now, and when the change commits.
+
+    Called inside the changing transaction. Other connections see the
+    change only after the commit, and a poll between the two bumps may
+    cache the old state under the first new version; the bump on commit
+    leaves that version behind as well.
+    """
+    _bump_board_version(hall_id)
+    transaction.on_commit(lambda: _bump_board_version(hall_id))
 
 
 def board_state(hall):

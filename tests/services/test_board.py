@@ -123,6 +123,43 @@ class TestBoardApi:
         assert response.status_code == 200
         assert ("P", 2) in [(w["code"], w["waiting"]) for w in response.json()["waiting"]]
 
+    def test_a_poll_that_read_before_a_call_never_shadows_it(
+        self,
+        api_client,
+        hall,
+        open_counter,
+        staff_a,
+        service_a,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    ):
+        """A slow poll writing the pre-call state back is not served after the call."""
+        from services import selectors
+
+        queue.ticket_issue(service=service_a)
+        first = api_client.get(_board_url(hall))
+        assert first.json()["calls"] == []
+        # A new version (something else changed), so the next poll reads the
+        # database instead of the cache.
+        queue.ticket_issue(service=service_a)
+        real_board_state = selectors.board_state
+
+        def read_then_call_commits(hall_):
+            state = real_board_state(hall_)  # the poll reads: no call yet
+            with django_capture_on_commit_callbacks(execute=True):
+                queue.ticket_call_next(counter=open_counter, by=staff_a)  # commits meanwhile
+            return state  # ...and the poll stores what it read
+
+        monkeypatch.setattr(selectors, "board_state", read_then_call_commits)
+        stale = selectors.cached_board_state(hall)
+        assert stale["calls"] == []
+        monkeypatch.setattr(selectors, "board_state", real_board_state)
+
+        response = api_client.get(_board_url(hall), HTTP_IF_NONE_MATCH=first["ETag"])
+        assert response.status_code == 200
+        assert response.json()["calls"][0]["code"] == "A-001"
+        assert response.json()["counters"][0]["ticket"] == "A-001"
+
     def test_query_count_does_not_grow_with_the_hall(
         self, api_client, hall, agency_a, called, django_assert_max_num_queries
     ):
