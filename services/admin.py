@@ -48,10 +48,32 @@ class ServiceAdmin(HallScopedAdmin):
 
 
 class CounterServiceInline(admin.TabularInline):
+    """Services of the counter's own agency only (CounterService.clean checks)."""
+
     model = CounterService
     extra = 1
     fields = ["service", "weight"]
-    autocomplete_fields = ["service"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # A new inline instance is made per request, so keeping the counter
+        # here for formfield_for_foreignkey() is safe.
+        self.counter = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "service":
+            services = Service.objects.select_related("agency")
+            counter = getattr(self, "counter", None)
+            if counter is not None:
+                services = services.filter(
+                    agency_id=counter.agency_id, agency__hall_id=counter.hall_id
+                )
+            elif not request.user.is_superuser:
+                # A new counter: its agency is not chosen yet; the hall's
+                # services, and clean() refuses another agency's on save.
+                services = services.filter(agency__hall_id=request.user.hall_id)
+            kwargs["queryset"] = services.order_by("agency__name", "name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Counter)

@@ -294,6 +294,10 @@ class Counter(models.Model):
     def label(self):
         return self.name or _("Loket %(number)s") % {"number": self.number}
 
+    def clean(self):
+        if self.agency_id and self.hall_id and self.agency.hall_id != self.hall_id:
+            raise ValidationError({"agency": _("Instansi ini tidak berada di gedung loket ini.")})
+
 
 class CounterService(models.Model):
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE)
@@ -314,6 +318,35 @@ class CounterService(models.Model):
 
     def __str__(self):
         return f"{self.counter} - {self.service}"
+
+    def clean(self):
+        """A counter serves only its own agency's services, in its own hall.
+
+        Its staff may act only on their agency's tickets: a service of
+        another agency would be called at a counter that cannot serve it.
+        """
+        try:
+            counter, service = self.counter, self.service
+        except (Counter.DoesNotExist, Service.DoesNotExist):
+            return  # the missing field gets its own "required" error
+        error = self.mismatch(counter, service)
+        if error:
+            raise ValidationError({"service": error})
+
+    @staticmethod
+    def mismatch(counter, service):
+        """Return why ``counter`` may not serve ``service``, or None."""
+        if service.agency_id != counter.agency_id or service.agency.hall_id != counter.hall_id:
+            return _(
+                "%(service)s adalah layanan %(agency)s; %(counter)s hanya melayani "
+                "layanan %(counter_agency)s di gedung ini."
+            ) % {
+                "service": service.name,
+                "agency": service.agency,
+                "counter": counter.label,
+                "counter_agency": counter.agency,
+            }
+        return None
 
 
 class TicketSequence(models.Model):

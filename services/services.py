@@ -273,6 +273,38 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
     return counter
 
 
+def counter_service_assign(
+    *, counter: Counter, service: Service, weight: int = 1, by, request=None
+) -> CounterService:
+    """Let ``counter`` serve ``service`` with ``weight``, or change its weight.
+
+    Only a service of the counter's own agency and hall: the counter's
+    staff could not start another agency's ticket they called.
+    """
+    if not (by.is_superuser or by.is_hall_admin or by.is_agency_admin) or not (
+        by.can_act_for_agency(counter.agency)
+    ):
+        raise PermissionDenied
+    error = CounterService.mismatch(counter, service)
+    if error:
+        raise DomainError(error, code="service_of_other_agency")
+    with transaction.atomic():
+        link = CounterService.objects.filter(counter=counter, service=service).first()
+        if link is None:
+            link = CounterService(counter=counter, service=service)
+        link.weight = weight
+        link.full_clean()
+        link.save()
+        record(
+            actor=by,
+            action="counter.assign_service",
+            obj=counter,
+            note=f"{service.code} ({service.name}) x{weight}",
+            request=request,
+        )
+    return link
+
+
 def _require_operator(counter, by):
     if not counter.is_open:
         raise CounterBusy(_("Buka loket terlebih dahulu."), code="counter_closed")

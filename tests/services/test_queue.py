@@ -139,6 +139,83 @@ class TestCounters:
         assert queue.counter_close(counter=open_counter, by=staff_a).is_open is False
 
 
+class TestCounterServices:
+    """A counter serves only its own agency's services, in its own hall."""
+
+    def test_model_validation_refuses_another_agencys_service(
+        self, counter_a, service_a, service_b
+    ):
+        from django.core.exceptions import ValidationError
+
+        from services.models import CounterService
+
+        CounterService(counter=counter_a, service=service_a, weight=2).full_clean(
+            validate_constraints=False
+        )
+        with pytest.raises(ValidationError) as excinfo:
+            CounterService(counter=counter_a, service=service_b).full_clean()
+        assert "Pajak Kendaraan adalah layanan Bapenda" in str(excinfo.value.message_dict)
+
+    def test_model_validation_refuses_another_halls_service(self, counter_a, agency_a):
+        from django.core.exceptions import ValidationError
+
+        from services.models import CounterService
+        from tests.factories import AgencyFactory, HallFactory, ServiceFactory
+
+        elsewhere = ServiceFactory(
+            agency=AgencyFactory(hall=HallFactory(slug="lain"), slug="dukcapil-lain"), code="A"
+        )
+        with pytest.raises(ValidationError):
+            CounterService(counter=counter_a, service=elsewhere).full_clean()
+
+    def test_a_counter_belongs_to_its_agencys_hall(self, agency_a):
+        from django.core.exceptions import ValidationError
+
+        from services.models import Counter
+        from tests.factories import HallFactory
+
+        with pytest.raises(ValidationError) as excinfo:
+            Counter(hall=HallFactory(slug="lain"), agency=agency_a, number=5).full_clean()
+        assert "agency" in excinfo.value.message_dict
+
+    def test_assign_refuses_another_agencys_service(
+        self, counter_a, service_b, agency_admin_a, hall_admin
+    ):
+        for user in (agency_admin_a, hall_admin):
+            with pytest.raises(DomainError, match="Pajak Kendaraan adalah layanan") as excinfo:
+                queue.counter_service_assign(counter=counter_a, service=service_b, by=user)
+            assert excinfo.value.code == "service_of_other_agency"
+        assert not counter_a.services.filter(pk=service_b.pk).exists()
+
+    def test_assign_own_service_and_weight(self, agency_a, agency_admin_a, staff_a):
+        from tests.factories import CounterFactory, ServiceFactory
+
+        counter = CounterFactory(agency=agency_a, number=9)
+        service = ServiceFactory(agency=agency_a, code="S", slug="s")
+        with pytest.raises(PermissionDenied):
+            queue.counter_service_assign(counter=counter, service=service, by=staff_a)
+        link = queue.counter_service_assign(
+            counter=counter, service=service, weight=3, by=agency_admin_a
+        )
+        assert (link.counter, link.service, link.weight) == (counter, service, 3)
+        assert AuditEntry.objects.filter(action="counter.assign_service").exists()
+
+    def test_admin_offers_only_the_counters_agency_services(
+        self, rf, admin_user, counter_a, service_a, service_a2, service_b
+    ):
+        from django.contrib import admin
+
+        from services.models import Counter
+
+        request = rf.get("/")
+        request.user = admin_user
+        counter_admin = admin.site._registry[Counter]
+        [inline] = counter_admin.get_inline_instances(request, counter_a)
+        formset = inline.get_formset(request, counter_a)
+        choices = set(formset.form.base_fields["service"].queryset)
+        assert choices == {service_a, service_a2}
+
+
 class TestCallNext:
     def test_arrival_order_and_nothing_left(self, open_counter, staff_a, service_a, service_a2):
         first = _issue(service_a)
