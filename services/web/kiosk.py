@@ -305,10 +305,16 @@ def _normalise_printed_code(text):
 
 
 def track_lookup(request):
-    """Find a ticket by its tracking code, or by today's printed code."""
+    """Find a ticket by its tracking code, or by today's printed code.
+
+    The tracking code leads to the tracking page. A printed code ("A-012")
+    is guessable, and the tracking code is the only credential of the SKM
+    survey, so a printed code shows the ticket's status on this page and
+    never leads to, or reveals, the tracking code.
+    """
     text = (request.GET.get("code") or "").strip()
     hall_slug = request.GET.get("hall") or ""
-    context = {"code": text, "halls": None, "not_found": False}
+    context = {"code": text, "halls": None, "not_found": False, "found": None}
     if text:
         if Ticket.objects.filter(tracking_code=text).exists():
             return redirect("services:track", tracking_code=text)
@@ -318,10 +324,21 @@ def track_lookup(request):
             tickets = Ticket.objects.today().filter(code=printed)
             if hall_slug:
                 tickets = tickets.filter(service__agency__hall__slug=hall_slug)
-            matches = list(tickets.select_related("service__agency__hall").order_by("pk")[:20])
+            matches = list(
+                tickets.select_related("service__agency__hall", "counter").order_by("pk")[:20]
+            )
         halls = {t.service.agency.hall_id: t.service.agency.hall for t in matches}
         if len(matches) == 1:
-            return redirect("services:track", tracking_code=matches[0].tracking_code)
+            found = matches[0]
+            ahead = found.people_ahead()
+            context.update(
+                found=found,
+                code=printed,
+                hall=found.service.agency.hall,
+                people_ahead=ahead,
+                estimated_wait=found.estimated_wait_minutes(people_ahead=ahead),
+            )
+            return render(request, LOOKUP_TEMPLATE, context)
         if len(halls) > 1:
             # The same letters and number are printed in several halls
             # today: the visitor says which hall they are in.

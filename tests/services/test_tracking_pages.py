@@ -112,11 +112,38 @@ class TestTrackLookup:
         assert response["Location"] == _track(ticket)
 
     @pytest.mark.parametrize("typed", ["A-002", "a2", "A 002", " a-02 "])
-    def test_todays_printed_code_redirects(self, client, two_waiting, typed):
+    def test_todays_printed_code_shows_the_status_here(self, client, two_waiting, typed):
         _, ticket = two_waiting
         response = client.get(self.url(), {"code": typed})
-        assert response.status_code == 302
-        assert response["Location"] == _track(ticket)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "A-002" in html and "Menunggu" in html and "1 orang" in html
+        assert ticket.tracking_code not in html
+        assert _track(ticket) not in html
+
+    def test_printed_code_never_reveals_the_tracking_code_or_the_survey(
+        self, client, two_waiting, staff_a, counter_a
+    ):
+        """The printed code is guessable; the tracking code is the survey's credential."""
+        first, _ = two_waiting
+        queue.counter_open(counter=counter_a, by=staff_a)
+        ticket = queue.ticket_call_next(counter=counter_a, by=staff_a)
+        assert ticket == first
+        html = client.get(self.url(), {"code": "A-001"}).content.decode()
+        assert "Silakan menuju Loket 1" in html
+        assert first.tracking_code not in html
+        queue.ticket_finish(ticket=queue.ticket_start(ticket=ticket, by=staff_a), by=staff_a)
+        response = client.get(self.url(), {"code": "A-001"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Selesai" in html
+        assert first.tracking_code not in html
+        assert "/survei/" not in html
+        assert reverse("services:survey", args=[first.tracking_code]) not in html
+        # The QR's tracking page still offers the survey.
+        assert reverse("services:survey", args=[first.tracking_code]) in (
+            client.get(_track(first)).content.decode()
+        )
 
     def test_unknown_code_says_not_found(self, client, two_waiting):
         response = client.get(self.url(), {"code": "Z-999"})
@@ -140,6 +167,10 @@ class TestTrackLookup:
         assert "beberapa gedung" in html
         assert 'value="mpp-lain"' in html and 'value="perigo-agung"' in html
         chosen = client.get(self.url(), {"code": "A-001", "hall": "mpp-lain"})
-        assert chosen["Location"] == _track(elsewhere)
+        html = chosen.content.decode()
+        assert chosen.status_code == 200 and "MPP Lain" in html and "Menunggu" in html
+        assert elsewhere.tracking_code not in html and first.tracking_code not in html
         chosen = client.get(self.url(), {"code": "A-001", "hall": "perigo-agung"})
-        assert chosen["Location"] == _track(first)
+        html = chosen.content.decode()
+        assert "MPP Perigo Agung" in html
+        assert elsewhere.tracking_code not in html and first.tracking_code not in html
