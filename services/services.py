@@ -9,8 +9,19 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+    Window,
+)
 from django.db.models import DurationField as DurationFieldType
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -339,6 +350,66 @@ def _waiting_for_counter(counter, weights):
     )
 
 
+def _normal_turn(streak):
+    """True when a normal ticket goes before priority tickets.
+
+    Priority tickets go first, but after PRIORITY_STREAK_LIMIT priority calls
+    in a row a waiting normal ticket gets its turn, so nobody waits forever.
+    """
+    return streak >= Counter.PRIORITY_STREAK_LIMIT
+
+
+def _streak_after(streak, ticket):
+    return streak + 1 if ticket.is_priority else 0
+
+
+def waiting_in_call_order(
+    counter: Counter, *, limit: int = 50, weights: dict[int, int] | None = None
+) -> list[Ticket]:
+    """Return up to ``limit`` waiting tickets in the order "call next" would call them.
+
+    The console lists these: the same ordering (_waiting_for_counter) and
+    the same streak rule as ticket_call_next(), played forward from the
+    counter's current streak. One query (two without ``weights``, the
+    counter's {service_id: weight}), whatever the queue's length.
+    """
+    if weights is None:
+        weights = dict(
+            CounterService.objects.filter(counter=counter).values_list("service_id", "weight")
+        )
+    if not weights:
+        return []
+    is_priority = Case(
+        When(priority=Priority.NORMAL, then=Value(False)),
+        default=Value(True),
+        output_field=BooleanField(),
+    )
+    # The first ``limit`` of the merged order come from the first ``limit``
+    # of the priority line and of the normal line.
+    waiting = (
+        _waiting_for_counter(counter, weights)
+        .select_related("service")
+        .annotate(
+            line_rank=Window(
+                RowNumber(),
+                partition_by=[is_priority],
+                order_by=[F("weighted_wait").desc(), F("queued_at").asc(), F("pk").asc()],
+            )
+        )
+        .filter(line_rank__lte=limit)
+    )
+    lines = {True: [], False: []}
+    for ticket in waiting:
+        lines[ticket.is_priority].append(ticket)
+    order, streak = [], counter.priority_streak
+    while len(order) < limit and (lines[True] or lines[False]):
+        first = not _normal_turn(streak)  # True: the priority line first
+        ticket = (lines[first] or lines[not first]).pop(0)
+        order.append(ticket)
+        streak = _streak_after(streak, ticket)
+    return order
+
+
 def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
     """Call the next ticket to ``counter``; None when nobody waits.
 
@@ -373,7 +444,7 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
             skip_locked=True, of=("self",)
         )
         groups = [~Q(priority=Priority.NORMAL), Q(priority=Priority.NORMAL)]
-        if counter.priority_streak >= Counter.PRIORITY_STREAK_LIMIT:
+        if _normal_turn(counter.priority_streak):
             groups.reverse()
         ticket = None
         for group in groups:
@@ -382,7 +453,7 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
                 break
         if ticket is None:
             return None
-        counter.priority_streak = counter.priority_streak + 1 if ticket.is_priority else 0
+        counter.priority_streak = _streak_after(counter.priority_streak, ticket)
         counter.save(update_fields=["priority_streak"])
         _call(ticket, counter, by, request, is_recall=False)
         transaction.on_commit(lambda: notify_near_turn(service_id=ticket.service_id))

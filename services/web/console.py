@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from mpp_portal.exceptions import DomainError
 from services import services as queue
-from services.models import Counter, Priority, Service, Ticket
+from services.models import Counter, CounterService, Service, Ticket
 
 TEMPLATE = "services/console/counter.html"
 # The waiting list shows the head of the queue; the count shows the rest.
@@ -78,6 +78,11 @@ def _service_ids(counter):
     return list(counter.services.values_list("pk", flat=True))
 
 
+def _weights(counter):
+    """Return the counter's {service_id: weight}."""
+    return dict(CounterService.objects.filter(counter=counter).values_list("service_id", "weight"))
+
+
 def _minutes_between(start, end):
     if not start or not end:
         return 0
@@ -87,26 +92,18 @@ def _minutes_between(start, end):
 # ---------------------------------------------------------------------------
 # Read side of the panel
 # ---------------------------------------------------------------------------
-def _queue_context(counter, service_ids, *, can_act):
-    """Waiting list, today's skipped tickets and today's counts (three queries)."""
+def _queue_context(counter, weights, *, can_act):
+    """Waiting list, today's skipped tickets and today's counts (five queries).
+
+    The waiting list is in the order "call next" will call it (service
+    weights and the priority streak rule included), so its first row is the
+    ticket the next press calls.
+    """
     now = timezone.now()
     today = timezone.localdate()
+    service_ids = list(weights)
     of_services = Ticket.objects.filter(date=today, service_id__in=service_ids)
-    waiting = list(
-        of_services.filter(status=Ticket.Status.WAITING)
-        .select_related("service")
-        # Priority tickets are called first (the streak rule aside), then by
-        # arrival: the order a citizen would expect to be called in.
-        .order_by(
-            Case(
-                When(priority=Priority.NORMAL, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            "queued_at",
-            "pk",
-        )[:WAITING_SHOWN]
-    )
+    waiting = queue.waiting_in_call_order(counter, limit=WAITING_SHOWN, weights=weights)
     for ticket in waiting:
         ticket.waited_minutes = _minutes_between(ticket.queued_at, now)
     skipped = list(
@@ -133,8 +130,13 @@ def _queue_context(counter, service_ids, *, can_act):
 def _panel_context(request, counter, *, alert=None):
     user = request.user
     is_mine = counter.is_open and counter.operator_id == user.pk
-    services = list(counter.services.all())
-    service_ids = [s.pk for s in services]
+    links = list(
+        CounterService.objects.filter(counter=counter)
+        .select_related("service")
+        .order_by("service__agency__name", "service__name")
+    )
+    services = [link.service for link in links]
+    weights = {link.service_id: link.weight for link in links}
     open_tickets = list(
         Ticket.objects.filter(
             counter=counter,
@@ -175,7 +177,7 @@ def _panel_context(request, counter, *, alert=None):
         "alert": alert,
         "services": services,
     }
-    context.update(_queue_context(counter, service_ids, can_act=is_mine))
+    context.update(_queue_context(counter, weights, can_act=is_mine))
     return context
 
 
@@ -239,7 +241,7 @@ def counter_queue(request, counter_id):
     counter = _get_counter(request, counter_id)
     is_mine = counter.is_open and counter.operator_id == request.user.pk
     context = {"counter": counter}
-    context.update(_queue_context(counter, _service_ids(counter), can_act=is_mine))
+    context.update(_queue_context(counter, _weights(counter), can_act=is_mine))
     return render(request, f"{TEMPLATE}#queue", context)
 
 

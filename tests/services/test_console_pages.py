@@ -320,6 +320,58 @@ class TestActions:
         assert client.post(_ticket_url(opened, called, "hapus"), **HX).status_code == 404
 
 
+def _listed_next(body):
+    """Return the code of the waiting-list row marked as called next."""
+    import re
+
+    marked = re.findall(r'data-next-call>\s*<th scope="row"[^>]*>([A-Z]+-\d+)', body)
+    assert len(marked) == 1, marked
+    rows = re.findall(r'<th scope="row" class="font-monospace">([A-Z]+-\d+)', body)
+    assert rows[0] == marked[0]  # and it is the first row
+    return marked[0]
+
+
+class TestWaitingListOrder:
+    """The first ticket listed is the one "call next" calls."""
+
+    def _queue_page(self, client, counter):
+        return client.get(reverse("services:console_queue", args=[counter.pk])).content.decode()
+
+    def test_service_weight(self, client, staff_a, counter_a, service_a, service_a2):
+        import datetime
+
+        import time_machine
+
+        from mpp_portal.workdays import JAKARTA
+
+        counter_a.counterservice_set.filter(service=service_a2).update(weight=5)
+        client.force_login(staff_a)
+        queue.counter_open(counter=counter_a, by=staff_a)
+        _issue(service_a)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 2, tzinfo=JAKARTA)):
+            _issue(service_a2)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 10, tzinfo=JAKARTA)):
+            listed = _listed_next(self._queue_page(client, counter_a))
+            called = queue.ticket_call_next(counter=counter_a, by=staff_a)
+        assert (listed, called.code) == ("K-001", "K-001")
+
+    def test_a_normal_ticket_after_a_run_of_priority_calls(
+        self, client, opened, staff_a, service_a
+    ):
+        _issue(service_a)
+        for _ in range(4):
+            _issue(service_a, Priority.ELDERLY)
+        for _ in range(3):  # three priority calls in a row
+            called = queue.ticket_call_next(counter=opened, by=staff_a)
+            assert called.is_priority
+            queue.ticket_skip(ticket=called, by=staff_a)
+        body = self._queue_page(client, opened)
+        listed = _listed_next(body)
+        called = queue.ticket_call_next(counter=opened, by=staff_a)
+        assert (listed, called.code) == ("A-001", "A-001")
+        assert not called.is_priority
+
+
 class TestOtherAgency:
     def test_staff_b_cannot_see_or_act_on_counter_a(
         self, client, staff_b, opened, called, service_a

@@ -233,6 +233,31 @@ class TestCallNext:
         order = [_call_and_skip(open_counter, staff_a) for _ in range(5)]
         assert order == priority[:3] + [normal] + priority[3:]
 
+    def test_waiting_in_call_order_is_the_order_of_the_calls(
+        self, counter_a, staff_a, service_a, service_a2
+    ):
+        counter_a.counterservice_set.filter(service=service_a2).update(weight=3)
+        queue.counter_open(counter=counter_a, by=staff_a)
+        for minute, service, priority in [
+            (0, service_a, Priority.NORMAL),
+            (1, service_a, Priority.ELDERLY),
+            (2, service_a2, Priority.NORMAL),
+            (3, service_a, Priority.PREGNANT),
+            (4, service_a2, Priority.ELDERLY),
+            (5, service_a, Priority.DISABILITY),
+            (6, service_a, Priority.NORMAL),
+            (7, service_a2, Priority.ELDERLY),
+        ]:
+            with time_machine.travel(datetime.datetime(2026, 12, 1, 9, minute, tzinfo=JAKARTA)):
+                _issue(service, priority)
+        with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 30, tzinfo=JAKARTA)):
+            listed = queue.waiting_in_call_order(counter_a)
+            assert queue.waiting_in_call_order(counter_a, limit=3) == listed[:3]
+            called = [_call_and_skip(counter_a, staff_a) for _ in range(len(listed))]
+        assert [t.code for t in listed] == [t.code for t in called]
+        # Priority first, but a normal ticket after three priority calls in a row.
+        assert [t.is_priority for t in listed] == [True] * 3 + [False] + [True] * 2 + [False] * 2
+
     def test_requires_the_counter_to_be_open_by_the_caller(self, counter_a, staff_a, service_a):
         _issue(service_a)
         with pytest.raises(DomainError, match="Buka loket"):
