@@ -208,17 +208,12 @@ def dashboard(scope: StatsScope) -> dict:
     }
     if scope.agency_id:
         services = {pk: s for pk, s in services.items() if s.agency_id == scope.agency_id}
-    agencies = {s.agency_id: s.agency for s in services.values()}
-    counters = {c.pk: c for c in Counter.objects.filter(hall_id=scope.hall_id)}
-
     per_day = [
         {"day": key[0], **measures} for key, measures in sorted(grouped(scope, ("day",)).items())
     ]
     per_service = _labelled(grouped(scope, ("service",)), "service", services)
-    per_counter = _labelled(grouped(scope, ("counter",)), "counter", counters)
-    per_agency = (
-        _labelled(grouped(scope, ("agency",)), "agency", agencies) if not scope.agency_id else []
-    )
+    per_counter = counter_rows(scope)
+    per_agency = agency_rows(scope, services=services)
     hours = busiest_hours(scope)
     return {
         "totals": totals(scope),
@@ -229,6 +224,27 @@ def dashboard(scope: StatsScope) -> dict:
         "hours": hours,
         "busiest_hour": max(hours, key=lambda h: (h[1], -h[0]))[0] if hours else None,
     }
+
+
+def counter_rows(scope: StatsScope) -> list[dict]:
+    """One row per counter of the hall that handled tickets in the scope."""
+    counters = {
+        c.pk: c for c in Counter.objects.filter(hall_id=scope.hall_id).select_related("agency")
+    }
+    return _labelled(grouped(scope, ("counter",)), "counter", counters)
+
+
+def agency_rows(scope: StatsScope, *, services: dict | None = None) -> list[dict]:
+    """One row per agency of the hall; none when the scope is one agency."""
+    if scope.agency_id:
+        return []
+    if services is None:
+        services = {
+            s.pk: s
+            for s in Service.objects.filter(agency__hall_id=scope.hall_id).select_related("agency")
+        }
+    agencies = {s.agency_id: s.agency for s in services.values()}
+    return _labelled(grouped(scope, ("agency",)), "agency", agencies)
 
 
 def day_service_rows(scope: StatsScope) -> list[dict]:

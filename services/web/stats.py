@@ -15,11 +15,7 @@ from django.utils.translation import gettext as _
 from services import stats
 from services.forms import StatsFilterForm
 
-CSV_HEADER = [
-    "Tanggal",
-    "Instansi",
-    "Kode",
-    "Layanan",
+MEASURE_HEADER = [
     "Tiket diambil",
     "Dilayani",
     "Tidak hadir",
@@ -30,6 +26,7 @@ CSV_HEADER = [
     "Median waktu layanan (menit)",
     "P90 waktu layanan (menit)",
 ]
+CSV_HEADER = ["Tanggal", "Instansi", "Kode", "Layanan", *MEASURE_HEADER]
 
 
 def _check_can_see_stats(user):
@@ -75,27 +72,43 @@ def stats_csv(request):
     # The byte order mark makes Excel read the file as UTF-8.
     response.write("\ufeff")
     writer = csv.writer(response)
+    # The file opens with the day x service table; the per-agency and
+    # per-counter tables of the dashboard follow, each after an empty row
+    # and a title row.
     writer.writerow(CSV_HEADER)
     for row in stats.day_service_rows(scope):
         service = row["service"]
         writer.writerow(
-            [
-                row["day"].isoformat(),
-                service.agency.name,
-                service.code,
-                service.name,
-                row["issued"],
-                row["served"],
-                row["no_show"],
-                row["transferred"],
-                row["cancelled"],
-                _minutes(row["wait_median"]),
-                _minutes(row["wait_p90"]),
-                _minutes(row["service_median"]),
-                _minutes(row["service_p90"]),
-            ]
+            [row["day"].isoformat(), service.agency.name, service.code, service.name]
+            + _measures(row)
         )
+    if not scope.agency_id:
+        writer.writerows([[], ["Per instansi"], ["Instansi", *MEASURE_HEADER]])
+        for row in stats.agency_rows(scope):
+            writer.writerow([row["agency"].name, *_measures(row)])
+    # A counter issues no tickets: "Tiket diambil" is empty, and transfers
+    # are counted by service, so "Dialihkan" too.
+    writer.writerows([[], ["Per loket"], ["Loket", "Instansi", *MEASURE_HEADER]])
+    for row in stats.counter_rows(scope):
+        counter = row["counter"]
+        measures = _measures(row)
+        measures[0] = measures[3] = ""
+        writer.writerow([str(counter.label), counter.agency.name, *measures])
     return response
+
+
+def _measures(row):
+    return [
+        row["issued"],
+        row["served"],
+        row["no_show"],
+        row["transferred"],
+        row["cancelled"],
+        _minutes(row["wait_median"]),
+        _minutes(row["wait_p90"]),
+        _minutes(row["service_median"]),
+        _minutes(row["service_p90"]),
+    ]
 
 
 urlpatterns = [

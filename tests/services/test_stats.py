@@ -281,6 +281,9 @@ def test_agency_admin_sees_only_own_agency(client, history, agency_admin_b, agen
     text = csv_response.content.decode("utf-8-sig")
     assert "Perekaman KTP-el" not in text
     assert "Pajak Kendaraan" in text
+    # No per-agency table for one agency (as on the page); its counter only.
+    assert "Per instansi" not in text and "Dinas Kependudukan" not in text
+    assert "Loket 3,Badan Pendapatan Daerah" in text
 
 
 @pytest.mark.parametrize("persona", ["staff_a", "citizen", "kiosk_user"])
@@ -305,6 +308,8 @@ def test_csv_export(client, history, hall_admin):
     assert "statistik-antrean-20261125-20261201.csv" in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    sections = _csv_sections(rows)
+    rows = sections["Per layanan per hari"]
     assert rows[0][:5] == ["Tanggal", "Instansi", "Kode", "Layanan", "Tiket diambil"]
     body = {(r[0], r[2]): r for r in rows[1:]}
     assert body[("2026-12-01", "A")][4:] == [
@@ -322,6 +327,58 @@ def test_csv_export(client, history, hall_admin):
     assert body[("2026-11-30", "A")][9:] == ["", "", "", ""]
     assert body[("2026-12-01", "P")][4:6] == ["1", "1"]
     assert len(rows) == 1 + 4  # A and P on Dec 1, A2 (no figures but a row), A on Nov 30
+
+    # The dashboard's per-agency and per-counter tables follow.
+    assert set(sections) == {"Per layanan per hari", "Per instansi", "Per loket"}
+    agencies = sections["Per instansi"]
+    assert agencies[0][:2] == ["Instansi", "Tiket diambil"]
+    by_agency = {r[0]: r[1:] for r in agencies[1:]}
+    assert by_agency == {
+        "Dinas Kependudukan dan Pencatatan Sipil": [
+            "7",
+            "3",
+            "1",
+            "1",
+            "2",
+            "25.0",
+            "37.0",
+            "10.0",
+            "18.0",
+        ],
+        "Badan Pendapatan Daerah": ["1", "1", "0", "0", "0", "5.0", "5.0", "10.0", "10.0"],
+    }
+    counters = sections["Per loket"]
+    assert counters[0][:4] == ["Loket", "Instansi", "Tiket diambil", "Dilayani"]
+    by_counter = {r[0]: r[1:] for r in counters[1:]}
+    assert by_counter == {
+        "Loket 1": [
+            "Dinas Kependudukan dan Pencatatan Sipil",
+            "",
+            "3",
+            "1",
+            "",
+            "0",
+            "25.0",
+            "37.0",
+            "10.0",
+            "18.0",
+        ],
+        "Loket 3": ["Badan Pendapatan Daerah", "", "1", "0", "", "0", "5.0", "5.0", "10.0", "10.0"],
+    }
+
+
+def _csv_sections(rows):
+    """Split the export at its empty rows: {title: rows}; the first is untitled."""
+    blocks = [[]]
+    for row in rows:
+        if row:
+            blocks[-1].append(row)
+        else:
+            blocks.append([])
+    named = {"Per layanan per hari": blocks[0]}
+    for block in blocks[1:]:
+        named[block[0][0]] = block[1:]
+    return named
 
 
 # ---------------------------------------------------------------------------
