@@ -11,9 +11,15 @@ It prepares a hall of its own ("bench-hall", open around the clock,
 including today) with one kiosk account and four services, so it runs at
 any hour and never touches the demo hall. Targets on a 2-core machine
 (issue 3): 100 issues/s with p95 < 150 ms and no duplicates; 200 board
-polls/s with p95 < 50 ms. Each phase starts with --warmup seconds at the
-same rate, reported on its own line (a fresh server's first requests open
-database connections and load code), then measures --duration seconds.
+polls/s with p95 < 50 ms.
+
+Issuing and polling run at the same time, as in a hall: two open loops in
+parallel against the same hall, so every issued ticket moves the board to
+a new version while the TVs poll it (each poll sends the last ETag it saw,
+as board.js does). --warmup seconds of both loads come first and are
+reported on their own lines (a fresh server's first requests open database
+connections and load code), then --duration seconds are measured. The
+rate limits the server ran with are printed first.
 """
 
 import argparse
@@ -84,6 +90,28 @@ def prepare():
     return token_issue(user=kiosk), [s.pk for s in services], hall.slug
 
 
+# The load comes from one address; in a hall it comes from many TVs and
+# kiosks, so the per-address limits are lifted for the server started here.
+RATE_OVERRIDES = {"API_RATE_BOARD": "1000000/min", "API_RATE_TRUSTED": "1000000/min"}
+
+
+def rate_limits(own_server):
+    """Return the throttle rates that apply to this load, as printable text."""
+    from django.conf import settings
+
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    if own_server:
+        rates["board"] = RATE_OVERRIDES["API_RATE_BOARD"]
+        rates["trusted"] = RATE_OVERRIDES["API_RATE_TRUSTED"]
+        origin = "gunicorn started by this script"
+    else:
+        origin = "this environment's settings; a server started elsewhere may differ"
+    return (
+        f"rate limits ({origin}): board polls {rates['board']}, "
+        f"kiosk issues (trusted) {rates['trusted']}, per client address"
+    )
+
+
 def start_server(port):
     env = {
         **os.environ,
@@ -92,10 +120,7 @@ def start_server(port):
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
-        # The load comes from one address; in a hall it comes from many
-        # TVs and kiosks, so the per-address limits are lifted here.
-        "API_RATE_BOARD": "1000000/min",
-        "API_RATE_TRUSTED": "1000000/min",
+        **RATE_OVERRIDES,
     }
     process = subprocess.Popen(
         [
@@ -150,6 +175,23 @@ class Client(threading.local):
                     raise
         raise AssertionError("unreachable")
 
+    def request_etag(self, path, etag):
+        """GET with If-None-Match; return (status, body, the response's ETag)."""
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+            try:
+                headers = {"If-None-Match": etag} if etag else {}
+                self.conn.request("GET", path, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read(), response.getheader("ETag", "")
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
 
 def run_open_loop(rate, duration, send, workers):
     """Send ``rate`` requests per second for ``duration`` seconds on schedule."""
@@ -172,6 +214,24 @@ def run_open_loop(rate, duration, send, workers):
         results = list(pool.map(fire, range(total)))
     elapsed = time.perf_counter() - start
     return results, elapsed
+
+
+def run_together(duration, loads, workers):
+    """Run several open loops at once: {name: (rate, send)} -> {name: (results, elapsed)}."""
+    out = {}
+
+    def run(name, rate, send):
+        out[name] = run_open_loop(rate, duration, send, workers)
+
+    threads = [
+        threading.Thread(target=run, args=(name, rate, send))
+        for name, (rate, send) in loads.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return out
 
 
 def report(name, results, elapsed, ok_statuses, target_p95_ms):
@@ -216,40 +276,54 @@ def main():
         host, port = "127.0.0.1", args.port
         server = start_server(port)
     try:
+        print(rate_limits(own_server=server is not None))
+        print(
+            f"offered: {args.issue_rate:g} issues/s and {args.poll_rate:g} board polls/s "
+            f"at the same time, {args.duration:g} s measured after {args.warmup:g} s warm-up"
+        )
         client = Client(host, port)
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        etag = {"last": ""}
 
         def issue(i):
             body = json.dumps({"service": service_ids[i % len(service_ids)], "priority": "normal"})
             return client.request("POST", "/api/v1/tickets/", body, headers)
 
-        warm = []
+        def poll(_i):
+            # Like board.js: send the last ETag seen; 304 while nothing changed.
+            status, body, tag = client.request_etag(
+                f"/api/v1/halls/{hall_slug}/board/", etag["last"]
+            )
+            if tag:
+                etag["last"] = tag
+            return status, body
+
+        loads = {"issue": (args.issue_rate, issue), "poll": (args.poll_rate, poll)}
+        warm = {"issue": ([], 0)}
         if args.warmup > 0:
             # A fresh gunicorn opens its database connections and loads code
             # lazily on the first requests of each thread; that second or two
-            # is reported on its own line, not mixed into the steady state.
-            warm, elapsed = run_open_loop(args.issue_rate, args.warmup, issue, args.workers)
-            report("warm-up issue", warm, elapsed, {201}, 150)
-        results, elapsed = run_open_loop(args.issue_rate, args.duration, issue, args.workers)
-        errors = report("ticket issue", results, elapsed, {201}, 150)
-        codes = [json.loads(r[2])["code"] for r in warm + results if r[1] == 201]
+            # is reported on its own lines, not mixed into the steady state.
+            warm = run_together(args.warmup, loads, args.workers)
+            report("warm-up issue", *warm["issue"], {201}, 150)
+            report("warm-up poll", *warm["poll"], {200, 304}, 50)
+        measured = run_together(args.duration, loads, args.workers)
+        errors = report("ticket issue", *measured["issue"], {201}, 150)
+        errors += report("board poll", *measured["poll"], {200, 304}, 50)
+        results = measured["issue"][0]
+        codes = [json.loads(r[2])["code"] for r in warm["issue"][0] + results if r[1] == 201]
         duplicates = sum(n - 1 for n in Counter(codes).values() if n > 1)
         print(
             f"ticket issue: {len(codes)} tickets (with the warm-up), "
             f"duplicate numbers: {duplicates}"
         )
         for status, count in Counter(r[1] for r in results if r[1] != 201).items():
-            print(f"  status {status}: {count}")
-
-        def poll(_i):
-            return client.request("GET", f"/api/v1/halls/{hall_slug}/board/")
-
-        if args.warmup > 0:
-            warm, elapsed = run_open_loop(args.poll_rate, args.warmup, poll, args.workers)
-            report("warm-up poll", warm, elapsed, {200, 304}, 50)
-
-        results, elapsed = run_open_loop(args.poll_rate, args.duration, poll, args.workers)
-        errors += report("board poll", results, elapsed, {200, 304}, 50)
+            print(f"  issue status {status}: {count}")
+        polls = Counter(r[1] for r in measured["poll"][0])
+        print(
+            "board poll: "
+            + ", ".join(f"status {status}: {count}" for status, count in sorted(polls.items()))
+        )
         return 1 if errors or duplicates else 0
     finally:
         if server is not None:
