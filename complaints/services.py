@@ -40,11 +40,19 @@ from mpp_portal.workdays import JAKARTA, add_working_days, deadline, working_day
 logger = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 5
+# Stored format of each accepted image format. MPO is the multi-picture JPEG
+# of iPhone and Samsung cameras: its first frame is the photo, kept as JPEG.
 IMAGE_FORMATS = {
-    "JPEG": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "WEBP": ("webp", "image/webp"),
+    "JPEG": ("JPEG", "jpg", "image/jpeg"),
+    "MPO": ("JPEG", "jpg", "image/jpeg"),
+    "PNG": ("PNG", "png", "image/png"),
+    "WEBP": ("WEBP", "webp", "image/webp"),
 }
+# Largest image accepted, in pixels (width x height), read from the header
+# before any pixel is decoded. A 48 MP phone photo downscaled by the phone
+# is about 12 MP; 40 MP keeps a decoded image under about 160 MB (RGBA),
+# where a 24 KB PNG could otherwise ask for gigabytes.
+MAX_IMAGE_PIXELS = 40_000_000
 
 S = Complaint.Status
 
@@ -72,11 +80,11 @@ def clean_upload(upload):
     """Return (bytes, kind, extension, content_type) or raise ValidationError.
 
     The content decides, never the name: a PDF must start with %PDF-, an
-    image must open with Pillow. Images are re-encoded from their pixels,
-    which drops EXIF, GPS and every other metadata block.
+    image must open with Pillow. The image's size is checked from its header
+    before any pixel is decoded (``MAX_IMAGE_PIXELS``). The stored image is
+    rebuilt from its pixels alone, so no EXIF, GPS, comment, XMP, text chunk
+    or ICC profile of the upload survives.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("Berkas %(name)s lebih besar dari %(mb)s MB.")
@@ -86,27 +94,69 @@ def clean_upload(upload):
     data = upload.read()
     if data.startswith(b"%PDF-"):
         return data, Attachment.Kind.PDF, "pdf", "application/pdf"
+    image_format, clean = _image_pixels(data, upload.name)
+    stored_format, extension, content_type = IMAGE_FORMATS[image_format]
+    out = io.BytesIO()
+    clean.save(out, format=stored_format)
+    return out.getvalue(), Attachment.Kind.IMAGE, extension, content_type
+
+
+def _too_many_pixels(name):
+    return ValidationError(
+        _(
+            "Gambar %(name)s terlalu besar: paling besar %(mp)s megapiksel. Kecilkan ukuran "
+            "foto lalu unggah kembali."
+        )
+        % {"name": name, "mp": MAX_IMAGE_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
+def _image_pixels(data, name):
+    """Return (format, image) of a new image holding only the upload's pixels."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    not_an_image = ValidationError(
+        _("Berkas %(name)s bukan gambar (JPEG/PNG/WebP) atau PDF yang sah.") % {"name": name},
+        code="invalid_type",
+    )
     try:
+        # open() reads the header only; Pillow's own bomb check raises for
+        # twice its (much higher) limit.
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(name) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_an_image from None
+    if image.format not in IMAGE_FORMATS:
+        raise not_an_image
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        raise _too_many_pixels(name)
+    try:
         image.verify()
         image = Image.open(io.BytesIO(data))
         image_format = image.format
-        if image_format not in IMAGE_FORMATS:
-            raise UnidentifiedImageError
+        # The first frame: the photo of an MPO, the still of an animation.
+        image.seek(0)
         # Keep the picture the right way up before the orientation tag goes.
         image = ImageOps.exif_transpose(image)
-        if image_format == "JPEG" and image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        out = io.BytesIO()
-        image.save(out, format=image_format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            _("Berkas %(name)s bukan gambar (JPEG/PNG/WebP) atau PDF yang sah.")
-            % {"name": upload.name},
-            code="invalid_type",
-        ) from None
-    extension, content_type = IMAGE_FORMATS[image_format]
-    return out.getvalue(), Attachment.Kind.IMAGE, extension, content_type
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise _too_many_pixels(name)
+        keep_alpha = IMAGE_FORMATS[image_format][0] != "JPEG" and (
+            "A" in image.getbands() or "transparency" in image.info
+        )
+        mode = "RGBA" if keep_alpha else ("L" if image.mode in ("1", "L") else "RGB")
+        pixels = image.convert(mode)
+        # A new image from the raw pixels: ``info`` (comment, ICC profile,
+        # XMP, EXIF, text chunks) is empty, so save() can copy none of it.
+        clean = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(name) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise not_an_image from None
+    return image_format, clean
 
 
 @contextlib.contextmanager
