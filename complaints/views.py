@@ -532,6 +532,19 @@ def inbox(request):
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (OWASP "CSV injection"); a leading quote makes it plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """Return ``value`` as a CSV cell a spreadsheet never evaluates."""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 @login_required
 def inbox_csv(request):
     """The filtered inbox as CSV for the hall's reports.
@@ -568,24 +581,23 @@ def inbox_csv(request):
         contact = (
             "" if c.is_anonymous else mask_email(c.reporter_email) or mask_phone(c.reporter_phone)
         )
-        writer.writerow(
-            [
-                c.tracking_id,
-                c.get_kind_display(),
-                c.title,
-                c.category or "",
-                c.get_channel_display(),
-                c.get_status_display(),
-                c.assigned_agency or "",
-                timezone.localtime(c.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M") if c.due_at else "",
-                getattr(c, "remaining", "") or "",
-                c.public_reporter_name if c.is_anonymous else (c.reporter_name or ""),
-                contact,
-                _("ya") if c.is_confidential else _("tidak"),
-                c.rating or "",
-            ]
-        )
+        row = [
+            c.tracking_id,
+            c.get_kind_display(),
+            c.title,
+            c.category or "",
+            c.get_channel_display(),
+            c.get_status_display(),
+            c.assigned_agency or "",
+            timezone.localtime(c.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M") if c.due_at else "",
+            getattr(c, "remaining", "") or "",
+            c.public_reporter_name if c.is_anonymous else (c.reporter_name or ""),
+            contact,
+            _("ya") if c.is_confidential else _("tidak"),
+            c.rating or "",
+        ]
+        writer.writerow([_csv_cell(value) for value in row])
     return response
 
 

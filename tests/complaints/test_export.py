@@ -51,3 +51,26 @@ def test_only_the_hall_admin_exports(client, agency_admin_a, staff_a, citizen, f
         assert client.get("/pengaduan/kelola/csv/").status_code == 403
     client.logout()
     assert client.get("/pengaduan/kelola/csv/").status_code == 302
+
+
+def test_cells_a_spreadsheet_would_run_are_made_text(client, hall_admin, file_complaint):
+    """A cell starting with = + - @ tab or CR gets a leading quote."""
+    formulas = {
+        '=HYPERLINK("http://x","y")': "Siti Aminah",
+        "+62 812 1": "@SUM(A1:A9)",
+        "-2+3 loket": "\tTab",
+        "@cmd": "\r=1+1",
+    }
+    for title, name in formulas.items():
+        file_complaint(title=title, reporter_name=name)
+    client.force_login(hall_admin)
+    rows = _rows(client.get("/pengaduan/kelola/csv/"))[1:]
+    cells = {row[2]: row[10] for row in rows}
+    assert cells == {
+        '\'=HYPERLINK("http://x","y")': "Siti Aminah",
+        "'+62 812 1": "'@SUM(A1:A9)",
+        "'-2+3 loket": "'\tTab",
+        "'@cmd": "'\r=1+1",
+    }
+    # Plain cells are untouched.
+    assert all(row[0].startswith("LBG-") for row in rows)
