@@ -95,8 +95,12 @@ def check_can_issue(user, service):
 # ---------------------------------------------------------------------------
 # Issuing
 # ---------------------------------------------------------------------------
-def ticketing_closed_reason(service, now=None):
-    """Return why ``service`` gives no tickets at ``now``, or None when open."""
+def ticketing_closed_reason(service, now=None, *, office_hours=True):
+    """Return why ``service`` gives no tickets at ``now``, or None when open.
+
+    ``office_hours=False`` (a booking's check-in) still refuses an inactive
+    service or a closed day, but not the hour before opening.
+    """
     now = timezone.localtime(now or timezone.now())
     hall = service.agency.hall
     if not (service.is_active and service.agency.is_active):
@@ -106,6 +110,8 @@ def ticketing_closed_reason(service, now=None):
     hours = hall.hours_on(now.date())
     if hours is None:
         return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
+    if not office_hours:
+        return None
     opens, closes = hours
     if now.time() < opens:
         return _("Layanan belum dibuka. Pengambilan antrean mulai pukul %(time)s.") % {
@@ -152,7 +158,8 @@ def ticket_issue(
 
     ``booked`` is a booking's check-in (services.booking): its seat was
     promised already, and check-in opens 30 minutes before the slot, so the
-    walk-in daily cap and the opening hours do not apply.
+    walk-in daily cap and the opening hours do not apply (an inactive
+    service or a closed day still refuse).
     """
     if not service.accepts(priority):
         raise DomainError(
@@ -160,7 +167,7 @@ def ticket_issue(
             % {"priority": Priority(priority).label},
             code="priority_not_accepted",
         )
-    reason = None if booked else ticketing_closed_reason(service)
+    reason = ticketing_closed_reason(service, office_hours=not booked)
     if reason:
         raise ServiceClosed(reason)
     now = timezone.now()

@@ -256,6 +256,20 @@ class TestCheckIn:
         assert booking.status == "checked_in"
         assert booking.ticket.queued_at == datetime.datetime(2026, 12, 2, 8, 0, tzinfo=JAKARTA)
 
+    def test_a_service_switched_off_still_refuses_a_booked_check_in(
+        self, schedule, service_a, kiosk_user
+    ):
+        from services import services as queue
+
+        booking, _token = _book(service_a, start=T(8))
+        service_a.is_active = False
+        service_a.save(update_fields=["is_active"])
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 7, 45, tzinfo=JAKARTA)):
+            with pytest.raises(queue.ServiceClosed, match="tidak tersedia"):
+                bookings.booking_check_in(code=booking.code, by=kiosk_user)
+        booking.refresh_from_db()
+        assert booking.status == "booked"
+
     def test_the_walk_in_daily_cap_does_not_refuse_a_booked_citizen(
         self, schedule, service_a, kiosk_user
     ):
