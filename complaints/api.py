@@ -310,11 +310,15 @@ class ProvideInfoSerializer(serializers.Serializer):
 
 
 class ArchiveSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=Complaint.ArchiveReason.choices)
+    reason = serializers.ChoiceField(choices=workflow.ARCHIVE_REASONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     duplicate_of = serializers.CharField(
         required=False, allow_blank=True, help_text="Nomor pelacakan laporan yang sama."
     )
+
+
+class ArchiveUnansweredSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class RespondSerializer(serializers.Serializer):
@@ -563,6 +567,18 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             duplicate_of=duplicate_of,
             by=request.user,
             request=request,
+        )
+        return self._status(complaint)
+
+    @extend_schema(request=ArchiveUnansweredSerializer, responses=ComplaintStatusSerializer)
+    @action(detail=True, methods=["post"], url_path="archive-unanswered")
+    def archive_unanswered(self, request, tracking_id=None):
+        """Archive a complaint whose reporter left the information request
+        unanswered for the hall's waiting period (hall admin; 409 before)."""
+        complaint = self._for_staff()
+        data = _valid(ArchiveUnansweredSerializer, request)
+        workflow.complaint_archive_unanswered(
+            complaint=complaint, note=data.get("note", ""), by=request.user, request=request
         )
         return self._status(complaint)
 

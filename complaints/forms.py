@@ -392,7 +392,14 @@ class RequestInfoForm(forms.Form):
 class ArchiveForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Alasan pengarsipan"),
-        choices=[("", _("Pilih alasan")), *Complaint.ArchiveReason.choices],
+        choices=[
+            ("", _("Pilih alasan")),
+            *(
+                (value, label)
+                for value, label in Complaint.ArchiveReason.choices
+                if value != Complaint.ArchiveReason.NO_INFO
+            ),
+        ],
     )
     note = forms.CharField(
         label=_("Keterangan untuk pelapor"),
@@ -435,6 +442,15 @@ class ArchiveForm(forms.Form):
         ):
             self.add_error("duplicate_of", _("Sebutkan nomor laporan yang sama."))
         return data
+
+
+class ArchiveUnansweredForm(forms.Form):
+    note = forms.CharField(
+        label=_("Keterangan untuk pelapor"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class NoteForm(forms.Form):

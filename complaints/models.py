@@ -38,6 +38,15 @@ class ComplaintPolicy(models.Model):
         default=10,
         validators=[MinValueValidator(1)],
     )
+    info_wait_days = models.PositiveSmallIntegerField(
+        _("tunggu informasi pelapor sebelum boleh diarsipkan (hari kerja)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Setelah sekian hari kerja tanpa jawaban atas permintaan informasi, admin MPP "
+            "boleh mengarsipkan laporan sebagai tidak dapat ditindaklanjuti."
+        ),
+    )
 
     class Meta:
         verbose_name = _("kebijakan pengaduan")
@@ -139,11 +148,15 @@ class Complaint(models.Model):
         OUT_OF_SCOPE = "out_of_scope", _("Di luar kewenangan")
         DUPLICATE = "duplicate", _("Duplikat laporan lain")
         UNCLEAR = "unclear", _("Tidak jelas / tidak dapat ditindaklanjuti")
+        # Only through services.complaint_archive_unanswered, after the wait.
+        NO_INFO = "no_info", _("Tidak dapat ditindaklanjuti: pelapor tidak melengkapi informasi")
 
     # DESIGN.md §3.
     TRANSITIONS = {
         Status.SUBMITTED: {Status.DISPATCHED, Status.INFO_REQUESTED, Status.ARCHIVED},
-        Status.INFO_REQUESTED: {Status.SUBMITTED},
+        # Archived only once the reporter left the request unanswered for
+        # ComplaintPolicy.info_wait_days (services.complaint_archive_unanswered).
+        Status.INFO_REQUESTED: {Status.SUBMITTED, Status.ARCHIVED},
         Status.DISPATCHED: {Status.RESPONDED, Status.SUBMITTED},
         Status.RESPONDED: {Status.DISPATCHED, Status.CLOSED},
         Status.CLOSED: {Status.DISPATCHED},
@@ -243,6 +256,8 @@ class Complaint(models.Model):
     due_at = models.DateTimeField(_("batas waktu"), null=True, blank=True, db_index=True)
     # Working days left on the verification clock while it is paused.
     paused_days_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When the pending information request was sent (None when none is).
+    info_requested_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     reopened = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(
@@ -305,6 +320,17 @@ class Complaint(models.Model):
     # -- rules ---------------------------------------------------------------
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.status]
+
+    def info_wait_ends(self):
+        """Return when the hall admin may archive an unanswered information
+        request: closing time of the hall's ``info_wait_days``-th working day
+        after the request (None when no request is pending)."""
+        if self.status != self.Status.INFO_REQUESTED:
+            return None
+        from mpp_portal.workdays import deadline
+
+        asked = self.info_requested_at or self.submitted_at
+        return deadline(asked, ComplaintPolicy.for_hall(self.hall).info_wait_days, self.hall)
 
     @property
     def is_open(self):

@@ -55,6 +55,11 @@ IMAGE_FORMATS = {
 MAX_IMAGE_PIXELS = 40_000_000
 
 S = Complaint.Status
+# Reasons the hall admin picks when archiving; NO_INFO is given only by
+# complaint_archive_unanswered.
+ARCHIVE_REASONS = [
+    value for value in Complaint.ArchiveReason.values if value != Complaint.ArchiveReason.NO_INFO
+]
 
 
 # ---------------------------------------------------------------------------
@@ -495,7 +500,7 @@ def complaint_request_info(*, complaint, by, question, request=None):
             action="complaint.request_info",
             body=question,
             update_kind=ComplaintUpdate.Kind.INFO_REQUEST,
-            fields={"due_at": None, "paused_days_left": left},
+            fields={"due_at": None, "paused_days_left": left, "info_requested_at": timezone.now()},
             request=request,
         )
         _notify_reporter(
@@ -525,6 +530,7 @@ def complaint_provide_info(*, complaint, by, text, attachments=(), request=None)
             fields={
                 "due_at": deadline(now, complaint.paused_days_left or 1, complaint.hall),
                 "paused_days_left": None,
+                "info_requested_at": None,
             },
             request=request,
         )
@@ -537,13 +543,23 @@ def complaint_provide_info(*, complaint, by, text, attachments=(), request=None)
 
 def complaint_archive(*, complaint, by, reason, note="", duplicate_of=None, request=None):
     """Archive with a reason the reporter can read."""
-    if reason not in Complaint.ArchiveReason.values:
+    if reason not in ARCHIVE_REASONS:
         raise ValidationError({"reason": _("Pilih alasan pengarsipan.")})
     if reason == Complaint.ArchiveReason.DUPLICATE and duplicate_of is None:
         raise ValidationError({"duplicate_of": _("Sebutkan laporan yang sama.")})
     with transaction.atomic():
         complaint = _lock(complaint)
         _require_hall_admin(by, complaint)
+        if complaint.status == S.INFO_REQUESTED:
+            # Waiting for the reporter: only complaint_archive_unanswered,
+            # after the wait, may archive it.
+            raise TransitionNotAllowed(
+                _(
+                    "Laporan ini menunggu informasi pelapor. Arsipkan dengan tindakan "
+                    "“pelapor tidak melengkapi” setelah batas tunggu lewat."
+                ),
+                code="awaiting_reporter",
+            )
         if duplicate_of is not None and (
             duplicate_of.pk == complaint.pk or duplicate_of.hall_id != complaint.hall_id
         ):
@@ -563,6 +579,63 @@ def complaint_archive(*, complaint, by, reason, note="", duplicate_of=None, requ
                 "archive_note": note,
                 "duplicate_of": duplicate_of,
                 "due_at": None,
+                "closed_at": timezone.now(),
+            },
+            request=request,
+        )
+        _notify_reporter(
+            complaint,
+            None,
+            subject=_("Laporan %(id)s diarsipkan") % {"id": complaint.tracking_id},
+            body=body,
+            key="archived",
+        )
+    return complaint
+
+
+def complaint_archive_unanswered(*, complaint, by, note="", request=None):
+    """Archive a complaint whose reporter left an information request
+    unanswered for the hall's ``info_wait_days`` working days.
+
+    Without it a complaint in info_requested waits forever: only the
+    reporter can move it back. Too early raises TransitionNotAllowed
+    (code ``info_wait_not_over``) naming the first moment it is allowed.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_hall_admin(by, complaint)
+        allowed_from = complaint.info_wait_ends()
+        if allowed_from is None:
+            raise TransitionNotAllowed.for_states(
+                complaint, complaint.get_status_display(), S.ARCHIVED.label
+            )
+        if timezone.now() <= allowed_from:
+            raise TransitionNotAllowed(
+                _(
+                    "Pelapor masih diberi waktu %(n)s hari kerja untuk melengkapi informasi. "
+                    "Laporan dapat diarsipkan setelah %(when)s."
+                )
+                % {
+                    "n": ComplaintPolicy.for_hall(complaint.hall).info_wait_days,
+                    "when": _format_due(allowed_from),
+                },
+                code="info_wait_not_over",
+                extra={"allowed_after": allowed_from.isoformat()},
+            )
+        label = Complaint.ArchiveReason.NO_INFO.label
+        body = f"{label}. {note}".strip() if note else str(label)
+        _transition(
+            complaint,
+            S.ARCHIVED,
+            by=by,
+            action="complaint.archive_unanswered",
+            body=body,
+            fields={
+                "archive_reason": Complaint.ArchiveReason.NO_INFO,
+                "archive_note": note,
+                "due_at": None,
+                "paused_days_left": None,
+                "info_requested_at": None,
                 "closed_at": timezone.now(),
             },
             request=request,

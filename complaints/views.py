@@ -629,6 +629,7 @@ ADMIN_ACTIONS = {
     "dispatch": {S.SUBMITTED},
     "request_info": {S.SUBMITTED},
     "archive": {S.SUBMITTED},
+    "archive_unanswered": {S.INFO_REQUESTED},
     "note": {S.SUBMITTED, S.INFO_REQUESTED, S.DISPATCHED, S.RESPONDED},
 }
 AGENCY_ACTIONS = {
@@ -646,6 +647,7 @@ def _staff_form(action, complaint, data=None, files=None):
         return cforms.ArchiveForm(data, complaint=complaint, **kwargs)
     form_class = {
         "request_info": cforms.RequestInfoForm,
+        "archive_unanswered": cforms.ArchiveUnansweredForm,
         "note": cforms.NoteForm,
         "respond": cforms.RespondForm,
         "hand_back": cforms.HandBackForm,
@@ -679,6 +681,11 @@ def _run_staff_action(request, complaint, action, data):
             request=request,
         )
         return _("Laporan diarsipkan.")
+    if action == "archive_unanswered":
+        services.complaint_archive_unanswered(
+            complaint=complaint, by=user, note=data["note"], request=request
+        )
+        return _("Laporan diarsipkan: pelapor tidak melengkapi informasi.")
     if action == "note":
         services.complaint_add_note(
             complaint=complaint, by=user, body=data["body"], request=request
@@ -757,6 +764,7 @@ def detail(request, tracking_id):
             "updates": list(selectors.staff_updates(complaint)),
             "attachments": list(complaint.attachments.all()),
             "action_forms": action_forms,
+            "info_wait_ends": complaint.info_wait_ends() if is_admin else None,
         },
         status=status,
     )
