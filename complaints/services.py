@@ -960,17 +960,14 @@ def complaint_sla_scan(*, now=None):
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
-    tomorrow = add_working_days(today, 1)
     day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=JAKARTA)
-    tomorrow_start = datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=JAKARTA)
-    tomorrow_end = tomorrow_start + datetime.timedelta(days=1)
+    tomorrow_start = day_start + datetime.timedelta(days=1)
+    due_soon_where, due_soon_params = _next_working_day_clause(today)
 
     with transaction.atomic():
         claimed = {
             ReminderLog.Kind.DUE_SOON: _claim_reminders(
-                ReminderLog.Kind.DUE_SOON,
-                "c.due_at >= %s AND c.due_at < %s",
-                [tomorrow_start, tomorrow_end],
+                ReminderLog.Kind.DUE_SOON, due_soon_where, due_soon_params
             ),
             ReminderLog.Kind.DUE_NOW: _claim_reminders(
                 ReminderLog.Kind.DUE_NOW,
@@ -984,6 +981,34 @@ def complaint_sla_scan(*, now=None):
         _send_digests(claimed, now)
         closed = _autoclose(now)
     return {str(kind): len(rows) for kind, rows in claimed.items()} | {"closed": closed}
+
+
+def _next_working_day_clause(today):
+    """Return (SQL, params) matching deadlines on each hall's next working day.
+
+    Each hall has its own closed days, so "tomorrow" is worked out per hall
+    with an open deadline (halls are few: one calendar read each), and
+    halls sharing the same next working day share one condition.
+    """
+    from mpp_portal.organizations.models import Hall
+
+    hall_ids = (
+        Complaint.objects.filter(status__in=[S.SUBMITTED, S.DISPATCHED], due_at__isnull=False)
+        .order_by()
+        .values("hall_id")
+        .distinct()
+    )
+    by_day = {}
+    for hall in Hall.objects.filter(pk__in=hall_ids):
+        by_day.setdefault(add_working_days(today, 1, hall), []).append(hall.pk)
+    if not by_day:
+        return "FALSE", []
+    clauses, params = [], []
+    for day, ids in sorted(by_day.items()):
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=JAKARTA)
+        clauses.append("(c.hall_id = ANY(%s) AND c.due_at >= %s AND c.due_at < %s)")
+        params += [ids, start, start + datetime.timedelta(days=1)]
+    return "(" + " OR ".join(clauses) + ")", params
 
 
 def _send_digests(claimed, now):

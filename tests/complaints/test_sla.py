@@ -151,3 +151,26 @@ def test_sla_scan_runs_in_a_real_worker(hall, celery_worker_process):
     complaint.refresh_from_db()
     assert complaint.escalated_at is not None
     assert sla_messages().filter(recipient="admin.mpp@example.test").count() == 1
+
+
+def test_due_soon_honours_each_halls_closed_days(
+    file_complaint, admins, hall, _frozen_clock, django_assert_max_num_queries
+):
+    """The H-1 reminder comes on the hall's working day before the deadline."""
+    from mpp_portal.workdays.models import CalendarDay
+    from tests.factories import HallFactory
+
+    other_hall = HallFactory(name="MPP Kedua", slug="kedua", code="KDA")
+    CalendarDay.objects.create(date=datetime.date(2026, 12, 4), hall=hall, name="Hari jadi")
+    own = file_complaint()  # Wed, Thu, (Fri closed), Mon: due Monday 7 Dec
+    other = file_complaint(hall=other_hall)  # the other hall works Friday
+    assert own.due_at == at(7, 16) and other.due_at == at(4, 16)
+
+    _frozen_clock.move_to(at(3, 10))  # Thursday: both are due on the next working day
+    # One calendar read per hall with an open deadline, not per complaint.
+    with django_assert_max_num_queries(17):
+        result = workflow.complaint_sla_scan()
+    assert result["due_soon"] == 2
+    assert set(ReminderLog.objects.values_list("complaint_id", flat=True)) == {own.pk, other.pk}
+    _frozen_clock.move_to(at(4, 10))  # Friday: nothing new for either hall
+    assert workflow.complaint_sla_scan()["due_soon"] == 0
