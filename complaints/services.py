@@ -13,6 +13,7 @@ import hmac
 import io
 import json
 import logging
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -478,8 +479,15 @@ def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
                 author_label=_actor_label(by, complaint),
             )
         _notify_agency(complaint, key=f"dispatch-{now:%Y%m%d%H%M%S}")
-        complaint_id = complaint.pk
-        transaction.on_commit(lambda: _enqueue_webhook(complaint_id))
+        # The agency and the event are fixed now: a retry after a hand-back
+        # and re-dispatch still tells the agency this dispatch was for.
+        delivery = {
+            "complaint_id": complaint.pk,
+            "agency_id": agency.pk,
+            "payload": webhook_payload(complaint),
+            "delivery_id": uuid.uuid4().hex,
+        }
+        transaction.on_commit(lambda: _enqueue_webhook(**delivery))
     return complaint
 
 
@@ -1114,10 +1122,12 @@ def _autoclose(now):
 # ---------------------------------------------------------------------------
 # Webhook to the agency's own system
 # ---------------------------------------------------------------------------
-def _enqueue_webhook(complaint_id):
+def _enqueue_webhook(*, complaint_id, agency_id, payload, delivery_id):
     from complaints.tasks import send_dispatch_webhook
 
-    send_dispatch_webhook.delay(complaint_id)
+    send_dispatch_webhook.delay(
+        complaint_id, agency_id=agency_id, payload=payload, delivery_id=delivery_id
+    )
 
 
 def webhook_payload(complaint):
@@ -1130,7 +1140,11 @@ def webhook_payload(complaint):
         "description": complaint.description,
         "location": complaint.location,
         "event_date": complaint.event_date.isoformat() if complaint.event_date else None,
-        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+        # In UTC, as read back from the database, whether or not the
+        # complaint was just saved with a local time.
+        "due_at": complaint.due_at.astimezone(datetime.UTC).isoformat()
+        if complaint.due_at
+        else None,
         "instruction": complaint.instruction,
         "reporter_name": None if complaint.is_anonymous else complaint.reporter_name or None,
         "is_anonymous": complaint.is_anonymous,
@@ -1138,31 +1152,54 @@ def webhook_payload(complaint):
     }
 
 
-def webhook_sign(secret, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_sign(secret, body: bytes, timestamp: str) -> str:
+    """Return the X-MPP-Signature value: HMAC-SHA256 of "<timestamp>.<body>".
+
+    The timestamp (X-MPP-Timestamp, Unix seconds) is signed with the body so
+    a receiver can refuse an old request replayed later.
+    """
+    message = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def webhook_deliver(*, complaint_id):
-    """POST the signed event; raise on a transient failure so the task retries."""
+def webhook_deliver(*, complaint_id, agency_id=None, payload=None, delivery_id=None):
+    """POST the signed event; raise on a transient failure so the task retries.
+
+    ``agency_id`` and ``payload`` are fixed when the dispatch is queued, so
+    every retry sends the same event to the same agency, whatever happened
+    to the complaint since. (A task queued before they were passed falls
+    back to the complaint's current agency.)
+
+    Headers: ``X-MPP-Event`` (complaint.dispatched), ``X-MPP-Delivery`` (one
+    id per event, the same on every retry), ``X-MPP-Timestamp`` (Unix
+    seconds of this attempt) and ``X-MPP-Signature`` ("sha256=" + the hex
+    HMAC-SHA256, keyed with the agency's Webhook.secret, of the timestamp,
+    a dot and the raw body).
+    """
     import urllib.error
     import urllib.request
 
-    complaint = Complaint.objects.select_related("assigned_agency__webhook").get(pk=complaint_id)
-    webhook = (
-        getattr(complaint.assigned_agency, "webhook", None) if complaint.assigned_agency else None
-    )
+    from complaints.models import Webhook
+
+    if agency_id is None or payload is None:
+        complaint = Complaint.objects.get(pk=complaint_id)
+        agency_id = agency_id or complaint.assigned_agency_id
+        payload = payload or webhook_payload(complaint)
+    webhook = Webhook.objects.filter(agency_id=agency_id).first() if agency_id else None
     if webhook is None or not webhook.is_active:
         return None
-    body = json.dumps(webhook_payload(complaint), sort_keys=True).encode()
+    body = json.dumps(payload, sort_keys=True).encode()
+    timestamp = str(int(timezone.now().timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-MPP-Event": payload.get("event", "complaint.dispatched"),
+        "X-MPP-Timestamp": timestamp,
+        "X-MPP-Signature": webhook_sign(webhook.secret, body, timestamp),
+    }
+    if delivery_id:
+        headers["X-MPP-Delivery"] = delivery_id
     request = urllib.request.Request(  # noqa: S310 - URL set by an admin, http(s) only
-        webhook.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-MPP-Signature": webhook_sign(webhook.secret, body),
-            "X-MPP-Event": "complaint.dispatched",
-        },
+        webhook.url, data=body, method="POST", headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -1170,5 +1207,5 @@ def webhook_deliver(*, complaint_id):
     except urllib.error.HTTPError as exc:
         if exc.code >= 500 or exc.code == 429:
             raise
-        logger.warning("webhook for %s refused with %s", complaint.tracking_id, exc.code)
+        logger.warning("webhook for %s refused with %s", payload.get("tracking_id"), exc.code)
         return exc.code

@@ -19,5 +19,8 @@ def sla_scan():
     retry_backoff_max=3600,
     max_retries=8,
 )
-def send_dispatch_webhook(self, complaint_id):
-    return services.webhook_deliver(complaint_id=complaint_id)
+def send_dispatch_webhook(self, complaint_id, agency_id=None, payload=None, delivery_id=None):
+    """POST the dispatch event fixed at queue time to the agency it was for."""
+    return services.webhook_deliver(
+        complaint_id=complaint_id, agency_id=agency_id, payload=payload, delivery_id=delivery_id
+    )

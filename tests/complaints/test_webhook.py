@@ -1,9 +1,9 @@
 """The agency webhook: one signed POST per dispatch, against a real HTTP server.
 
 The receiver below is what an agency's system would run: it checks the
-X-MPP-Signature header (HMAC-SHA256 of the raw body with the agency's
-Webhook.secret) before it trusts anything, and answers with the status the
-test asks for. Nothing on the sending side is mocked.
+X-MPP-Signature header (HMAC-SHA256 of X-MPP-Timestamp, a dot and the raw
+body, keyed with the agency's Webhook.secret) before it trusts anything,
+and answers with the status the test asks for. Nothing on the sending side is mocked.
 """
 
 import hashlib
@@ -41,8 +41,10 @@ class AgencyReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                signed_text = self.headers.get("X-MPP-Timestamp", "").encode() + b"." + raw
                 expected = (
-                    "sha256=" + hmac.new(receiver.secret.encode(), raw, hashlib.sha256).hexdigest()
+                    "sha256="
+                    + hmac.new(receiver.secret.encode(), signed_text, hashlib.sha256).hexdigest()
                 )
                 signed = hmac.compare_digest(self.headers.get("X-MPP-Signature", ""), expected)
                 with receiver._lock:
@@ -178,10 +180,64 @@ class TestDispatchSendsOneSignedPost:
         dispatch(file_complaint(is_anonymous=True), agency_a)
         [request] = receiver.requests
         signature = request["headers"]["X-MPP-Signature"]
-        assert signature == workflow.webhook_sign(SECRET, request["raw"])
-        # Another secret, or one changed byte, no longer verifies.
-        assert signature != workflow.webhook_sign("rahasia-lain", request["raw"])
-        assert signature != workflow.webhook_sign(SECRET, request["raw"] + b" ")
+        timestamp = request["headers"]["X-MPP-Timestamp"]
+        assert signature == workflow.webhook_sign(SECRET, request["raw"], timestamp)
+        # Another secret, one changed byte or another time no longer verifies.
+        assert signature != workflow.webhook_sign("rahasia-lain", request["raw"], timestamp)
+        assert signature != workflow.webhook_sign(SECRET, request["raw"] + b" ", timestamp)
+        assert signature != workflow.webhook_sign(SECRET, request["raw"], str(int(timestamp) + 1))
+
+    def test_the_timestamp_is_the_time_of_sending(
+        self, celery_eager, receiver, webhook, file_complaint, dispatch, agency_a
+    ):
+        from tests.complaints.conftest import NOW
+
+        dispatch(file_complaint(is_anonymous=True), agency_a)
+        [request] = receiver.requests
+        assert request["headers"]["X-MPP-Timestamp"] == str(int(NOW.timestamp()))
+        assert len(request["headers"]["X-MPP-Delivery"]) == 32
+
+
+class TestRetryAfterHandBack:
+    def test_the_queued_event_still_goes_to_the_agency_it_was_for(
+        self,
+        celery_eager,
+        receiver,
+        webhook,
+        file_complaint,
+        hall_admin,
+        agency_a,
+        agency_b,
+        agency_admin_a,
+        django_capture_on_commit_callbacks,
+    ):
+        receiver_b = AgencyReceiver("rahasia-b")
+        try:
+            Webhook.objects.create(agency=agency_b, url=receiver_b.url, secret="rahasia-b")
+            complaint = file_complaint(is_anonymous=True)
+            with django_capture_on_commit_callbacks(execute=False) as first:
+                workflow.complaint_dispatch(
+                    complaint=complaint, agency=agency_a, by=hall_admin, instruction="Untuk A."
+                )
+            # Before A's delivery (or its retry) runs, A hands the complaint
+            # back and the admin sends it to B.
+            workflow.complaint_hand_back(
+                complaint=complaint, by=agency_admin_a, reason="Bukan kami."
+            )
+            with django_capture_on_commit_callbacks(execute=False):
+                workflow.complaint_dispatch(
+                    complaint=complaint, agency=agency_b, by=hall_admin, instruction="Untuk B."
+                )
+            for callback in first:
+                callback()
+            [request] = receiver.requests
+            assert request["signed"]
+            payload = _payload(request)
+            assert payload["instruction"] == "Untuk A."
+            assert payload["tracking_id"] == complaint.tracking_id
+            assert receiver_b.requests == []
+        finally:
+            receiver_b.close()
 
 
 @pytest.fixture
