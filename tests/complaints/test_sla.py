@@ -174,3 +174,41 @@ def test_due_soon_honours_each_halls_closed_days(
     assert set(ReminderLog.objects.values_list("complaint_id", flat=True)) == {own.pk, other.pk}
     _frozen_clock.move_to(at(4, 10))  # Friday: nothing new for either hall
     assert workflow.complaint_sla_scan()["due_soon"] == 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_scans_queued_at_once_send_each_reminder_once(hall, celery_worker_process):
+    """Beat firing twice (or two beats): each escalation is told once."""
+    import time
+
+    from complaints.tasks import sla_scan
+
+    UserFactory(
+        username="admin.sla", role=User.Role.HALL_ADMIN, hall=hall, email="admin.mpp@example.test"
+    )
+    complaints = [
+        workflow.complaint_file(
+            hall=hall,
+            kind="pengaduan",
+            title=f"Lewat batas {n}",
+            description="Laporan ini sudah melewati batas waktu verifikasi.",
+        )[0]
+        for n in range(5)
+    ]
+    Complaint.objects.filter(pk__in=[c.pk for c in complaints]).update(
+        due_at=datetime.datetime(2026, 1, 5, 16, 0, tzinfo=JAKARTA)
+    )
+    with transaction.atomic():
+        transaction.on_commit(lambda: (sla_scan.delay(), sla_scan.delay()))
+    celery_worker_process.wait_for(
+        lambda: ReminderLog.objects.filter(kind="escalation").count() == 5,
+        timeout=60,
+        message="five escalations recorded by the worker",
+    )
+    # Give the second task time to finish too (it claims nothing).
+    time.sleep(3)
+    assert ReminderLog.objects.count() == 5
+    bodies = list(sla_messages().values_list("body", flat=True))
+    for complaint in complaints:
+        assert sum(complaint.tracking_id in body for body in bodies) == 1
