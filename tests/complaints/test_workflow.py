@@ -270,5 +270,5 @@ class TestWorkflow:
         payload = workflow.webhook_payload(complaint)
         assert payload["reporter_name"] is None
         assert "Siti" not in str(payload)
-        signature = workflow.webhook_sign("rahasia", b"{}")
+        signature = workflow.webhook_sign("rahasia", b"{}", "1796090400")
         assert signature.startswith("sha256=") and len(signature) == 71
