@@ -13,13 +13,14 @@ any hour and never touches the demo hall. Targets on a 2-core machine
 (issue 3): 100 issues/s with p95 < 150 ms and no duplicates; 200 board
 polls/s with p95 < 50 ms.
 
-Issuing and polling run at the same time, as in a hall: two open loops in
-parallel against the same hall, so every issued ticket moves the board to
-a new version while the TVs poll it (each poll sends the last ETag it saw,
-as board.js does). --warmup seconds of both loads come first and are
-reported on their own lines (a fresh server's first requests open database
-connections and load code), then --duration seconds are measured. The
-rate limits the server ran with are printed first.
+Three phases, each with --warmup seconds reported on their own lines (a
+fresh server's first requests open database connections and load code)
+before --duration measured seconds: ticket issues alone at --issue-rate;
+board polls at --poll-rate while kiosks issue --background-rate tickets/s
+(each poll sends the last ETag it saw, as board.js does, and the state
+changes under it); and, unless --no-together, both full rates at once as a
+stress phase. The load generator shares the machine's cores with the
+server. The rate limits the server ran with are printed first.
 """
 
 import argparse
@@ -251,6 +252,11 @@ def report(name, results, elapsed, ok_statuses, target_p95_ms):
     return errors
 
 
+def _codes(results):
+    """Ticket codes of the 201 answers (other results are board polls or errors)."""
+    return [json.loads(r[2])["code"] for r in results if r[1] == 201]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running portal; default: start gunicorn on --port")
@@ -262,8 +268,20 @@ def main():
     parser.add_argument(
         "--warmup",
         type=float,
-        default=3,
+        default=5,
         help="seconds of load at the same rates before measuring (reported apart)",
+    )
+    parser.add_argument(
+        "--background-rate",
+        type=float,
+        default=5,
+        help="tickets/s issued while the board polls are measured (a busy hall's kiosks)",
+    )
+    parser.add_argument(
+        "--together",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run both full rates at once as a stress phase (reported, no target)",
     )
     args = parser.parse_args()
 
@@ -277,10 +295,7 @@ def main():
         server = start_server(port)
     try:
         print(rate_limits(own_server=server is not None))
-        print(
-            f"offered: {args.issue_rate:g} issues/s and {args.poll_rate:g} board polls/s "
-            f"at the same time, {args.duration:g} s measured after {args.warmup:g} s warm-up"
-        )
+        print(f"each phase: {args.duration:g} s measured after {args.warmup:g} s warm-up")
         client = Client(host, port)
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         etag = {"last": ""}
@@ -298,32 +313,58 @@ def main():
                 etag["last"] = tag
             return status, body
 
-        loads = {"issue": (args.issue_rate, issue), "poll": (args.poll_rate, poll)}
-        warm = {"issue": ([], 0)}
-        if args.warmup > 0:
-            # A fresh gunicorn opens its database connections and loads code
-            # lazily on the first requests of each thread; that second or two
-            # is reported on its own lines, not mixed into the steady state.
-            warm = run_together(args.warmup, loads, args.workers)
-            report("warm-up issue", *warm["issue"], {201}, 150)
-            report("warm-up poll", *warm["poll"], {200, 304}, 50)
-        measured = run_together(args.duration, loads, args.workers)
-        errors = report("ticket issue", *measured["issue"], {201}, 150)
-        errors += report("board poll", *measured["poll"], {200, 304}, 50)
-        results = measured["issue"][0]
-        codes = [json.loads(r[2])["code"] for r in warm["issue"][0] + results if r[1] == 201]
-        duplicates = sum(n - 1 for n in Counter(codes).values() if n > 1)
-        print(
-            f"ticket issue: {len(codes)} tickets (with the warm-up), "
-            f"duplicate numbers: {duplicates}"
+        all_codes = []
+
+        def phase(title, loads, targets):
+            """Warm up, measure, report; return the number of errors."""
+            print(f"-- {title}")
+            if args.warmup > 0:
+                # A fresh gunicorn opens its database connections and loads
+                # code lazily on the first requests of each thread; those
+                # seconds are reported on their own lines.
+                warm = run_together(args.warmup, loads, args.workers)
+                for name, (ok, target) in targets.items():
+                    report(f"warm-up {name}", *warm[name], ok, target)
+                for results, _elapsed in warm.values():
+                    all_codes.extend(_codes(results))
+            measured = run_together(args.duration, loads, args.workers)
+            errors = 0
+            for name, (ok, target) in targets.items():
+                errors += report(name, *measured[name], ok, target)
+                statuses = Counter(r[1] for r in measured[name][0])
+                print(
+                    f"  {name} statuses: "
+                    + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+                )
+            for results, _elapsed in measured.values():
+                all_codes.extend(_codes(results))
+            return errors
+
+        issue_target = {"ticket issue": ({201}, 150)}
+        poll_target = {"board poll": ({200, 304}, 50)}
+        errors = phase(
+            f"ticket issues alone at {args.issue_rate:g}/s",
+            {"ticket issue": (args.issue_rate, issue)},
+            issue_target,
         )
-        for status, count in Counter(r[1] for r in results if r[1] != 201).items():
-            print(f"  issue status {status}: {count}")
-        polls = Counter(r[1] for r in measured["poll"][0])
-        print(
-            "board poll: "
-            + ", ".join(f"status {status}: {count}" for status, count in sorted(polls.items()))
+        errors += phase(
+            f"board polls at {args.poll_rate:g}/s while kiosks issue "
+            f"{args.background_rate:g} tickets/s (not measured)",
+            {
+                "board poll": (args.poll_rate, poll),
+                "background": (args.background_rate, issue),
+            },
+            poll_target,
         )
+        if args.together:
+            errors += phase(
+                f"stress: both at full rate together ({args.issue_rate:g} issues/s and "
+                f"{args.poll_rate:g} polls/s)",
+                {"ticket issue": (args.issue_rate, issue), "board poll": (args.poll_rate, poll)},
+                {**issue_target, **poll_target},
+            )
+        duplicates = sum(n - 1 for n in Counter(all_codes).values() if n > 1)
+        print(f"tickets issued in all phases: {len(all_codes)}, duplicate numbers: {duplicates}")
         return 1 if errors or duplicates else 0
     finally:
         if server is not None:

@@ -10,9 +10,12 @@ from django.utils import timezone
 from services.models import Counter, Service, Ticket, TicketCall
 
 BOARD_CALLS = 8
-# Every TV polls each second; the state is computed at most this often per
-# hall and version (see board_version()).
-BOARD_CACHE_SECONDS = 5
+# Every TV polls each second; the state is computed at most once per this
+# many seconds per hall and version (see board_version()). A call, a counter
+# opening or closing and a transfer bump the version and show at once; a new
+# ticket (a waiting count + 1) shows when this expires, within two seconds
+# of the kiosk with the TV's own poll.
+BOARD_CACHE_SECONDS = 1
 
 
 def _version_key(hall_id):

@@ -6,6 +6,7 @@ time and writes the audit entry in the caller's transaction.
 """
 
 import datetime
+import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -95,6 +96,31 @@ def check_can_issue(user, service):
 # ---------------------------------------------------------------------------
 # Issuing
 # ---------------------------------------------------------------------------
+# Every ticket asks whether the hall is open today. The answer changes only
+# when someone edits the calendar or the office hours, so each process keeps
+# it for DAY_FACTS_SECONDS; such an edit clears it at once in the process
+# that made it (services.apps connects forget_day_facts), and other
+# processes follow within those seconds.
+DAY_FACTS_SECONDS = 30
+_day_facts = {}
+
+
+def _working_day_and_hours(hall, day):
+    key = (hall.pk, day)
+    cached = _day_facts.get(key)
+    clock = time.monotonic()
+    if cached is not None and cached[0] > clock:
+        return cached[1]
+    facts = (is_working_day(day, hall=hall), hall.hours_on(day))
+    _day_facts[key] = (clock + DAY_FACTS_SECONDS, facts)
+    return facts
+
+
+def forget_day_facts(**_kwargs):
+    """Signal receiver: a calendar row, office hours or a hall changed."""
+    _day_facts.clear()
+
+
 def ticketing_closed_reason(service, now=None, *, office_hours=True):
     """Return why ``service`` gives no tickets at ``now``, or None when open.
 
@@ -105,9 +131,9 @@ def ticketing_closed_reason(service, now=None, *, office_hours=True):
     hall = service.agency.hall
     if not (service.is_active and service.agency.is_active):
         return _("Layanan ini sedang tidak tersedia.")
-    if not is_working_day(now.date(), hall=hall):
+    working, hours = _working_day_and_hours(hall, now.date())
+    if not working:
         return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
-    hours = hall.hours_on(now.date())
     if hours is None:
         return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
     if not office_hours:
@@ -192,7 +218,10 @@ def ticket_issue(
             phone=phone,
             issued_by=by if by is not None and by.is_authenticated else None,
         )
-        board_changed(service.agency.hall_id)
+        # No board_changed(): a new ticket only adds to a waiting count, which
+        # the board's short cache (selectors.BOARD_CACHE_SECONDS) picks up
+        # within a second. Bumping the version on every issue would make a
+        # busy kiosk recompute the board for every TV poll.
         record(
             actor=by,
             action="ticket.issue",

@@ -62,6 +62,27 @@ class TestIssue:
             with pytest.raises(DomainError, match="belum dibuka"):
                 _issue(service_a)
 
+    def test_a_day_closed_by_the_admin_stops_the_kiosk_at_once(self, service_a, hall):
+        """The open/closed answer is cached per process; an edit clears it."""
+        from mpp_portal.organizations.models import OfficeHours
+        from mpp_portal.workdays.models import CalendarDay
+
+        assert _issue(service_a).number == 1  # today is open, and now cached
+        closure = CalendarDay.objects.create(
+            date=datetime.date(2026, 12, 1), name="Banjir", hall=hall
+        )
+        with pytest.raises(DomainError, match="bukan hari layanan"):
+            _issue(service_a)
+        closure.delete()
+        assert _issue(service_a).number == 2
+        OfficeHours.objects.update_or_create(
+            hall=hall,
+            weekday=1,
+            defaults={"opens": datetime.time(10), "closes": datetime.time(16)},
+        )
+        with pytest.raises(DomainError, match="belum dibuka"):
+            _issue(service_a)
+
     def test_no_ticket_on_a_holiday(self, service_a):
         # Friday 25 December 2026: Christmas.
         with time_machine.travel(datetime.datetime(2026, 12, 25, 9, 0, tzinfo=JAKARTA)):
