@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from services.models import BookingSchedule
+from tests.e2e.steps import log_in
 from tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -114,18 +115,12 @@ def bookable(agency_a):
 )
 @pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
 def test_public_pages_meet_the_basics(
-    live_server, browser, hall, agency_a, bookable, path, viewport
+    live_server, device, hall, agency_a, bookable, path, viewport
 ):
-    context = browser.new_context(
-        locale="id-ID", viewport={"width": viewport[0], "height": viewport[1]}
-    )
-    try:
-        page = context.new_page()
-        response = page.goto(live_server.url + path)
-        assert response.status == 200
-        assert page.evaluate(AUDIT) == []
-    finally:
-        context.close()
+    page = device(*viewport)
+    response = page.goto(live_server.url + path)
+    assert response.status == 200
+    assert page.evaluate(AUDIT) == []
 
 
 @pytest.mark.parametrize(
@@ -139,18 +134,10 @@ def test_public_pages_meet_the_basics(
         ("staff_a", reverse("complaints:agency_list")),
     ],
 )
-def test_staff_pages_meet_the_basics(live_server, browser, request, hall, bookable, persona, path):
-    from tests.conftest import PASSWORD
-
+def test_staff_pages_meet_the_basics(live_server, device, request, hall, bookable, persona, path):
     user = request.getfixturevalue(persona)
-    context = browser.new_context(locale="id-ID", viewport={"width": 1366, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + reverse("accounts:login") + "?next=" + path)
-        page.get_by_label("Nama pengguna").fill(user.username)
-        page.get_by_label("Kata sandi").fill(PASSWORD)
-        page.get_by_role("main").get_by_role("button", name="Masuk").click()
-        page.wait_for_url(live_server.url + path)
-        assert page.evaluate(AUDIT) == []
-    finally:
-        context.close()
+    page = device(1366, 900)
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + path)
+    log_in(page, user.username)
+    page.wait_for_url(live_server.url + path)
+    assert page.evaluate(AUDIT) == []

@@ -14,11 +14,13 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from services.models import Booking, BookingSchedule, SurveyResponse
-from tests.e2e.test_queue_journey import SILENT_PRINTER, _log_in, _shot
+from tests.e2e.steps import log_in, shot
+from tests.e2e.test_queue_journey import SILENT_PRINTER
 from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+SHOTS = "/tmp/journey"
 NIK = "1707014101900001"
 PHONE = "081234567890"
 
@@ -56,14 +58,14 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     expect(phone.get_by_text("1 layanan ditemukan")).to_be_visible()
     phone.get_by_role("link", name=re.compile("Perekaman KTP-el")).click()
     expect(phone.get_by_role("heading", name="Perekaman KTP-el", level=1)).to_be_visible()
-    _shot(phone, "b01-phone-service")
+    shot(phone, SHOTS, "b01-phone-service")
 
     phone.locator('a.booking-day[href="?tanggal=2026-12-01"]').click()
     slots = phone.locator("#booking-slots")
     expect(slots.get_by_role("heading")).to_contain_text("Pilih jam")
     # 09.00 has begun: the first slot offered is 09.30.
     expect(slots.locator(".booking-slot-time").first).to_have_text("09.30")
-    _shot(phone, "b02-phone-slots")
+    shot(phone, SHOTS, "b02-phone-slots")
     slots.get_by_role("link", name=re.compile("09.30")).click()
 
     # A mistyped NIK is refused with a field error, and nothing else is lost.
@@ -73,7 +75,7 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     phone.get_by_role("button", name=re.compile("Lanjut: periksa data")).click()
     expect(phone.locator("#id_nik-error")).to_be_visible()
     expect(phone.get_by_label("Nama lengkap")).to_have_value("Siti Aminah")
-    _shot(phone, "b03-phone-nik-error")
+    shot(phone, SHOTS, "b03-phone-nik-error")
     phone.get_by_label("NIK").fill(NIK)
     phone.get_by_role("button", name=re.compile("Lanjut: periksa data")).click()
     expect(phone.get_by_role("heading", name="Periksa sekali lagi")).to_be_visible()
@@ -84,7 +86,7 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     expect(phone.locator(".booking-code")).to_have_text(booking.code)
     # The link to change or cancel is shown this once.
     expect(phone.locator(".booking-link a")).to_contain_text("/pesan/kelola/")
-    _shot(phone, "b04-phone-booked")
+    shot(phone, SHOTS, "b04-phone-booked")
     assert booking.slot_start == datetime.time(9, 30)
     assert booking.status == Booking.Status.BOOKED
 
@@ -92,7 +94,7 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     kiosk = device(1080, 1920, has_touch=True)
     kiosk.add_init_script(SILENT_PRINTER)
     kiosk.goto(base + reverse("services:kiosk", args=[hall.slug]))
-    _log_in(kiosk, kiosk_user.username)
+    log_in(kiosk, kiosk_user.username)
     kiosk.get_by_role("link", name=re.compile("Saya sudah pesan")).click()
     expect(kiosk.get_by_role("heading", name="Saya sudah pesan")).to_be_visible()
     # A code that does not exist says so.
@@ -103,7 +105,7 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     kiosk.get_by_role("textbox", name="Kode pemesanan").press("Enter")
     expect(kiosk.get_by_role("heading", name="A-001", level=1)).to_be_visible()
     kiosk.wait_for_function("window.__printed === 1")
-    _shot(kiosk, "b05-kiosk-checked-in")
+    shot(kiosk, SHOTS, "b05-kiosk-checked-in")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CHECKED_IN
 
@@ -112,12 +114,12 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     phone.get_by_role("link", name="A-001").click()
     status = phone.locator("#track-status")
     expect(status.locator(".track-state")).to_have_text("Menunggu")
-    _shot(phone, "b06-phone-tracking")
+    shot(phone, SHOTS, "b06-phone-tracking")
 
     # The counter staff calls, serves and finishes it.
     staff = device(1366, 768)
     staff.goto(base + reverse("services:console"))
-    _log_in(staff, staff_a.username)
+    log_in(staff, staff_a.username)
     counter_card = staff.get_by_role("article", name="Loket 2")
     counter_card.get_by_role("button", name="Buka loket ini").click()
     expect(staff.locator("#console-queue")).to_contain_text("A-001")
@@ -140,14 +142,14 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     phone.get_by_role("button", name="Kirim survei").click()
     expect(phone.get_by_role("alert")).to_contain_text("belum dijawab")
     expect(questions.nth(0).locator("input[value='4']")).to_be_checked()
-    _shot(phone, "b07-phone-survey-error")
+    shot(phone, SHOTS, "b07-phone-survey-error")
     questions.nth(8).locator("label.skm-option-3").click()
     phone.get_by_label("Saran untuk perbaikan layanan (tidak wajib)").fill(
         "Ruang tunggu perlu kipas angin."
     )
     phone.get_by_role("button", name="Kirim survei").click()
     expect(phone.get_by_role("heading", name="Terima kasih!")).to_be_visible()
-    _shot(phone, "b08-phone-thanks")
+    shot(phone, SHOTS, "b08-phone-thanks")
     response = SurveyResponse.objects.get()
     assert [getattr(response, f"u{n}") for n in range(1, 10)] == [4] * 8 + [3]
     assert response.ticket.booking == booking
@@ -160,8 +162,8 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     # The hall admin's IKM page counts the answer: (8 x 4 + 3) / 9 x 25 = 97.22.
     office = device(1366, 768)
     office.goto(base + reverse("services:ikm"))
-    _log_in(office, hall_admin.username)
+    log_in(office, hall_admin.username)
     expect(office.locator("#jumlah-responden")).to_have_text("1")
     expect(office.locator("#nilai-ikm")).to_contain_text("97")
     expect(office.get_by_text("Ruang tunggu perlu kipas angin.")).to_be_visible()
-    _shot(office, "b09-ikm")
+    shot(office, SHOTS, "b09-ikm")

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Attachment, Complaint
 from mpp_portal.workdays import JAKARTA
-from tests.conftest import PASSWORD
+from tests.e2e.steps import log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,41 +83,12 @@ def _media(settings, tmp_path):
     settings.COMPLAINT_RATE_PER_HOUR = 1000
 
 
-@pytest.fixture
-def device(browser):
-    """Return a function opening a new browser context, closed after the test."""
-    contexts = []
-
-    def _open(width, height, **options):
-        context = browser.new_context(
-            locale="id-ID",
-            timezone_id="Asia/Jakarta",
-            viewport={"width": width, "height": height},
-            **options,
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
 def _phone(device):
     return device(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
 
 
 def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page, username):
-    expect(page).to_have_url(re.compile(r"/akun/masuk/"))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Masuk").click()
+    shot(page, SHOTS, name)
 
 
 def _assert_no_identity(html, where):
@@ -186,7 +157,7 @@ def test_an_anonymous_complaint_from_a_phone_to_done(
     # -- 3. The hall admin verifies and dispatches it to agency A. ------------
     admin = device(1366, 900)
     admin.goto(base + reverse("complaints:inbox"))
-    _log_in(admin, hall_admin.username)
+    log_in(admin, hall_admin.username)
     expect(admin.get_by_role("heading", name="Pengaduan masuk")).to_be_visible()
     row = admin.get_by_role("row").filter(has_text=tracking_id)
     expect(row).to_contain_text(TITLE)
@@ -210,7 +181,7 @@ def test_an_anonymous_complaint_from_a_phone_to_done(
     # -- 4. The agency admin of A finds it, reads it and answers. -------------
     agency = device(1366, 900)
     agency.goto(base + reverse("complaints:agency_list"))
-    _log_in(agency, agency_admin_a.username)
+    log_in(agency, agency_admin_a.username)
     expect(agency.get_by_role("heading", name=f"Pengaduan untuk {agency_a}")).to_be_visible()
     row = agency.get_by_role("row").filter(has_text=tracking_id)
     expect(row).to_contain_text(TITLE)

@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.steps import log_in, shot
 from tests.e2e.test_board_voice import RECORDER
 from tests.factories import CounterFactory, ServiceFactory
 
@@ -49,15 +49,7 @@ def desk(office_hours, agency_a, agency_b):
 
 
 def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page, username):
-    expect(page).to_have_url(re.compile(r"/akun/masuk/"))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Masuk").click()
+    shot(page, SHOTS, name)
 
 
 def test_a_ticket_from_the_kiosk_to_done(
@@ -78,7 +70,7 @@ def test_a_ticket_from_the_kiosk_to_done(
     kiosk = device(1080, 1920, has_touch=True)
     kiosk.add_init_script(SILENT_PRINTER)
     kiosk.goto(base + reverse("services:kiosk", args=[hall.slug]))
-    _log_in(kiosk, kiosk_user.username)
+    log_in(kiosk, kiosk_user.username)
     expect(kiosk.get_by_role("heading", name="Pilih instansi tujuan Anda")).to_be_visible()
     _shot(kiosk, "02-kiosk-agency")
 
@@ -119,7 +111,7 @@ def test_a_ticket_from_the_kiosk_to_done(
     # The counter staff signs in, opens counter 3 and calls the next number.
     staff = device(1366, 768)
     staff.goto(base + reverse("services:console"))
-    _log_in(staff, staff_a.username)
+    log_in(staff, staff_a.username)
     expect(staff.get_by_role("heading", name="Konsol loket", level=1)).to_be_visible()
     _shot(staff, "07-console-list")
     counter_card = staff.get_by_role("article", name="Loket 3")
