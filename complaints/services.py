@@ -572,33 +572,48 @@ def complaint_archive(*, complaint, by, reason, note="", duplicate_of=None, requ
             duplicate_of.pk == complaint.pk or duplicate_of.hall_id != complaint.hall_id
         ):
             raise ValidationError({"duplicate_of": _("Laporan rujukan tidak valid.")})
-        label = Complaint.ArchiveReason(reason).label
-        body = f"{label}. {note}".strip() if note else str(label)
+        suffix = ""
         if duplicate_of is not None:
-            body += " " + _("Lihat laporan %(id)s.") % {"id": duplicate_of.tracking_id}
-        _transition(
+            suffix = " " + _("Lihat laporan %(id)s.") % {"id": duplicate_of.tracking_id}
+        _archive(
             complaint,
-            S.ARCHIVED,
+            reason,
+            note,
+            suffix=suffix,
             by=by,
             action="complaint.archive",
-            body=body,
-            fields={
-                "archive_reason": reason,
-                "archive_note": note,
-                "duplicate_of": duplicate_of,
-                "due_at": None,
-                "closed_at": timezone.now(),
-            },
+            fields={"duplicate_of": duplicate_of},
             request=request,
         )
-        _notify_reporter(
-            complaint,
-            None,
-            subject=_("Laporan %(id)s diarsipkan") % {"id": complaint.tracking_id},
-            body=body,
-            key="archived",
-        )
     return complaint
+
+
+def _archive(complaint, reason, note, *, by, action, fields, request, suffix=""):
+    """Move to archived with the reason the reporter reads, and tell them."""
+    label = Complaint.ArchiveReason(reason).label
+    body = (f"{label}. {note}".strip() if note else str(label)) + suffix
+    _transition(
+        complaint,
+        S.ARCHIVED,
+        by=by,
+        action=action,
+        body=body,
+        fields={
+            "archive_reason": reason,
+            "archive_note": note,
+            "due_at": None,
+            "closed_at": timezone.now(),
+            **fields,
+        },
+        request=request,
+    )
+    _notify_reporter(
+        complaint,
+        None,
+        subject=_("Laporan %(id)s diarsipkan") % {"id": complaint.tracking_id},
+        body=body,
+        key="archived",
+    )
 
 
 def complaint_archive_unanswered(*, complaint, by, note="", request=None):
@@ -630,30 +645,14 @@ def complaint_archive_unanswered(*, complaint, by, note="", request=None):
                 code="info_wait_not_over",
                 extra={"allowed_after": allowed_from.isoformat()},
             )
-        label = Complaint.ArchiveReason.NO_INFO.label
-        body = f"{label}. {note}".strip() if note else str(label)
-        _transition(
+        _archive(
             complaint,
-            S.ARCHIVED,
+            Complaint.ArchiveReason.NO_INFO,
+            note,
             by=by,
             action="complaint.archive_unanswered",
-            body=body,
-            fields={
-                "archive_reason": Complaint.ArchiveReason.NO_INFO,
-                "archive_note": note,
-                "due_at": None,
-                "paused_days_left": None,
-                "info_requested_at": None,
-                "closed_at": timezone.now(),
-            },
+            fields={"paused_days_left": None, "info_requested_at": None},
             request=request,
-        )
-        _notify_reporter(
-            complaint,
-            None,
-            subject=_("Laporan %(id)s diarsipkan") % {"id": complaint.tracking_id},
-            body=body,
-            key="archived",
         )
     return complaint
 
