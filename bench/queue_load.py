@@ -162,28 +162,12 @@ class Client(threading.local):
         self.conn = None
 
     def request(self, method, path, body=None, headers=None):
+        """Send one request (reconnecting once); return (status, body, ETag)."""
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
             try:
                 self.conn.request(method, path, body=body, headers=headers or {})
-                response = self.conn.getresponse()
-                return response.status, response.read()
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = None
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def request_etag(self, path, etag):
-        """GET with If-None-Match; return (status, body, the response's ETag)."""
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
-            try:
-                headers = {"If-None-Match": etag} if etag else {}
-                self.conn.request("GET", path, headers=headers)
                 response = self.conn.getresponse()
                 return response.status, response.read(), response.getheader("ETag", "")
             except (http.client.HTTPException, OSError):
@@ -302,12 +286,15 @@ def main():
 
         def issue(i):
             body = json.dumps({"service": service_ids[i % len(service_ids)], "priority": "normal"})
-            return client.request("POST", "/api/v1/tickets/", body, headers)
+            status, answer, _etag = client.request("POST", "/api/v1/tickets/", body, headers)
+            return status, answer
 
         def poll(_i):
             # Like board.js: send the last ETag seen; 304 while nothing changed.
-            status, body, tag = client.request_etag(
-                f"/api/v1/halls/{hall_slug}/board/", etag["last"]
+            status, body, tag = client.request(
+                "GET",
+                f"/api/v1/halls/{hall_slug}/board/",
+                headers={"If-None-Match": etag["last"]} if etag["last"] else None,
             )
             if tag:
                 etag["last"] = tag
