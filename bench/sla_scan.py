@@ -31,7 +31,7 @@ def main(count):
     from django.utils import timezone
 
     from complaints.models import Complaint
-    from complaints.services import complaint_sla_scan
+    from complaints.sla import complaint_sla_scan
     from mpp_portal.accounts.models import User
     from mpp_portal.organizations.models import Agency, Hall
     from mpp_portal.workdays import JAKARTA, add_working_days

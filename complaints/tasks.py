@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
-from complaints import services
+from complaints import services, sla
 
 
 @shared_task(name="complaints.sla_scan")
 def sla_scan():
     """Remind before and at each deadline, escalate when passed, auto-close."""
-    return services.complaint_sla_scan()
+    return sla.complaint_sla_scan()
 
 
 @shared_task(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from complaints import from_survey, views
+from complaints import views
 
 app_name = "complaints"
 
@@ -22,5 +22,5 @@ urlpatterns = [
     path("pengaduan/kelola/terlambat/", views.overdue, name="overdue"),
     path("pengaduan/kelola/<str:tracking_id>/", views.detail, name="detail"),
     path("pengaduan/instansi/", views.agency_list, name="agency_list"),
-    path("pengaduan/dari-survei/<int:pk>/", from_survey.from_survey, name="from_survey"),
+    path("pengaduan/dari-survei/<int:pk>/", views.from_survey, name="from_survey"),
 ]

@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from complaints import forms as cforms
 from complaints import selectors, services
@@ -34,6 +34,7 @@ from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
 from mpp_portal.workdays import deadline
+from services.models import SurveyResponse
 
 S = Complaint.Status
 PAGE_SIZE = 20
@@ -768,3 +769,37 @@ def detail(request, tracking_id):
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def from_survey(request, pk):
+    """Turn a suggestion from the satisfaction survey into an aspirasi.
+
+    It lives in complaints because dependencies point complaints ->
+    services (DESIGN.md): services never imports complaints.
+    """
+    user = request.user
+    if not user.is_hall_admin or not user.hall_id:
+        raise PermissionDenied
+    response = get_object_or_404(
+        SurveyResponse.objects.select_related("service", "hall"), pk=pk, hall_id=user.hall_id
+    )
+    if not response.suggestion:
+        raise PermissionDenied
+    try:
+        complaint, created = services.complaint_file_from_survey(
+            response=response, by=user, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("services:ikm")
+    if created:
+        messages.success(
+            request, _("Saran dijadikan aspirasi %(id)s.") % {"id": complaint.tracking_id}
+        )
+    else:
+        messages.info(
+            request, _("Saran ini sudah menjadi aspirasi %(id)s.") % {"id": complaint.tracking_id}
+        )
+    return redirect("complaints:detail", tracking_id=complaint.tracking_id)

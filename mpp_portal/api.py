@@ -5,9 +5,9 @@ from rest_framework.routers import DefaultRouter
 
 from complaints.api import ComplaintViewSet
 from mpp_portal.organizations.api import AgencyViewSet, HallViewSet
-from services.api import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
-from services.booking_api import BookingViewSet, ServiceSlotsView
-from services.survey_api import IkmView, SurveyCreateView
+from services.api.booking import BookingViewSet, ServiceSlotsView
+from services.api.queue import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
+from services.api.survey import IkmView, SurveyCreateView
 
 router = DefaultRouter()
 router.register("halls", HallViewSet, basename="hall")

@@ -26,7 +26,7 @@ class HallScopedAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(HallScopedAdmin):
-    """Tickets and their history change only through services.services."""
+    """Tickets and their history change only through services.queue."""
 
     def has_add_permission(self, request):
         return False

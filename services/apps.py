@@ -11,7 +11,7 @@ class ServicesConfig(AppConfig):
 
         from mpp_portal.organizations.models import Hall, OfficeHours
         from mpp_portal.workdays.models import CalendarDay
-        from services.services import forget_day_facts
+        from services.queue import forget_day_facts
 
         for model in (CalendarDay, OfficeHours, Hall):
             post_save.connect(forget_day_facts, sender=model, dispatch_uid=f"day-facts-{model}")

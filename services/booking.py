@@ -24,7 +24,7 @@ from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.workdays import add_working_days, is_working_day
 from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
-from services.services import ticket_issue
+from services.queue import ticket_issue
 
 PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 CHECK_IN_EARLY = datetime.timedelta(minutes=30)

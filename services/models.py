@@ -1,7 +1,7 @@
 """Service catalogue, counters and the walk-in queue.
 
 The ticket's life is a state machine (DESIGN.md §3); its transitions are
-performed only by ``services.services`` which checks ``Ticket.TRANSITIONS``,
+performed only by ``services.queue`` which checks ``Ticket.TRANSITIONS``,
 stamps the time and writes the audit entry.
 """
 

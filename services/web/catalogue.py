@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mpp_portal.organizations.models import Agency, Hall, OfficeHours
-from services.forms import ServiceForm, service_save
+from services.forms.catalogue import ServiceForm, service_save
 from services.models import Counter, Service
 
 MAX_QUERY_LENGTH = 100

@@ -1,6 +1,6 @@
 """Staff console: open a counter, call and serve tickets (htmx, no full reloads).
 
-Every action is a POST that calls one function of ``services.services``; an
+Every action is a POST that calls one function of ``services.queue``; an
 htmx request gets the re-rendered console panel back, a plain POST is
 redirected to the console page so the console also works without JavaScript.
 """
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from mpp_portal.exceptions import DomainError
-from services import services as queue
+from services import queue
 from services.models import Counter, CounterService, Service, Ticket
 
 TEMPLATE = "services/console/counter.html"

@@ -1,7 +1,7 @@
 """Pages of the queue: the kiosk, the printed ticket and citizen tracking.
 
 Routes are collected in services/urls.py. Every state change goes through
-``services.services``; these views only pick, validate and render.
+``services.queue``; these views only pick, validate and render.
 """
 
 import hashlib
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from mpp_portal.exceptions import DomainError
 from mpp_portal.organizations.models import Agency, Hall
 from services.models import Counter, Priority, Service, Ticket, TicketSequence
-from services.services import check_can_issue, ticket_issue, ticketing_closed_reason
+from services.queue import check_can_issue, ticket_issue, ticketing_closed_reason
 
 KIOSK_TEMPLATE = "services/kiosk/kiosk.html"
 PRINT_TEMPLATE = "services/kiosk/ticket_print.html"

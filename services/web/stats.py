@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from services import stats
-from services.forms import StatsFilterForm
+from services.forms.stats import StatsFilterForm
 
 MEASURE_HEADER = [
     "Tiket diambil",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from mpp_portal.documents.models import IssuedDocument
 from services import ikm_report, skm
-from services.forms_survey import IkmFilterForm, SurveyForm, survey_questions
+from services.forms.survey import IkmFilterForm, SurveyForm, survey_questions
 from services.models import Counter, SurveyResponse, Ticket
 
 SURVEY_TEMPLATE = "services/survey/survey.html"

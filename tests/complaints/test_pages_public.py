@@ -10,6 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from complaints import services as workflow
+from complaints import sla
 from complaints.models import Attachment, Category, Complaint
 from mpp_portal.notifications.models import OutboxMessage
 from tests.complaints.conftest import NOW, jpeg_with_gps
@@ -375,7 +376,7 @@ class TestTracking:
     def test_rate_after_the_automatic_close(self, client, responded, _frozen_clock):
         complaint = responded()
         _frozen_clock.move_to(NOW + datetime.timedelta(days=30))
-        workflow.complaint_sla_scan()
+        sla.complaint_sla_scan()
         url = open_track(client, complaint).request["PATH_INFO"]
         html = client.get(url).content.decode()
         assert 'value="rate"' in html and 'value="reopen"' not in html

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection, transaction
 
 from complaints import services as workflow
+from complaints import sla
 from complaints.models import Complaint, ReminderLog
 from mpp_portal.accounts.models import User
 from mpp_portal.notifications.models import OutboxMessage
@@ -47,7 +48,7 @@ def test_reminders_escalation_and_autoclose(file_complaint, admins, agency_a, _f
         complaint=file_complaint(), agency=agency_a, by=hall_admin
     )  # due Tuesday 8 Dec 16:00
     _frozen_clock.move_to(at(3, 10))  # Thursday: verify is due on the next working day
-    result = workflow.complaint_sla_scan()
+    result = sla.complaint_sla_scan()
     assert result["due_soon"] == 1
     assert ReminderLog.objects.get().complaint == verify
     mail = sla_messages().get()
@@ -55,9 +56,9 @@ def test_reminders_escalation_and_autoclose(file_complaint, admins, agency_a, _f
     assert verify.tracking_id in mail.body
 
     _frozen_clock.move_to(at(4, 10))  # Friday: due today
-    assert workflow.complaint_sla_scan()["due_now"] == 1
+    assert sla.complaint_sla_scan()["due_now"] == 1
     _frozen_clock.move_to(at(7, 10))  # Monday: verify overdue, followup due tomorrow
-    result = workflow.complaint_sla_scan()
+    result = sla.complaint_sla_scan()
     assert (result["escalation"], result["due_soon"]) == (1, 1)
     verify.refresh_from_db()
     assert verify.escalated_at is not None
@@ -66,14 +67,14 @@ def test_reminders_escalation_and_autoclose(file_complaint, admins, agency_a, _f
 
     # A second scan the same minute tells nobody anything again.
     before = sla_messages().count()
-    result = workflow.complaint_sla_scan()
+    result = sla.complaint_sla_scan()
     assert result == {"due_soon": 0, "due_now": 0, "escalation": 0, "closed": 0}
     assert sla_messages().count() == before
 
     responded = workflow.complaint_respond(complaint=followup, by=agency_admin, body="Beres.")
     assert responded.due_at == at(21, 16)  # ten working days after Monday 7 Dec
     _frozen_clock.move_to(at(21, 16, 1))
-    assert workflow.complaint_sla_scan()["closed"] == 1
+    assert sla.complaint_sla_scan()["closed"] == 1
     responded.refresh_from_db()
     assert responded.status == S.CLOSED
     assert responded.updates.last().author_label == "Sistem"
@@ -86,7 +87,7 @@ def test_scan_queries_do_not_grow_with_complaints(
         file_complaint()
     _frozen_clock.move_to(at(7, 10))
     with django_assert_max_num_queries(16):
-        result = workflow.complaint_sla_scan()
+        result = sla.complaint_sla_scan()
     assert result["escalation"] == 30
     # One digest for the hall admin, not thirty messages.
     assert sla_messages().count() == 1
@@ -111,7 +112,7 @@ def test_concurrent_scans_send_each_reminder_once(hall, agency_a):
         try:
             barrier.wait(timeout=5)
             with time_machine.travel(at(7, 10), tick=False):
-                return workflow.complaint_sla_scan()["escalation"]
+                return sla.complaint_sla_scan()["escalation"]
         finally:
             connection.close()
 
@@ -169,11 +170,11 @@ def test_due_soon_honours_each_halls_closed_days(
     _frozen_clock.move_to(at(3, 10))  # Thursday: both are due on the next working day
     # One calendar read per hall with an open deadline, not per complaint.
     with django_assert_max_num_queries(17):
-        result = workflow.complaint_sla_scan()
+        result = sla.complaint_sla_scan()
     assert result["due_soon"] == 2
     assert set(ReminderLog.objects.values_list("complaint_id", flat=True)) == {own.pk, other.pk}
     _frozen_clock.move_to(at(4, 10))  # Friday: nothing new for either hall
-    assert workflow.complaint_sla_scan()["due_soon"] == 0
+    assert sla.complaint_sla_scan()["due_soon"] == 0
 
 
 @pytest.mark.worker

@@ -16,7 +16,7 @@ from django.db import connection
 
 from mpp_portal.accounts.models import User
 from mpp_portal.workdays import JAKARTA
-from services import services as queue
+from services import queue
 from services.models import Priority, Ticket
 from tests.factories import AgencyFactory, CounterFactory, HallFactory, ServiceFactory, UserFactory
 

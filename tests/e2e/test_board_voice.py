@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from services import services as queue
+from services import queue
 from services.web.board import announcement_text
 from tests.factories import CounterFactory, ServiceFactory
 

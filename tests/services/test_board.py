@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from mpp_portal.accounts.models import User
-from services import services as queue
+from services import queue
 from services.models import Priority
 from services.web.board import announcement_text, spoken_code
 from tests.factories import AgencyFactory, CounterFactory, HallFactory, ServiceFactory, UserFactory

@@ -225,7 +225,7 @@ class TestCheckIn:
             with pytest.raises(bookings.CheckInWindow, match="Terlalu awal"):
                 bookings.booking_check_in(code=booking.code, by=kiosk_user)
         with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 45, tzinfo=JAKARTA)):
-            from services import services as queue
+            from services import queue
 
             walk_in = queue.ticket_issue(service=service_a)  # arrived 08:45
             booking = bookings.booking_check_in(code=booking.code.lower(), by=kiosk_user)
@@ -259,7 +259,7 @@ class TestCheckIn:
     def test_a_service_switched_off_still_refuses_a_booked_check_in(
         self, schedule, service_a, kiosk_user
     ):
-        from services import services as queue
+        from services import queue
 
         booking, _token = _book(service_a, start=T(8))
         service_a.is_active = False
@@ -273,7 +273,7 @@ class TestCheckIn:
     def test_the_walk_in_daily_cap_does_not_refuse_a_booked_citizen(
         self, schedule, service_a, kiosk_user
     ):
-        from services import services as queue
+        from services import queue
 
         service_a.daily_ticket_cap = 1
         service_a.save(update_fields=["daily_ticket_cap"])
@@ -291,7 +291,7 @@ class TestCheckIn:
         self, schedule, service_a, counter_a, staff_a, kiosk_user
     ):
         """ticket_call_next itself, not a sort: slot start is the booked place in line."""
-        from services import services as queue
+        from services import queue
 
         at = lambda h, m: datetime.datetime(2026, 12, 2, h, m, tzinfo=JAKARTA)  # noqa: E731
         early, _t = _book(service_a, start=T(8, 30))

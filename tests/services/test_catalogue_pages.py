@@ -330,7 +330,7 @@ def root(hall):
 
 @pytest.mark.parametrize("model", ["service", "counter", "ticket", "ticketcall", "tickettransfer"])
 def test_admin_changelists(client, root, catalogue_services, counter_a, model):
-    from services.services import ticket_issue
+    from services.queue import ticket_issue
 
     ticket_issue(service=catalogue_services)
     client.force_login(root)
@@ -341,7 +341,7 @@ def test_admin_changelists(client, root, catalogue_services, counter_a, model):
 def test_admin_counter_has_weight_inline_and_tickets_are_read_only(
     client, root, catalogue_services, counter_a
 ):
-    from services.services import ticket_issue
+    from services.queue import ticket_issue
 
     ticket = ticket_issue(service=catalogue_services)
     client.force_login(root)

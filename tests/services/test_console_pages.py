@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from services import services as queue
+from services import queue
 from services.models import Counter, Priority, Ticket, TicketTransfer
 from tests.factories import ServiceFactory
 

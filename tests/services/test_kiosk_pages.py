@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from mpp_portal.accounts.models import User
-from services import services as queue
+from services import queue
 from services.models import Priority, Ticket
 from tests.factories import AgencyFactory, HallFactory, ServiceFactory, UserFactory
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.workdays import JAKARTA
-from services import services as queue
+from services import queue
 from services.models import Priority, Ticket, TicketCall, TicketTransfer
 
 

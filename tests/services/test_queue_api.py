@@ -208,7 +208,7 @@ class TestConsoleApi:
         from django.db import connection, reset_queries
         from django.test.utils import CaptureQueriesContext
 
-        from services import services as queue
+        from services import queue
 
         queue.counter_open(counter=counter_a, by=staff_a)
 

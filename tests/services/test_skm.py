@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from services import services as queue
-from services import skm
+from services import queue, skm
 from services.models import SurveyResponse
 
 # The published table (Krejcie & Morgan 1970, Table 1): population N -> sample S.

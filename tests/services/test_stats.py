@@ -12,7 +12,7 @@ from django.urls import reverse
 from mpp_portal.accounts.models import User
 from mpp_portal.workdays import JAKARTA
 from services.models import Ticket, TicketTransfer
-from services.services import ticket_issue
+from services.queue import ticket_issue
 from services.stats import (
     Percentile,
     StatsScope,

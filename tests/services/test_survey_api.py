@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from services import services as queue
+from services import queue
 from services.models import SurveyResponse
 from tests.services.test_survey_pages import HAND_CHECKED, serve
 

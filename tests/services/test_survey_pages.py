@@ -5,8 +5,7 @@ import importlib
 import pytest
 from django.urls import reverse
 
-from services import services as queue
-from services import skm
+from services import queue, skm
 from services.models import SurveyQuestion, SurveyResponse
 
 # The three hand-checked questionnaires of test_skm.py::test_hand_checked_example: IKM 83,33 (B).
@@ -57,7 +56,7 @@ def test_seeded_questions_follow_the_regulation(db):
     assert questions[3].answer_4 == "Gratis"
     # Without the rows the page still asks the standard wording.
     SurveyQuestion.objects.all().delete()
-    from services.forms_survey import survey_questions
+    from services.forms.survey import survey_questions
 
     assert [q.question for q in survey_questions()] == [q.question for q in questions]
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from services import services as queue
+from services import queue
 from services.models import Ticket
 from tests.factories import AgencyFactory, HallFactory, ServiceFactory
 

@@ -13,8 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from mpp_portal.organizations.models import Hall
-from services import selectors
-from services import services as queue
+from services import queue, selectors
 from services.models import Counter, CounterService, Priority, Service, Ticket
 
 

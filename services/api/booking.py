@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_nik, mask_phone
 from services import booking as bookings
-from services.api import CanIssueTickets, TicketSerializer, _reload
+from services.api.queue import CanIssueTickets, TicketSerializer, _reload
 from services.models import Booking, Service
 
 
