@@ -127,17 +127,22 @@ def celery_eager():
 # --------------------------------------------------------------------------
 # Real worker process
 # --------------------------------------------------------------------------
-def worker_database_url():
-    """Return a DATABASE_URL for the test database pytest-django set up."""
+def worker_database_url(db=None):
+    """Return a DATABASE_URL for the test database pytest-django set up.
+
+    ``db`` is a connection's settings dict, by default the test process's.
+    """
     from django.db import connections
 
-    db = connections["default"].settings_dict
+    db = db or connections["default"].settings_dict
     name = db["NAME"]
     assert name.startswith("test_"), f"not a test database: {name}"
     user = quote(db.get("USER") or "", safe="")
     password = quote(db.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = db.get("HOST") or ""
+    # dj-database-url puts a socket directory given as ?host=... (the
+    # embedded PostgreSQL's URL) into OPTIONS, not HOST.
+    host = db.get("HOST") or (db.get("OPTIONS") or {}).get("host") or ""
     port = f":{db['PORT']}" if db.get("PORT") else ""
     if host.startswith("/"):
         # A Unix socket directory (the embedded PostgreSQL).

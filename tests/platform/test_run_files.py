@@ -167,6 +167,17 @@ def test_ci_script_is_strict_and_runs_make_test():
     assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
 
 
+def test_ci_also_runs_the_suite_as_the_readme_default():
+    """CI runs the suite a second time with no DATABASE_URL or REDIS_URL.
+
+    That is what a newcomer following the README gets: the embedded
+    PostgreSQL and the filesystem broker, real-worker tests included.
+    """
+    text = (ROOT / ".ci" / "run").read_text()
+    assert "env -u DATABASE_URL -u REDIS_URL" in text
+    assert text.count("run_suite") >= 3  # defined, run with the servers, run embedded
+
+
 def test_load_env_keeps_the_environment_first(tmp_path):
     env_file = tmp_path / "env"
     env_file.write_text(

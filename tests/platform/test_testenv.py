@@ -48,3 +48,28 @@ def test_a_developers_env_file_does_not_change_the_test_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "http://testserver"]
+
+
+def test_the_worker_finds_the_embedded_database_through_its_socket():
+    """The embedded URL keeps its socket in OPTIONS["host"]; the worker must use it."""
+    import dj_database_url
+
+    from tests.worker import worker_database_url
+
+    db = dj_database_url.parse("postgresql://postgres@/mpp?host=/srv/app/var/pgdata")
+    db["NAME"] = "test_mpp"
+    url = worker_database_url(db)
+    assert url == "postgresql://postgres@/test_mpp?host=/srv/app/var/pgdata"
+    # And the URL the worker gets parses back to the same server.
+    again = dj_database_url.parse(url)
+    assert (again["NAME"], again["OPTIONS"]["host"]) == ("test_mpp", "/srv/app/var/pgdata")
+
+
+def test_the_worker_finds_a_tcp_database():
+    import dj_database_url
+
+    from tests.worker import worker_database_url
+
+    db = dj_database_url.parse("postgres://postgres@127.0.0.1:5432/mpp_ci")
+    db["NAME"] = "test_mpp_ci"
+    assert worker_database_url(db) == "postgresql://postgres@127.0.0.1:5432/test_mpp_ci"
