@@ -5,6 +5,7 @@ import logging
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.middleware import csrf
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
@@ -51,6 +52,23 @@ def error_403(request, exception=None):
 
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def csrf_failure(request, reason=""):
+    """Say why a form was refused, so the citizen knows what to do about it.
+
+    A missing cookie is what an expired session or blocked cookies look
+    like; a refused origin is the browser posting from another address (or
+    hiding where from); a bad token is a page kept open too long.
+    """
+    if reason == csrf.REASON_NO_CSRF_COOKIE:
+        cause = "cookie"
+    elif reason.startswith(("Origin checking failed", "Referer checking failed")):
+        cause = "origin"
+    else:
+        cause = "token"
+    logger.warning("CSRF refused %s %s: %s", request.method, request.path, reason)
+    return render(request, "403_csrf.html", {"cause": cause}, status=403)
 
 
 def error_500(request):

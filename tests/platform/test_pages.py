@@ -254,6 +254,35 @@ def test_csrf_failure_page_is_indonesian(hall, db):
     assert "Formulir kedaluwarsa" in response.content.decode()
 
 
+def test_csrf_failure_page_says_which_check_refused_the_form(hall, client, db):
+    """A refused origin is not an expired session: the page says which it was."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/akun/masuk/")  # the CSRF cookie, as a browser has it
+    token = browser.cookies["csrftoken"].value
+    refused = browser.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
+        headers={"Origin": "null"},
+    )
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "Formulir ditolak" in text and "asal kirimannya" in text
+    assert "Formulir kedaluwarsa" not in text
+
+    no_cookie = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "en"})
+    assert "tidak mengirim cookie" in no_cookie.content.decode()
+
+    stale = browser.post(
+        "/i18n/setlang/",
+        {"language": "en", "csrfmiddlewaretoken": "x" * 64},
+        headers={"Origin": "http://testserver"},
+    )
+    assert stale.status_code == 403
+    assert "dibuka terlalu lama" in stale.content.decode()
+
+
 def test_assets_are_local_and_htmx_sends_the_csrf_token(client, hall):
     import re
 
