@@ -4,8 +4,8 @@ import logging
 
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
 from django.middleware import csrf
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
