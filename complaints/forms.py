@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, Category, Complaint
 from complaints.services import MAX_ATTACHMENTS
+from mpp_portal.documents.uploads import check_size
 from mpp_portal.organizations.models import Agency, Hall
 
 PHONE_RE = re.compile(r"^\+?\d{8,15}$")
@@ -38,7 +39,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     """Up to ``MAX_ATTACHMENTS`` files; the content is checked by
-    ``services.clean_upload`` when the complaint is filed."""
+    ``mpp_portal.documents.uploads.clean_upload`` when the complaint is filed."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
@@ -58,14 +59,10 @@ class MultipleFileField(forms.FileField):
             )
         errors = []
         for upload in files:
-            if upload.size > settings.MAX_UPLOAD_BYTES:
-                errors.append(
-                    ValidationError(
-                        _("Berkas %(name)s lebih besar dari %(mb)s MB.")
-                        % {"name": upload.name, "mb": _mb()},
-                        code="too_large",
-                    )
-                )
+            try:
+                check_size(upload)
+            except ValidationError as exc:
+                errors.append(exc)
         if errors:
             raise ValidationError(errors)
         return files

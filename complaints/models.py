@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.documents.uploads import UploadKind
 from mpp_portal.organizations.models import Agency, Hall
 
 TITLE_MAX = 150
@@ -395,9 +396,8 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    class Kind(models.TextChoices):
-        IMAGE = "image", _("Gambar")
-        PDF = "pdf", _("PDF")
+    # What ``mpp_portal.documents.uploads.clean_upload`` tells apart.
+    Kind = UploadKind
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
     update = models.ForeignKey(

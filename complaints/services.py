@@ -6,11 +6,9 @@ the audit entry and the timeline entry, and queues the notifications after
 commit. Deadlines come from ``mpp_portal.workdays.deadline``.
 """
 
-import contextlib
 import datetime
 import hashlib
 import hmac
-import io
 import json
 import logging
 import uuid
@@ -18,7 +16,6 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -33,6 +30,7 @@ from complaints.models import (
     ComplaintUpdate,
 )
 from mpp_portal.audit import record
+from mpp_portal.documents.uploads import clean_upload, uploads_undone_on_error
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.workdays import deadline, working_days_remaining
@@ -41,19 +39,6 @@ from services.models import SurveyResponse
 logger = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 5
-# Stored format of each accepted image format. MPO is the multi-picture JPEG
-# of iPhone and Samsung cameras: its first frame is the photo, kept as JPEG.
-IMAGE_FORMATS = {
-    "JPEG": ("JPEG", "jpg", "image/jpeg"),
-    "MPO": ("JPEG", "jpg", "image/jpeg"),
-    "PNG": ("PNG", "png", "image/png"),
-    "WEBP": ("WEBP", "webp", "image/webp"),
-}
-# Largest image accepted, in pixels (width x height), read from the header
-# before any pixel is decoded. A 48 MP phone photo downscaled by the phone
-# is about 12 MP; 40 MP keeps a decoded image under about 160 MB (RGBA),
-# where a 24 KB PNG could otherwise ask for gigabytes.
-MAX_IMAGE_PIXELS = 40_000_000
 
 S = Complaint.Status
 # Reasons the hall admin picks when archiving; NO_INFO is given only by
@@ -82,127 +67,28 @@ def _actor_label(user, complaint):
 # ---------------------------------------------------------------------------
 # Attachments: checked by content, photo metadata removed
 # ---------------------------------------------------------------------------
-def clean_upload(upload):
-    """Return (bytes, kind, extension, content_type) or raise ValidationError.
-
-    The content decides, never the name: a PDF must start with %PDF-, an
-    image must open with Pillow. The image's size is checked from its header
-    before any pixel is decoded (``MAX_IMAGE_PIXELS``). The stored image is
-    rebuilt from its pixels alone, so no EXIF, GPS, comment, XMP, text chunk
-    or ICC profile of the upload survives.
-    """
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            _("Berkas %(name)s lebih besar dari %(mb)s MB.")
-            % {"name": upload.name, "mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
-    data = upload.read()
-    if data.startswith(b"%PDF-"):
-        return data, Attachment.Kind.PDF, "pdf", "application/pdf"
-    image_format, clean = _image_pixels(data, upload.name)
-    stored_format, extension, content_type = IMAGE_FORMATS[image_format]
-    out = io.BytesIO()
-    clean.save(out, format=stored_format)
-    return out.getvalue(), Attachment.Kind.IMAGE, extension, content_type
-
-
-def _too_many_pixels(name):
-    return ValidationError(
-        _(
-            "Gambar %(name)s terlalu besar: paling besar %(mp)s megapiksel. Kecilkan ukuran "
-            "foto lalu unggah kembali."
-        )
-        % {"name": name, "mp": MAX_IMAGE_PIXELS // 1_000_000},
-        code="too_many_pixels",
-    )
-
-
-def _image_pixels(data, name):
-    """Return (format, image) of a new image holding only the upload's pixels."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    not_an_image = ValidationError(
-        _("Berkas %(name)s bukan gambar (JPEG/PNG/WebP) atau PDF yang sah.") % {"name": name},
-        code="invalid_type",
-    )
-    try:
-        # open() reads the header only; Pillow's own bomb check raises for
-        # twice its (much higher) limit.
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(name) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise not_an_image from None
-    if image.format not in IMAGE_FORMATS:
-        raise not_an_image
-    if image.width * image.height > MAX_IMAGE_PIXELS:
-        raise _too_many_pixels(name)
-    try:
-        image.verify()
-        image = Image.open(io.BytesIO(data))
-        image_format = image.format
-        # The first frame: the photo of an MPO, the still of an animation.
-        image.seek(0)
-        # Keep the picture the right way up before the orientation tag goes.
-        image = ImageOps.exif_transpose(image)
-        if image.width * image.height > MAX_IMAGE_PIXELS:
-            raise _too_many_pixels(name)
-        keep_alpha = IMAGE_FORMATS[image_format][0] != "JPEG" and (
-            "A" in image.getbands() or "transparency" in image.info
-        )
-        mode = "RGBA" if keep_alpha else ("L" if image.mode in ("1", "L") else "RGB")
-        pixels = image.convert(mode)
-        # A new image from the raw pixels: ``info`` (comment, ICC profile,
-        # XMP, EXIF, text chunks) is empty, so save() can copy none of it.
-        clean = Image.frombytes(mode, pixels.size, pixels.tobytes())
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(name) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise not_an_image from None
-    return image_format, clean
-
-
-@contextlib.contextmanager
-def _uploads_undone_on_error():
-    """Collect files written inside the block; delete them if it fails.
-
-    Django has no hook for a rollback, so the block that opens the
-    transaction removes its own files when an exception leaves it.
-    """
-    written = []
-    try:
-        yield written
-    except BaseException:
-        for storage, name in written:
-            storage.delete(name)
-        raise
-
-
 def _store_attachments(
     complaint, uploads, written, *, update=None, is_public=True, by_reporter=False
 ):
+    """Clean each upload (``mpp_portal.documents.uploads``) and attach it."""
     if len(uploads) + complaint.attachments.count() > MAX_ATTACHMENTS:
         raise ValidationError(
             {"attachments": _("Paling banyak %(n)s lampiran.") % {"n": MAX_ATTACHMENTS}}
         )
     for upload in uploads:
-        data, kind, extension, content_type = clean_upload(upload)
+        cleaned = clean_upload(upload, stem="lampiran")
         attachment = Attachment(
             complaint=complaint,
             update=update,
-            kind=kind,
-            extension=extension,
-            content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            kind=cleaned.kind,
+            extension=cleaned.extension,
+            content_type=cleaned.content_type,
+            size=cleaned.size,
+            sha256=cleaned.sha256,
             is_public=is_public,
             uploaded_by_reporter=by_reporter,
         )
-        attachment.file.save(f"lampiran.{extension}", ContentFile(data), save=False)
-        written.append((attachment.file.storage, attachment.file.name))
+        written.save(attachment.file, cleaned)
         attachment.save()
 
 
@@ -269,7 +155,7 @@ def complaint_file(
 
     now = timezone.now()
     policy = ComplaintPolicy.for_hall(hall)
-    with _uploads_undone_on_error() as written, transaction.atomic():
+    with uploads_undone_on_error() as written, transaction.atomic():
         complaint = Complaint(
             hall=hall,
             kind=kind,
@@ -560,7 +446,7 @@ def complaint_provide_info(*, complaint, by, text, attachments=(), request=None)
     """The reporter answers an information request; the clock runs again."""
     if not text.strip():
         raise ValidationError({"text": _("Tuliskan informasi tambahan Anda.")})
-    with _uploads_undone_on_error() as written, transaction.atomic():
+    with uploads_undone_on_error() as written, transaction.atomic():
         complaint = _lock(complaint)
         now = timezone.now()
         update = _transition(
@@ -720,7 +606,7 @@ def complaint_add_note(*, complaint, by, body, is_public=False, attachments=(), 
     """Staff add an internal note (or, for the agency, a public progress note)."""
     if not body.strip():
         raise ValidationError({"body": _("Catatan tidak boleh kosong.")})
-    with _uploads_undone_on_error() as written, transaction.atomic():
+    with uploads_undone_on_error() as written, transaction.atomic():
         complaint = _lock(complaint)
         if complaint.assigned_agency_id:
             _require_agency(by, complaint)
@@ -748,7 +634,7 @@ def complaint_respond(
     """The agency's public follow-up; the reporter's reply window opens."""
     if not body.strip():
         raise ValidationError({"body": _("Tanggapan tidak boleh kosong.")})
-    with _uploads_undone_on_error() as written, transaction.atomic():
+    with uploads_undone_on_error() as written, transaction.atomic():
         complaint = _lock(complaint)
         _require_agency(by, complaint)
         now = timezone.now()
@@ -789,7 +675,7 @@ def complaint_reply(*, complaint, by, body, attachments=(), request=None):
     """The reporter is not satisfied and answers; back to the agency."""
     if not body.strip():
         raise ValidationError({"body": _("Balasan tidak boleh kosong.")})
-    with _uploads_undone_on_error() as written, transaction.atomic():
+    with uploads_undone_on_error() as written, transaction.atomic():
         complaint = _lock(complaint)
         policy = ComplaintPolicy.for_hall(complaint.hall)
         now = timezone.now()

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
 
-from complaints import services as workflow
 from complaints.models import Attachment, Complaint
+from mpp_portal.documents import uploads
 
 SECRET_TEXT = b"Rumah Siti Jl. Merdeka 5"
 
@@ -82,7 +82,7 @@ class TestPixelLimit:
 
     def test_the_limit_is_inclusive(self, file_complaint, settings):
         """An image of exactly the allowed size is stored."""
-        limit = workflow.MAX_IMAGE_PIXELS
+        limit = uploads.MAX_IMAGE_PIXELS
         assert limit == 40_000_000
         complaint = file_complaint(attachments=[upload(blank_png(8000, 5000))])
         assert complaint.attachments.get().kind == Attachment.Kind.IMAGE
