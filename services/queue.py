@@ -6,7 +6,6 @@ time and writes the audit entry in the caller's transaction.
 """
 
 import datetime
-import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
-from mpp_portal.workdays import is_working_day
+from mpp_portal.workdays import day_status
 from services.models import (
     Counter,
     CounterService,
@@ -96,29 +95,9 @@ def check_can_issue(user, service):
 # ---------------------------------------------------------------------------
 # Issuing
 # ---------------------------------------------------------------------------
-# Every ticket asks whether the hall is open today. The answer changes only
-# when someone edits the calendar or the office hours, so each process keeps
-# it for DAY_FACTS_SECONDS; such an edit clears it at once in the process
-# that made it (services.apps connects forget_day_facts), and other
-# processes follow within those seconds.
-DAY_FACTS_SECONDS = 30
-_day_facts = {}
-
-
-def _working_day_and_hours(hall, day):
-    key = (hall.pk, day)
-    cached = _day_facts.get(key)
-    clock = time.monotonic()
-    if cached is not None and cached[0] > clock:
-        return cached[1]
-    facts = (is_working_day(day, hall=hall), hall.hours_on(day))
-    _day_facts[key] = (clock + DAY_FACTS_SECONDS, facts)
-    return facts
-
-
-def forget_day_facts(**_kwargs):
-    """Signal receiver: a calendar row, office hours or a hall changed."""
-    _day_facts.clear()
+# Every ticket asks whether the hall is open today. The answer is read
+# fresh from the calendar (mpp_portal.workdays.calendar: cache policy), so an
+# admin's edit reaches every kiosk and web process at once.
 
 
 def ticketing_closed_reason(service, now=None, *, office_hours=True):
@@ -131,8 +110,9 @@ def ticketing_closed_reason(service, now=None, *, office_hours=True):
     hall = service.agency.hall
     if not (service.is_active and service.agency.is_active):
         return _("Layanan ini sedang tidak tersedia.")
-    working, hours = _working_day_and_hours(hall, now.date())
-    if not working:
+    today = day_status(now.date(), hall=hall)
+    hours = today.hours
+    if not today.is_working:
         return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")
     if hours is None:
         return _("Hari ini bukan hari layanan. Silakan datang pada hari kerja.")

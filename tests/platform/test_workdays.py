@@ -20,6 +20,7 @@ from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.workdays import (
     add_working_days,
     closed_reason,
+    day_status,
     deadline,
     describe_remaining,
     is_working_day,
@@ -398,3 +399,154 @@ def test_a_demoted_hall_admin_loses_the_admin(client):
     user.save()
     client.force_login(user)
     assert client.get(reverse("admin:workdays_calendarday_changelist")).status_code == 403
+
+
+# --------------------------------------------------------------------------
+# Cache policy: read fresh (calendar.py docstring)
+# --------------------------------------------------------------------------
+CLOSED_TODAY = "bukan hari layanan"
+
+
+def _kiosk_answer(client, service):
+    """Return the kiosk page of ``service``'s hall at its ticket step."""
+    url = reverse("services:kiosk", args=[service.agency.hall.slug])
+    response = client.get(url, {"service": service.pk})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def two_halls(db):
+    from mpp_portal.accounts.models import User
+    from tests.factories import AgencyFactory, ServiceFactory
+
+    halls = {}
+    for key in ("a", "b"):
+        hall = HallFactory(name=f"MPP {key.upper()}", slug=f"mpp-{key}")
+        service = ServiceFactory(agency=AgencyFactory(hall=hall))
+        halls[key] = {
+            "hall": hall,
+            "service": service,
+            "admin": UserFactory(username=f"admin.{key}", role=User.Role.HALL_ADMIN, hall=hall),
+            "kiosk": UserFactory(username=f"kios.{key}", role=User.Role.KIOSK, hall=hall),
+        }
+    return halls
+
+
+# Tuesday 1 December 2026, 09:00 WIB: a working day, during office hours.
+TUESDAY_MORNING = wib(2026, 12, 1, 9, 0)
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_is_seen_at_once_by_deadlines_and_the_kiosk_per_hall(client, two_halls):
+    """Add, reopen and delete a closed day in the Django admin of hall A:
+    hall A's deadlines and kiosk follow each edit at once; hall B never moves."""
+    from django.test import Client
+
+    a, b = two_halls["a"], two_halls["b"]
+    kiosk_a, kiosk_b = Client(), Client()
+    kiosk_a.force_login(a["kiosk"])
+    kiosk_b.force_login(b["kiosk"])
+    filed = wib(2026, 11, 30, 10, 0)  # Monday
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        # Ask every question first, so any cache would now hold "open".
+        for hall in (a, b):
+            assert add_working_days(D(2026, 11, 30), 1, hall["hall"]) == D(2026, 12, 1)
+            assert deadline(filed, 1, hall["hall"]) == wib(2026, 12, 1, 16)
+        assert CLOSED_TODAY not in _kiosk_answer(kiosk_a, a["service"])
+        assert CLOSED_TODAY not in _kiosk_answer(kiosk_b, b["service"])
+
+        client.force_login(a["admin"])
+        response = client.post(
+            reverse("admin:workdays_calendarday_add"),
+            {"date": "2026-12-01", "kind": "closed", "name": "Banjir"},
+        )
+        assert response.status_code == 302
+        row = CalendarDay.objects.get(name="Banjir")
+        assert row.hall == a["hall"]
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 2)
+        assert deadline(filed, 1, a["hall"]) == wib(2026, 12, 2, 16)
+        assert CLOSED_TODAY in _kiosk_answer(kiosk_a, a["service"])
+        assert add_working_days(D(2026, 11, 30), 1, b["hall"]) == D(2026, 12, 1)
+        assert deadline(filed, 1, b["hall"]) == wib(2026, 12, 1, 16)
+        assert CLOSED_TODAY not in _kiosk_answer(kiosk_b, b["service"])
+
+        response = client.post(
+            reverse("admin:workdays_calendarday_change", args=[row.pk]),
+            {"date": "2026-12-01", "kind": "open", "name": "Banjir surut"},
+        )
+        assert response.status_code == 302
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 1)
+        assert CLOSED_TODAY not in _kiosk_answer(kiosk_a, a["service"])
+
+        client.post(
+            reverse("admin:workdays_calendarday_change", args=[row.pk]),
+            {"date": "2026-12-01", "kind": "closed", "name": "Banjir lagi"},
+        )
+        assert CLOSED_TODAY in _kiosk_answer(kiosk_a, a["service"])
+        response = client.post(
+            reverse("admin:workdays_calendarday_delete", args=[row.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        assert not CalendarDay.objects.exists()
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 1)
+        assert CLOSED_TODAY not in _kiosk_answer(kiosk_a, a["service"])
+
+
+@pytest.mark.django_db
+def test_a_write_from_elsewhere_is_seen_at_once(two_halls):
+    """A write that no code of this process sees happen (``update()`` sends
+    no signal, like a write from another process) still reaches the next
+    answer: nothing is cached, so nothing can be stale."""
+    from services.queue import ticketing_closed_reason
+
+    a, b = two_halls["a"], two_halls["b"]
+    for hall in (a, b):
+        for weekday in range(5):
+            OfficeHours.objects.create(hall=hall["hall"], weekday=weekday)
+    row = CalendarDay.objects.create(
+        date=D(2026, 12, 1), kind=CalendarDay.Kind.OPEN, name="Uji", hall=a["hall"]
+    )
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        assert ticketing_closed_reason(a["service"]) is None
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 1)
+        CalendarDay.objects.filter(pk=row.pk).update(kind=CalendarDay.Kind.CLOSED)
+        assert CLOSED_TODAY in ticketing_closed_reason(a["service"])
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 2)
+        assert ticketing_closed_reason(b["service"]) is None
+
+        CalendarDay.objects.filter(pk=row.pk).delete()
+        assert ticketing_closed_reason(a["service"]) is None
+        OfficeHours.objects.filter(hall=a["hall"], weekday=1).update(opens=dt.time(10))
+        assert "belum dibuka" in ticketing_closed_reason(a["service"])
+        assert ticketing_closed_reason(b["service"]) is None
+        OfficeHours.objects.filter(hall=a["hall"], weekday=1).update(is_closed=True)
+        assert CLOSED_TODAY in ticketing_closed_reason(a["service"])
+        assert add_working_days(D(2026, 11, 30), 1, a["hall"]) == D(2026, 12, 2)
+        assert add_working_days(D(2026, 11, 30), 1, b["hall"]) == D(2026, 12, 1)
+
+
+def test_no_signal_keeps_the_calendar():
+    """One policy: no post_save/post_delete receiver stands between an edit
+    and the calendar (a receiver would mean a cache somewhere to clear)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from mpp_portal.organizations.models import Hall
+
+    for model in (CalendarDay, OfficeHours, Hall):
+        assert not post_save.has_listeners(model), model
+        assert not post_delete.has_listeners(model), model
+
+
+@pytest.mark.django_db
+def test_day_status_reads_the_calendar_and_hours_in_two_queries(
+    django_assert_num_queries,
+):
+    hall = HallFactory()
+    OfficeHours.objects.create(hall=hall, weekday=1, opens=dt.time(9), closes=dt.time(15))
+    with django_assert_num_queries(2):
+        status = day_status(D(2026, 12, 1), hall)
+    assert status.is_working and status.hours == (dt.time(9), dt.time(15))
+    status = day_status(D(2026, 12, 2), hall)  # a Wednesday the hall keeps no hours for
+    assert not status.is_working and status.hours is None
+    assert day_status(D(2026, 12, 25)).closed_reason  # Christmas, every hall

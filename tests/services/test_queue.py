@@ -63,7 +63,7 @@ class TestIssue:
                 _issue(service_a)
 
     def test_a_day_closed_by_the_admin_stops_the_kiosk_at_once(self, service_a, hall):
-        """The open/closed answer is cached per process; an edit clears it."""
+        """The open/closed answer is read fresh: an edit is seen by the next ticket."""
         from mpp_portal.organizations.models import OfficeHours
         from mpp_portal.workdays.models import CalendarDay
 
