@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from services import queue
 from services.web.board import announcement_text
+from tests.e2e.conftest import launch_chromium
 from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,7 +26,8 @@ RECORDER = """
   window.__events = [];
   const play = HTMLMediaElement.prototype.play;
   HTMLMediaElement.prototype.play = function () {
-    window.__events.push("chime");
+    // The board's silent autoplay probe (volume 0) is no chime anyone hears.
+    if (this.volume > 0) window.__events.push("chime");
     return play.call(this);
   };
   const recorder = {
@@ -87,7 +89,7 @@ def board(office_hours, live_server, page, hall):
     unlock = page.get_by_role("button", name="Aktifkan suara")
     expect(unlock).to_be_focused()
     unlock.click()
-    expect(page.get_by_role("dialog", name="Suara pengumuman")).to_be_hidden()
+    expect(page.locator("#board-unlock")).to_be_hidden()
     expect(page.locator("#board-sound")).to_have_text("Suara aktif")
     return page
 
@@ -185,3 +187,65 @@ def test_the_page_and_the_server_build_the_same_sentence(live_server, page, hall
     assert built[cases.index(("DK-105", 12))] == (
         "Nomor antrean D K satu nol lima, silakan menuju loket dua belas"
     )
+
+
+def _boxes_overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_a_tv_that_allows_sound_announces_with_no_click(
+    playwright, live_server, hall, staff_a, service, counter_one
+):
+    """Kiosk-mode Chromium (README) lets the board speak at once: nobody touches the TV."""
+    tv = launch_chromium(playwright, "--autoplay-policy=no-user-gesture-required")
+    try:
+        page = tv.new_page(viewport={"width": 1920, "height": 1080}, locale="id-ID")
+        page.add_init_script(RECORDER)
+        page.goto(live_server.url + reverse("services:board", args=[hall.slug]))
+        expect(page.locator("#board-sound")).to_have_text("Suara aktif")
+        expect(page.locator("#board-unlock")).to_be_hidden()
+
+        queue.ticket_issue(service=service)
+        queue.ticket_call_next(counter=counter_one, by=staff_a)
+        page.wait_for_function("window.__spoken.length === 1", timeout=8000)
+        assert _spoken(page)[0]["text"].startswith("Nomor antrean A nol nol satu")
+        assert page.evaluate("window.__events")[:2] == ["chime", "speak"]
+    finally:
+        tv.close()
+
+
+def test_a_tv_that_refuses_sound_shows_a_corner_notice_and_stays_readable(
+    playwright, live_server, hall, staff_a, service, counter_one
+):
+    tv = launch_chromium(playwright, "--autoplay-policy=user-gesture-required")
+    try:
+        page = tv.new_page(viewport={"width": 1920, "height": 1080}, locale="id-ID")
+        page.add_init_script(RECORDER)
+        queue.ticket_issue(service=service)
+        queue.ticket_call_next(counter=counter_one, by=staff_a)
+        page.goto(live_server.url + reverse("services:board", args=[hall.slug]))
+
+        notice = page.locator("#board-unlock")
+        expect(notice).to_be_visible()
+        expect(page.locator("#board-sound")).to_have_text("Suara belum aktif")
+        # The call and the counters are not dimmed or covered by the notice.
+        expect(page.locator("#board-now-code")).to_have_text("A-001")
+        box = notice.bounding_box()
+        assert box["y"] > 1080 * 0.85, "the notice keeps to the bottom edge"
+        for part in ("#board-now", "#board-recent", "#board-counters > *", "#board-waiting > *"):
+            for item in page.locator(part).all():
+                assert not _boxes_overlap(box, item.bounding_box()), part
+        page.screenshot(path="/tmp/journey/board-sound-refused.png")
+
+        # The remote's Enter on the focused button switches the sound on.
+        expect(page.get_by_role("button", name="Aktifkan suara")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(notice).to_be_hidden()
+        expect(page.locator("#board-sound")).to_have_text("Suara aktif")
+    finally:
+        tv.close()

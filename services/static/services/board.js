@@ -308,16 +308,63 @@
     next();
   }
 
+  function soundIsOn() {
+    document.getElementById("board-unlock").hidden = true;
+    var sound = document.getElementById("board-sound");
+    sound.textContent = strings.soundOn;
+    sound.dataset.state = "on";
+  }
+
+  function soundIsBlocked() {
+    // A small notice in a corner: the board stays fully readable, and a
+    // touch, a click or the remote's Enter switches the sound on.
+    var notice = document.getElementById("board-unlock");
+    notice.hidden = false;
+    document.getElementById("board-unlock-button").focus();
+  }
+
+  function tryAutoplay() {
+    // A wall TV has no mouse: try to play first. A silent play of the chime
+    // tells whether the browser lets this page sound without a gesture
+    // (kiosk mode with --autoplay-policy=no-user-gesture-required, or a
+    // site the browser already trusts); only a NotAllowedError means no.
+    var volume = chime.volume;
+    chime.volume = 0;
+    function restore() {
+      chime.pause();
+      chime.currentTime = 0;
+      chime.volume = volume;
+    }
+    var played;
+    try {
+      played = chime.play();
+    } catch (e) {
+      restore();
+      soundIsBlocked();
+      return;
+    }
+    if (!played || !played.then) {
+      restore();
+      soundIsOn();
+      return;
+    }
+    played.then(function () {
+      restore();
+      soundIsOn();
+    }, function (error) {
+      restore();
+      if (error && error.name === "NotAllowedError") soundIsBlocked();
+      else soundIsOn();  // no audio device or no file: the policy did not refuse
+    });
+  }
+
   function unlock() {
     // The click is the user gesture that lets this page play sound from now on.
     chime.currentTime = 0;
     var played = chime.play();
     if (played && played.catch) played.catch(function () {});
     if ("speechSynthesis" in window) window.speechSynthesis.getVoices();
-    document.getElementById("board-unlock").hidden = true;
-    var sound = document.getElementById("board-sound");
-    sound.textContent = strings.soundOn;
-    sound.dataset.state = "on";
+    soundIsOn();
   }
 
   // -- Clock (Asia/Jakarta whatever the TV's own time zone) ---------------
@@ -354,6 +401,7 @@
     window.speechSynthesis.getVoices();
   }
   document.getElementById("board-unlock-button").addEventListener("click", unlock);
+  tryAutoplay();
   tick();
   window.setInterval(tick, 1000);
   poll();
