@@ -1,8 +1,9 @@
 """Complaints, aspirations and information requests the SP4N-LAPOR! way.
 
 A complaint moves through ``Complaint.TRANSITIONS`` only by the functions
-of ``complaints.services``; each move is audited and, where the public
-may read it, appears on the complaint's timeline (``ComplaintUpdate``).
+of ``complaints.services`` and the SLA scan's auto-close, both through
+``mpp_portal.transitions``; each move is audited and, where the public may
+read it, appears on the complaint's timeline (``ComplaintUpdate``).
 """
 
 import hashlib

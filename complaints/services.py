@@ -1,9 +1,11 @@
 """Use cases of the complaint workflow (DESIGN.md §3, DOMAIN.md "Complaints").
 
-Every status change goes through ``_transition``: it checks
-``Complaint.TRANSITIONS``, stamps the times, moves the deadline, writes
-the audit entry and the timeline entry, and queues the notifications after
-commit. Deadlines come from ``mpp_portal.workdays.deadline``.
+Every status change goes through ``_transition``, a thin wrapper over the
+platform's ``transitions.transition`` (checks ``Complaint.TRANSITIONS``,
+stamps the times and the deadline, writes the audit entry) that adds the
+timeline entry; the use cases queue the notifications. The SLA scan's
+auto-close uses ``transitions.bulk_transition`` (complaints/sla.py).
+Deadlines come from ``mpp_portal.workdays.deadline``.
 """
 
 import datetime
@@ -33,6 +35,7 @@ from mpp_portal.audit import record
 from mpp_portal.documents.uploads import clean_upload, uploads_undone_on_error
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.services import notification_queue
+from mpp_portal.transitions import transition
 from mpp_portal.workdays import deadline, working_days_remaining
 from services.models import SurveyResponse
 
@@ -310,16 +313,25 @@ def _transition(
     request=None,
     update_kind=ComplaintUpdate.Kind.STATUS,
 ):
-    if not complaint.can_move_to(target):
-        raise TransitionNotAllowed.for_states(
-            complaint, complaint.get_status_display(), S(target).label
-        )
+    """Move ``complaint`` (the platform's transition) and add the timeline entry.
+
+    An anonymous reporter's own move is audited with no actor and no request
+    (so no IP address): nothing may tie the report to a person.
+    """
     before = complaint.status
-    complaint.status = target
-    for name, value in (fields or {}).items():
-        setattr(complaint, name, value)
-    complaint.save(update_fields=["status", *(fields or {})])
-    update = ComplaintUpdate.objects.create(
+    anonymous_reporter = complaint.is_anonymous and (
+        by is None or not by.is_authenticated or by == complaint.reporter
+    )
+    transition(
+        complaint,
+        target,
+        by=None if anonymous_reporter else by,
+        action=action,
+        note=body[:500],
+        request=None if anonymous_reporter else request,
+        fields=fields,
+    )
+    return ComplaintUpdate.objects.create(
         complaint=complaint,
         kind=update_kind,
         body=body,
@@ -329,19 +341,6 @@ def _transition(
         author=by if by and by.is_authenticated else None,
         author_label=_actor_label(by, complaint),
     )
-    anonymous_reporter = complaint.is_anonymous and (
-        by is None or not by.is_authenticated or by == complaint.reporter
-    )
-    record(
-        actor=None if anonymous_reporter else by,
-        action=action,
-        obj=complaint,
-        from_status=before,
-        to_status=target,
-        note=body[:500],
-        request=None if anonymous_reporter else request,
-    )
-    return update
 
 
 def _require_hall_admin(user, complaint):

@@ -22,6 +22,7 @@ from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import OfficeHours
+from mpp_portal.transitions import bulk_transition, transition
 from mpp_portal.workdays import add_working_days, is_working_day
 from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
 from services.queue import ticket_issue
@@ -393,24 +394,16 @@ def booking_cancel(*, booking, token=None, by=None, reason="", request=None):
     with transaction.atomic():
         booking = _locked(booking)
         _check_owner(booking, token, by)
-        if not booking.can_move_to(Booking.Status.CANCELLED):
-            raise TransitionNotAllowed.for_states(
-                booking, booking.get_status_display(), Booking.Status.CANCELLED.label
-            )
-        before = booking.status
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.save(update_fields=["status", "cancelled_at"])
-        _release_seats(booking)
-        record(
-            actor=by,
+        transition(
+            booking,
+            Booking.Status.CANCELLED,
+            by=by,
             action="booking.cancel",
-            obj=booking,
-            from_status=before,
-            to_status=booking.status,
             note=reason,
             request=request,
+            fields={"cancelled_at": timezone.now()},
         )
+        _release_seats(booking)
     return booking
 
 
@@ -509,18 +502,14 @@ def booking_check_in(*, code, by, now=None, request=None):
             booked=True,
             request=request,
         )
-        booking.status = Booking.Status.CHECKED_IN
-        booking.ticket = ticket
-        booking.checked_in_at = now
-        booking.save(update_fields=["status", "ticket", "checked_in_at"])
-        record(
-            actor=by,
+        transition(
+            booking,
+            Booking.Status.CHECKED_IN,
+            by=by,
             action="booking.check_in",
-            obj=booking,
-            from_status="booked",
-            to_status=booking.status,
             note=ticket.code,
             request=request,
+            fields={"ticket": ticket, "checked_in_at": now},
         )
     return booking
 
@@ -531,38 +520,12 @@ def booking_check_in(*, code, by, now=None, request=None):
 def booking_mark_no_shows(*, now=None):
     """Bookings whose slot ended without a check-in become no-shows (one UPDATE)."""
     now = timezone.localtime(now or timezone.now())
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE services_booking SET status = 'no_show'
-                WHERE status = 'booked'
-                  AND (date < %s OR (date = %s AND slot_end <= %s))
-                RETURNING id, code
-                """,
-                [now.date(), now.date(), now.time()],
-            )
-            marked = cursor.fetchall()
-        if marked:
-            from django.contrib.contenttypes.models import ContentType
-
-            from mpp_portal.audit.models import AuditEntry
-
-            content_type = ContentType.objects.get_for_model(Booking)
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor=None,
-                    actor_label="sistem",
-                    action="booking.no_show",
-                    content_type=content_type,
-                    object_id=str(pk),
-                    # As record() names a booking: by its code (Booking.__str__).
-                    object_repr=code,
-                    from_status="booked",
-                    to_status="no_show",
-                )
-                for pk, code in marked
-            )
+    ended = Booking.objects.filter(
+        Q(date__lt=now.date()) | Q(date=now.date(), slot_end__lte=now.time())
+    )
+    marked = bulk_transition(
+        ended, Booking.Status.NO_SHOW, sources=[Booking.Status.BOOKED], action="booking.no_show"
+    )
     return len(marked)
 
 
@@ -620,19 +583,16 @@ def booking_close_day(*, hall, day, reason, by, service=None, request=None):
             bookings = bookings.filter(service=service)
         affected = list(bookings)
         for booking in affected:
-            booking.status = Booking.Status.CANCELLED
-            booking.cancelled_at = timezone.now()
-            booking.save(update_fields=["status", "cancelled_at"])
-            _release_seats(booking)
-            record(
-                actor=by,
+            transition(
+                booking,
+                Booking.Status.CANCELLED,
+                by=by,
                 action="booking.cancel",
-                obj=booking,
-                from_status="booked",
-                to_status="cancelled",
                 note=reason,
                 request=request,
+                fields={"cancelled_at": timezone.now()},
             )
+            _release_seats(booking)
             _notify(
                 booking,
                 None,

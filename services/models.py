@@ -1,8 +1,9 @@
 """Service catalogue, counters and the walk-in queue.
 
-The ticket's life is a state machine (DESIGN.md §3); its transitions are
-performed only by ``services.queue`` which checks ``Ticket.TRANSITIONS``,
-stamps the time and writes the audit entry.
+Tickets and bookings are state machines (DESIGN.md §3): their statuses are
+moved only through ``mpp_portal.transitions`` (which checks ``TRANSITIONS``,
+stamps the time and writes the audit entry), called by ``services.queue``
+and ``services.booking``.
 """
 
 import datetime

@@ -1,8 +1,9 @@
 """Use cases of the queue: issue tickets, run counters, move tickets.
 
 Every function that changes a ticket's status goes through
-``_ticket_transition``, which checks ``Ticket.TRANSITIONS``, stamps the
-time and writes the audit entry in the caller's transaction.
+``_ticket_transition``: the platform's ``transitions.transition`` (checks
+``Ticket.TRANSITIONS``, stamps, audits in the caller's transaction) plus the
+display board refresh.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.transitions import transition
 from mpp_portal.workdays import day_status
 from services.models import (
     Counter,
@@ -528,26 +530,9 @@ def _locked_ticket(ticket, by, *, at_counter=False):
 
 
 def _ticket_transition(ticket, target, *, by, action, request=None, note="", fields=None):
-    """Move ``ticket`` to ``target``: check, stamp, save and audit."""
-    if not ticket.can_move_to(target):
-        raise TransitionNotAllowed.for_states(
-            ticket, ticket.get_status_display(), Ticket.Status(target).label
-        )
-    before = ticket.status
-    ticket.status = target
-    for name, value in (fields or {}).items():
-        setattr(ticket, name, value)
-    ticket.save(update_fields=["status", *(fields or {})])
+    """Move ``ticket`` to ``target`` (the platform's transition) and refresh the board."""
+    transition(ticket, target, by=by, action=action, request=request, note=note, fields=fields)
     board_changed(ticket.service.agency.hall_id)
-    record(
-        actor=by,
-        action=action,
-        obj=ticket,
-        from_status=before,
-        to_status=target,
-        note=note,
-        request=request,
-    )
     return ticket
 
 

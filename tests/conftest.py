@@ -19,6 +19,19 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the transition guard on every stateful table.
+
+    Installed every session (idempotent), so a database kept by --reuse-db
+    and each xdist worker's own database carry the current trigger.
+    """
+    from tests.transition_guard import install
+
+    with django_db_blocker.unblock():
+        install()
+
+
 @pytest.fixture
 def hall(db):
     return HallFactory(name="MPP Perigo Agung", slug="perigo-agung")

@@ -16,6 +16,7 @@ from mpp_portal.exceptions import TransitionNotAllowed
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.workdays import JAKARTA
 from tests.complaints.conftest import jpeg_with_gps
+from tests.transition_guard import force_status
 
 S = Complaint.Status
 
@@ -235,8 +236,7 @@ class TestWorkflow:
     )
     def test_forbidden_moves(self, file_complaint, hall_admin, agency_a, status, operation):
         complaint = file_complaint()
-        Complaint.objects.filter(pk=complaint.pk).update(status=status, assigned_agency=agency_a)
-        complaint.refresh_from_db()
+        force_status(complaint, status, assigned_agency=agency_a)
         calls = {
             "respond": lambda: workflow.complaint_respond(
                 complaint=complaint, by=hall_admin, body="x"
