@@ -17,9 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintUpdate, ReminderLog
-from complaints.services import _agency_recipients, _format_due, _staff_emails
+from complaints.services import (
+    _agency_recipients,
+    _format_due,
+    _notify_reporter,
+    _staff_emails,
+)
 from mpp_portal.notifications.services import notification_queue
-from mpp_portal.organizations.models import Agency
+from mpp_portal.organizations.models import Agency, Hall
+from mpp_portal.transitions import bulk_transition
 from mpp_portal.workdays import JAKARTA, add_working_days
 
 S = Complaint.Status
@@ -177,22 +183,17 @@ def _send_digests(claimed, now):
 
 
 def _autoclose(now):
-    """Close responded complaints whose reply window has passed, in one UPDATE."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE complaints_complaint SET status = 'closed', closed_at = %s, due_at = NULL
-            WHERE status = 'responded' AND due_at < %s
-            RETURNING id
-            """,
-            [now, now],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        label = _("Ditutup otomatis: tidak ada balasan pelapor dalam batas waktu.")
+    """Close responded complaints whose reply window has passed, in one UPDATE.
+
+    Each closed complaint gets its timeline entry (one INSERT) and its
+    reporter a message, if they left a contact and are not anonymous.
+    """
+    label = _("Ditutup otomatis: tidak ada balasan pelapor dalam batas waktu.")
+
+    def closed(complaints):
         ComplaintUpdate.objects.bulk_create(
             ComplaintUpdate(
-                complaint_id=pk,
+                complaint=complaint,
                 kind=ComplaintUpdate.Kind.STATUS,
                 body=label,
                 from_status=S.RESPONDED,
@@ -200,25 +201,29 @@ def _autoclose(now):
                 author_label=_("Sistem"),
                 created_at=now,
             )
-            for pk in ids
+            for complaint in complaints
         )
-        from django.contrib.contenttypes.models import ContentType
-
-        from mpp_portal.audit.models import AuditEntry
-
-        content_type = ContentType.objects.get_for_model(Complaint)
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                actor=None,
-                actor_label="sistem",
-                action="complaint.autoclose",
-                content_type=content_type,
-                object_id=str(pk),
-                object_repr=str(pk),
-                from_status=S.RESPONDED,
-                to_status=S.CLOSED,
-                note=str(label),
+        halls = Hall.objects.in_bulk({complaint.hall_id for complaint in complaints})
+        for complaint in complaints:
+            complaint.hall = halls[complaint.hall_id]
+            _notify_reporter(
+                complaint,
+                None,
+                subject=_("Laporan %(id)s ditutup") % {"id": complaint.tracking_id},
+                body=_(
+                    "Laporan Anda ditutup otomatis karena tidak ada balasan dalam batas waktu "
+                    "setelah ditanggapi. Anda masih dapat memberi penilaian di halaman laporan."
+                ),
+                key=f"autoclosed-{now:%Y%m%d%H%M%S}",
             )
-            for pk in ids
-        )
-    return len(ids)
+
+    moved = bulk_transition(
+        Complaint.objects.filter(due_at__lt=now),
+        S.CLOSED,
+        sources=[S.RESPONDED],
+        action="complaint.autoclose",
+        note=label,
+        fields={"closed_at": now, "due_at": None},
+        then=closed,
+    )
+    return len(moved)

@@ -1,0 +1,431 @@
+"""The one transition helper (mpp_portal.transitions) and the proof that it
+is the only writer of a status.
+
+The proof is the whole suite: tests/conftest.py puts a trigger on the table
+of every model with ``TRANSITIONS`` (tests/transition_guard.py) that refuses
+a status change made by any other statement, so every test that moves a
+ticket, booking or complaint through a page, the API, a task or the real
+worker would fail if a code path wrote a status itself. The tests below
+show that the trigger is there, that it bites, and what the helper does.
+"""
+
+import datetime
+import threading
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from complaints import services as workflow
+from complaints import sla
+from complaints.models import Complaint, ComplaintUpdate
+from mpp_portal import transitions
+from mpp_portal.audit.models import AuditEntry
+from mpp_portal.exceptions import TransitionNotAllowed
+from mpp_portal.notifications.models import OutboxMessage
+from mpp_portal.transitions import bulk_transition, transition
+from services.models import Booking, Ticket
+from tests import transition_guard
+from tests.factories import ServiceFactory
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+GUARD_ERROR = "outside mpp_portal.transitions"
+
+
+def make_booking(service, day, *, nik, status=Booking.Status.BOOKED, start=9):
+    return Booking.objects.create(
+        service=service,
+        date=day,
+        slot_start=datetime.time(start, 0),
+        slot_end=datetime.time(start, 30),
+        name="Siti Aminah",
+        nik=nik,
+        phone="081234567890",
+        manage_token_hash="x",
+        status=status,
+    )
+
+
+@pytest.fixture
+def service(agency_a):
+    return ServiceFactory(agency=agency_a, code="A")
+
+
+@pytest.fixture
+def yesterday():
+    return timezone.localdate() - datetime.timedelta(days=1)
+
+
+def audit(action):
+    return AuditEntry.objects.filter(action=action)
+
+
+# --------------------------------------------------------------------------
+# The guard covers every state machine, and bites
+# --------------------------------------------------------------------------
+def test_the_guard_is_on_every_model_with_transitions(db):
+    stateful = {model._meta.label for model in transitions.stateful_models()}
+    # Found by walking the app registry, not listed by hand: SIPABES, forums
+    # and PKS models with TRANSITIONS are guarded the day they are added.
+    assert {"services.Ticket", "services.Booking", "complaints.Complaint"} <= stateful
+    # An exemption names a real stateful model and says why.
+    assert set(transition_guard.EXEMPT) <= stateful
+    assert all(reason.strip() for reason in transition_guard.EXEMPT.values())
+    guarded = {model._meta.db_table for model in transition_guard.guarded_models()}
+    assert guarded == {
+        model._meta.db_table
+        for model in transitions.stateful_models()
+        if model._meta.label not in transition_guard.EXEMPT
+    }
+    assert transition_guard.installed_tables() == guarded
+
+
+def test_installing_twice_leaves_one_trigger_per_table(db):
+    transition_guard.install()
+    transition_guard.install()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_object_table, count(*) FROM information_schema.triggers "
+            "WHERE trigger_name = %s GROUP BY 1",
+            [transition_guard.FUNCTION],
+        )
+        counts = dict(cursor.fetchall())
+    # One UPDATE event row per table: the trigger was replaced, not doubled.
+    assert set(counts.values()) == {1}
+
+
+def test_a_raw_status_update_is_refused(service, yesterday):
+    booking = make_booking(service, yesterday, nik="1707011501900001")
+    with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.NO_SHOW)
+    with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
+        booking.status = Booking.Status.CANCELLED
+        booking.save()
+    with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE services_booking SET status = 'no_show' WHERE id = %s", [booking.pk]
+            )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+
+
+def test_writes_that_keep_the_status_pass(service, yesterday):
+    booking = make_booking(service, yesterday, nik="1707011501900001")
+    Booking.objects.filter(pk=booking.pk).update(name="Siti A.", status=Booking.Status.BOOKED)
+    booking.refresh_from_db()
+    assert booking.name == "Siti A."
+
+
+def test_the_mark_covers_only_the_helpers_own_statement(service, yesterday):
+    """A raw write later in the same transaction is still refused."""
+    first = make_booking(service, yesterday, nik="1707011501900001")
+    second = make_booking(service, yesterday, nik="1707011501900002", start=10)
+    with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
+        transition(first, Booking.Status.CANCELLED, by=None, action="booking.cancel")
+        Booking.objects.filter(pk=second.pk).update(status=Booking.Status.CANCELLED)
+
+
+def test_only_the_helper_writes_the_mark():
+    """Nothing else in the code base can pass the guard by quoting the marker."""
+    holders = sorted(
+        str(path.relative_to(BASE_DIR))
+        for folder in ("mpp_portal", "services", "complaints", "tests", "bench")
+        for path in (BASE_DIR / folder).rglob("*.py")
+        if transitions.MARKER in path.read_text(encoding="utf-8")
+    )
+    assert holders == ["mpp_portal/transitions.py"]
+
+
+# --------------------------------------------------------------------------
+# transition(): one object
+# --------------------------------------------------------------------------
+def test_transition_checks_sets_saves_only_its_fields_and_audits(
+    service, yesterday, hall_admin, rf
+):
+    booking = make_booking(service, yesterday, nik="1707011501900001")
+    booking.name = "not saved"  # a change of the caller's that is not the transition's
+    moment = timezone.now()
+    request = rf.post("/", REMOTE_ADDR="10.1.2.3")
+    transition(
+        booking,
+        Booking.Status.CANCELLED,
+        by=hall_admin,
+        action="booking.cancel",
+        note="Listrik padam",
+        request=request,
+        fields={"cancelled_at": moment},
+    )
+    stored = Booking.objects.get(pk=booking.pk)
+    assert (stored.status, stored.cancelled_at, stored.name) == ("cancelled", moment, "Siti Aminah")
+    entry = audit("booking.cancel").get()
+    assert (entry.from_status, entry.to_status, entry.note) == (
+        "booked",
+        "cancelled",
+        "Listrik padam",
+    )
+    assert (entry.actor, entry.object_repr, entry.ip_address) == (
+        hall_admin,
+        booking.code,
+        "10.1.2.3",
+    )
+
+
+def test_transition_refuses_a_move_the_table_does_not_have(service, yesterday):
+    booking = make_booking(
+        service, yesterday, nik="1707011501900001", status=Booking.Status.NO_SHOW
+    )
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        transition(booking, Booking.Status.CHECKED_IN, by=None, action="booking.check_in")
+    assert excinfo.value.http_status == 409
+    assert "Tidak datang" in str(excinfo.value)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.NO_SHOW
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("model", [Ticket, Booking, Complaint], ids=lambda model: model.__name__)
+def test_every_table_names_every_status(model):
+    field = transitions.status_field(model)
+    statuses = {value for value, _label in field.choices}
+    assert set(model.TRANSITIONS) == statuses
+    assert set().union(*model.TRANSITIONS.values()) <= statuses
+
+
+def test_an_anonymous_reporters_own_move_is_audited_without_actor_or_address(
+    hall, agency_a, hall_admin, citizen, rf
+):
+    complaint, _token = workflow.complaint_file(
+        hall=hall,
+        kind="pengaduan",
+        title="Pungutan liar di loket",
+        description="Petugas meminta uang tambahan untuk mempercepat pelayanan.",
+        reporter=citizen,
+        is_anonymous=True,
+    )
+    workflow.complaint_request_info(complaint=complaint, by=hall_admin, question="Loket mana?")
+    # The reporter of an anonymous complaint acts through the secret link.
+    workflow.complaint_provide_info(
+        complaint=complaint,
+        by=AnonymousUser(),
+        text="Loket 3, Senin pagi.",
+        request=rf.post("/", REMOTE_ADDR="10.9.9.9"),
+    )
+    entry = audit("complaint.provide_info").get()
+    assert (entry.actor, entry.actor_label, entry.ip_address) == (None, "sistem", None)
+    assert audit("complaint.request_info").get().actor == hall_admin
+
+
+# --------------------------------------------------------------------------
+# bulk_transition(): scheduled moves
+# --------------------------------------------------------------------------
+def test_bulk_moves_only_rows_in_a_source_state_and_audits_each_once(
+    service, yesterday, django_capture_on_commit_callbacks
+):
+    booked = [
+        make_booking(service, yesterday, nik=f"17070115019000{n:02d}", start=8 + n)
+        for n in range(3)
+    ]
+    done = make_booking(
+        service, yesterday, nik="1707011501900099", status=Booking.Status.CHECKED_IN
+    )
+    today = make_booking(service, timezone.localdate(), nik="1707011501900098")
+    seen, committed = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = bulk_transition(
+            Booking.objects.filter(date__lt=timezone.localdate()),
+            Booking.Status.NO_SHOW,
+            sources=[Booking.Status.BOOKED],
+            action="booking.no_show",
+            note="slot lewat",
+            fields={"reminder_sent_at": None},
+            then=lambda objects: seen.extend(o.status for o in objects),
+            on_commit=lambda objects: committed.extend(o.pk for o in objects),
+        )
+    ids = [b.pk for b in booked]
+    assert [b.pk for b in moved] == ids
+    assert all(isinstance(b, Booking) and b.status == "no_show" for b in moved)
+    assert [b.code for b in moved] == [b.code for b in booked]
+    assert seen == ["no_show"] * 3
+    assert committed == ids
+    entries = audit("booking.no_show")
+    assert sorted(int(e.object_id) for e in entries) == ids
+    assert {(e.from_status, e.to_status, e.actor_label, e.note) for e in entries} == {
+        ("booked", "no_show", "sistem", "slot lewat")
+    }
+    assert {e.object_repr for e in entries} == {b.code for b in booked}
+    for untouched, status in ((done, "checked_in"), (today, "booked")):
+        untouched.refresh_from_db()
+        assert untouched.status == status
+    # Run again: nothing left in a source state, nothing moved or audited.
+    again = bulk_transition(
+        Booking.objects.all(),
+        Booking.Status.NO_SHOW,
+        sources=[Booking.Status.BOOKED],
+        action="booking.no_show",
+    )
+    assert [b.pk for b in again] == [today.pk]
+    assert audit("booking.no_show").count() == 4
+
+
+def test_bulk_refuses_a_forbidden_pair_before_touching_anything(service, yesterday):
+    make_booking(service, yesterday, nik="1707011501900001")
+    make_booking(service, yesterday, nik="1707011501900002", status=Booking.Status.CHECKED_IN)
+    with pytest.raises(TransitionNotAllowed):
+        bulk_transition(
+            Booking.objects.all(),
+            Booking.Status.CANCELLED,
+            sources=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
+            action="booking.cancel",
+        )
+    assert sorted(Booking.objects.values_list("status", flat=True)) == ["booked", "checked_in"]
+    assert not AuditEntry.objects.exists()
+
+
+def test_bulk_records_each_rows_own_source(db, hall, agency_a, hall_admin, file_complaint):
+    """With two sources each audit entry names the state its row left."""
+    waiting = workflow.complaint_request_info(
+        complaint=file_complaint(), by=hall_admin, question="Kapan kejadiannya?"
+    )
+    fresh = file_complaint()
+    moved = bulk_transition(
+        Complaint.objects.filter(hall=hall),
+        Complaint.Status.ARCHIVED,
+        sources=[Complaint.Status.SUBMITTED, Complaint.Status.INFO_REQUESTED],
+        action="complaint.test_archive",
+    )
+    assert {c.pk for c in moved} == {waiting.pk, fresh.pk}
+    sources = dict(audit("complaint.test_archive").values_list("object_id", "from_status"))
+    assert sources == {str(waiting.pk): "info_requested", str(fresh.pk): "submitted"}
+
+
+def test_bulk_with_an_empty_queryset_does_nothing(db):
+    assert (
+        bulk_transition(
+            Booking.objects.none(),
+            Booking.Status.NO_SHOW,
+            sources=[Booking.Status.BOOKED],
+            action="booking.no_show",
+        )
+        == []
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bulk_runs_never_move_a_row_twice(agency_a):
+    """The second run waits for the first's row locks, then finds nothing left."""
+    service = ServiceFactory(agency=agency_a, code="A")
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    ids = [
+        make_booking(service, day, nik=f"17070115019000{n:02d}", start=8 + n).pk for n in range(5)
+    ]
+    first_moved, first_may_commit = threading.Event(), threading.Event()
+    results = {}
+
+    def run(name, hold):
+        try:
+            with transaction.atomic():
+                moved = bulk_transition(
+                    Booking.objects.filter(date=day),
+                    Booking.Status.NO_SHOW,
+                    sources=[Booking.Status.BOOKED],
+                    action="booking.no_show",
+                )
+                results[name] = [b.pk for b in moved]
+                if hold:
+                    first_moved.set()
+                    first_may_commit.wait(10)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=("first", True))
+    first.start()
+    assert first_moved.wait(10)
+    second = threading.Thread(target=run, args=("second", False))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the second run should wait for the first run's row locks"
+    first_may_commit.set()
+    first.join(10)
+    second.join(10)
+    assert results == {"first": ids, "second": []}
+    assert AuditEntry.objects.filter(action="booking.no_show").count() == 5
+
+
+# --------------------------------------------------------------------------
+# The apps on the helper
+# --------------------------------------------------------------------------
+@pytest.fixture
+def responded(file_complaint, agency_a, hall_admin, agency_admin_a):
+    def _responded(**kwargs):
+        complaint = workflow.complaint_dispatch(
+            complaint=file_complaint(**kwargs), agency=agency_a, by=hall_admin
+        )
+        return workflow.complaint_respond(complaint=complaint, by=agency_admin_a, body="Beres.")
+
+    return _responded
+
+
+@pytest.fixture
+def file_complaint(hall):
+    def _file(**kwargs):
+        data = {
+            "hall": hall,
+            "kind": "pengaduan",
+            "title": "Antrean KTP-el terlalu lama",
+            "description": "Saya menunggu lebih dari tiga jam tanpa kepastian di loket KTP-el.",
+            "reporter_name": "Siti Aminah",
+            "reporter_email": "siti@example.test",
+        }
+        data.update(kwargs)
+        return workflow.complaint_file(**data)[0]
+
+    return _file
+
+
+def test_autoclose_tells_the_reporter_and_writes_the_timeline(responded):
+    by_mail = responded()
+    by_phone = responded(reporter_email="", reporter_phone="081234567890")
+    anonymous = responded(is_anonymous=True)
+    OutboxMessage.objects.all().delete()
+    later = by_mail.due_at + datetime.timedelta(minutes=1)
+
+    assert sla._autoclose(later) == 3
+
+    messages = OutboxMessage.objects.filter(dedupe_key__contains="autoclosed")
+    assert {(m.channel, m.object_id) for m in messages} == {
+        ("email", by_mail.pk),
+        ("whatsapp", by_phone.pk),
+    }
+    mail = messages.get(channel="email")
+    assert by_mail.tracking_id in mail.subject and "ditutup otomatis" in mail.body
+    assert mail.hall_id == by_mail.hall_id
+    for complaint in (by_mail, by_phone, anonymous):
+        complaint.refresh_from_db()
+        assert (complaint.status, complaint.closed_at, complaint.due_at) == ("closed", later, None)
+        update = complaint.updates.last()
+        assert (update.kind, update.from_status, update.to_status, update.author_label) == (
+            ComplaintUpdate.Kind.STATUS,
+            "responded",
+            "closed",
+            "Sistem",
+        )
+    entries = audit("complaint.autoclose")
+    assert {e.object_repr for e in entries} == {
+        c.tracking_id for c in (by_mail, by_phone, anonymous)
+    }
+    # A second scan closes nothing and tells nobody again.
+    assert sla._autoclose(later) == 0
+    assert messages.count() == 2 and entries.count() == 3
+
+
+def test_no_shows_go_through_the_helper(service, yesterday):
+    from services.booking import booking_mark_no_shows
+
+    booking = make_booking(service, yesterday, nik="1707011501900001")
+    assert booking_mark_no_shows() == 1
+    booking.refresh_from_db()
+    assert booking.status == "no_show"
+    assert audit("booking.no_show").get().object_repr == booking.code
