@@ -15,8 +15,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -371,16 +371,21 @@ class TicketSequence(models.Model):
         return f"{self.service_id}@{self.date}: {self.last_number}"
 
 
-def _count(queryset):
-    """``SELECT COUNT(*)`` of ``queryset`` as a scalar subquery expression."""
-    return Coalesce(
-        Subquery(queryset.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")[:1]),
-        0,
-    )
-
-
 def _tracking_code():
     return secrets.token_urlsafe(9)
+
+
+class _QueuePositionIterable(ModelIterable):
+    """Yield tickets with their place in the call order attached (one batch)."""
+
+    def __iter__(self):
+        from services.ordering import queue_positions
+
+        tickets = list(super().__iter__())
+        positions = queue_positions(tickets)
+        for ticket in tickets:
+            ticket.ahead_count, ticket.open_counter_count = positions.get(ticket.pk, (0, 0))
+        yield from tickets
 
 
 class TicketQuerySet(models.QuerySet):
@@ -394,35 +399,16 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status=Ticket.Status.WAITING)
 
     def with_queue_position(self):
-        """Annotate ``ahead_count`` and ``open_counter_count`` on each ticket.
+        """Attach ``ahead_count`` and ``open_counter_count`` to each ticket fetched.
 
-        Ticket.people_ahead() and estimated_wait_minutes() read these
-        instead of running two queries per ticket, so a list costs the same
-        whatever its length. The rule is the one people_ahead() documents.
+        Ticket.people_ahead() and estimated_wait_minutes() read these. They
+        come from services.ordering.queue_positions(), the call order itself,
+        in two queries for the whole batch, so a list costs the same
+        whatever its length.
         """
-        waiting_ahead = Ticket.objects.filter(
-            service_id=OuterRef("service_id"),
-            date=OuterRef("date"),
-            status=Ticket.Status.WAITING,
-        ).exclude(pk=OuterRef("pk"))
-        # A priority ticket waits only behind earlier priority tickets; a
-        # normal one behind every earlier ticket and every priority ticket.
-        behind_priority = waiting_ahead.exclude(priority=Priority.NORMAL).filter(
-            queued_at__lt=OuterRef("queued_at")
-        )
-        behind_all = waiting_ahead.filter(
-            Q(queued_at__lt=OuterRef("queued_at")) | ~Q(priority=Priority.NORMAL)
-        )
-        open_counters = Counter.objects.filter(services=OuterRef("service_id"), is_open=True)
-        return self.annotate(
-            ahead_count=Case(
-                When(~Q(status=Ticket.Status.WAITING), then=Value(0)),
-                When(priority=Priority.NORMAL, then=_count(behind_all)),
-                default=_count(behind_priority),
-                output_field=models.IntegerField(),
-            ),
-            open_counter_count=_count(open_counters),
-        )
+        clone = self._chain()
+        clone._iterable_class = _QueuePositionIterable
+        return clone
 
     def visible_to(self, user):
         """Tickets a staff member may see and act on."""
@@ -544,19 +530,18 @@ class Ticket(models.Model):
         return self.priority != Priority.NORMAL
 
     def people_ahead(self):
-        """Waiting tickets of the same service that will be called before this one."""
+        """Waiting tickets that will be called before this one.
+
+        The call order's own answer (services.ordering, whose docstring says
+        what it means when several counters serve the service).
+        """
         if self.status != self.Status.WAITING:
             return 0
         if hasattr(self, "ahead_count"):
             return self.ahead_count  # TicketQuerySet.with_queue_position()
-        ahead = Ticket.objects.filter(
-            service_id=self.service_id, date=self.date, status=self.Status.WAITING
-        ).exclude(pk=self.pk)
-        if self.is_priority:
-            ahead = ahead.exclude(priority=Priority.NORMAL).filter(queued_at__lt=self.queued_at)
-        else:
-            ahead = ahead.filter(Q(queued_at__lt=self.queued_at) | ~Q(priority=Priority.NORMAL))
-        return ahead.count()
+        from services.ordering import queue_positions
+
+        return queue_positions([self])[self.pk][0]
 
     def estimated_wait_minutes(self, people_ahead=None):
         """Estimate from the people ahead, the average minutes and the open counters."""

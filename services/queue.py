@@ -10,19 +10,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-    Window,
-)
-from django.db.models import DurationField as DurationFieldType
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +17,7 @@ from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.transitions import transition
 from mpp_portal.workdays import day_status
+from services import ordering
 from services.models import (
     Counter,
     CounterService,
@@ -341,99 +329,27 @@ def _require_operator(counter, by):
         raise CounterBusy(_("Loket ini dibuka oleh petugas lain."))
 
 
-def _waiting_for_counter(counter, weights):
-    """Waiting tickets of the counter's services, best first.
-
-    Longest weighted wait first: the wait is multiplied by the counter's
-    weight for that service, so equal weights mean plain arrival order.
-    """
-    weight = Case(
-        *[When(service_id=sid, then=Value(w)) for sid, w in weights.items()],
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return (
-        Ticket.objects.filter(
-            date=timezone.localdate(),
-            status=Ticket.Status.WAITING,
-            service_id__in=list(weights),
-        )
-        .annotate(
-            weighted_wait=ExpressionWrapper(
-                (Value(timezone.now()) - F("queued_at")) * weight,
-                output_field=DurationFieldType(),
-            )
-        )
-        .order_by("-weighted_wait", "queued_at", "pk")
-    )
-
-
-def _normal_turn(streak):
-    """True when a normal ticket goes before priority tickets.
-
-    Priority tickets go first, but after PRIORITY_STREAK_LIMIT priority calls
-    in a row a waiting normal ticket gets its turn, so nobody waits forever.
-    """
-    return streak >= Counter.PRIORITY_STREAK_LIMIT
-
-
 def _streak_after(streak, ticket):
     return streak + 1 if ticket.is_priority else 0
 
 
-def waiting_in_call_order(
-    counter: Counter, *, limit: int = 50, weights: dict[int, int] | None = None
-) -> list[Ticket]:
-    """Return up to ``limit`` waiting tickets in the order "call next" would call them.
+def waiting_in_call_order(counter: Counter, *, limit: int = 50) -> list[Ticket]:
+    """Return up to ``limit`` waiting tickets in the order "call next" calls them.
 
-    The console lists these: the same ordering (_waiting_for_counter) and
-    the same streak rule as ticket_call_next(), played forward from the
-    counter's current streak. One query (two without ``weights``, the
-    counter's {service_id: weight}), whatever the queue's length.
+    The console lists these: services.ordering's one call order, from the
+    counter's current streak. Two queries, whatever the queue's length.
     """
-    if weights is None:
-        weights = dict(
-            CounterService.objects.filter(counter=counter).values_list("service_id", "weight")
-        )
-    if not weights:
-        return []
-    is_priority = Case(
-        When(priority=Priority.NORMAL, then=Value(False)),
-        default=Value(True),
-        output_field=BooleanField(),
-    )
-    # The first ``limit`` of the merged order come from the first ``limit``
-    # of the priority line and of the normal line.
-    waiting = (
-        _waiting_for_counter(counter, weights)
-        .select_related("service")
-        .annotate(
-            line_rank=Window(
-                RowNumber(),
-                partition_by=[is_priority],
-                order_by=[F("weighted_wait").desc(), F("queued_at").asc(), F("pk").asc()],
-            )
-        )
-        .filter(line_rank__lte=limit)
-    )
-    lines = {True: [], False: []}
-    for ticket in waiting:
-        lines[ticket.is_priority].append(ticket)
-    order, streak = [], counter.priority_streak
-    while len(order) < limit and (lines[True] or lines[False]):
-        first = not _normal_turn(streak)  # True: the priority line first
-        ticket = (lines[first] or lines[not first]).pop(0)
-        order.append(ticket)
-        streak = _streak_after(streak, ticket)
-    return order
+    order = ordering.counter_call_order(counter, day=timezone.localdate())[:limit]
+    tickets = Ticket.objects.select_related("service").in_bulk(order)
+    return [tickets[pk] for pk in order]
 
 
 def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
-    """Call the next ticket to ``counter``; None when nobody waits.
+    """Call the head of the counter's call order (services.ordering); None when nobody waits.
 
-    Priority tickets go first, but after PRIORITY_STREAK_LIMIT priority calls
-    in a row a waiting normal ticket is called. ``SKIP LOCKED`` lets two
-    counters call at the same moment without ever getting the same ticket.
+    ``SKIP LOCKED`` lets two counters call at the same moment without ever
+    getting the same ticket: a head another counter is calling this instant
+    is left out and the order merged again without it.
     """
     check_can_work_counter(by, counter)
     with transaction.atomic():
@@ -453,28 +369,25 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
                 % {"code": unfinished.code},
                 code="ticket_in_progress",
             )
-        weights = dict(
-            CounterService.objects.filter(counter=counter).values_list("service_id", "weight")
-        )
-        if not weights:
-            return None
-        waiting = _waiting_for_counter(counter, weights).select_for_update(
-            skip_locked=True, of=("self",)
-        )
-        groups = [~Q(priority=Priority.NORMAL), Q(priority=Priority.NORMAL)]
-        if _normal_turn(counter.priority_streak):
-            groups.reverse()
+        today, taken = timezone.localdate(), set()
         ticket = None
-        for group in groups:
-            ticket = waiting.filter(group).first()
-            if ticket is not None:
-                break
-        if ticket is None:
-            return None
+        while ticket is None:
+            order = ordering.counter_call_order(counter, day=today, exclude=taken)
+            if not order:
+                return None
+            # Re-checks "waiting" after the lock: a ticket called and
+            # committed by another counter since the order was read is gone.
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("service__agency")
+                .filter(pk=order[0], status=Ticket.Status.WAITING)
+                .first()
+            )
+            taken.add(order[0])
         counter.priority_streak = _streak_after(counter.priority_streak, ticket)
         counter.save(update_fields=["priority_streak"])
         _call(ticket, counter, by, request, is_recall=False)
-        transaction.on_commit(lambda: notify_near_turn(service_id=ticket.service_id))
+        transaction.on_commit(lambda: notify_near_turn(hall_id=counter.hall_id))
     return ticket
 
 
@@ -693,27 +606,29 @@ def ticket_set_note(*, ticket: Ticket, by, note: str, request=None) -> Ticket:
 # ---------------------------------------------------------------------------
 # Notifications
 # ---------------------------------------------------------------------------
-def notify_near_turn(*, service_id):
+def notify_near_turn(*, hall_id):
     """Tell waiting citizens with a phone number that their turn is near.
 
     One SMS/WhatsApp per ticket (dedupe key), once NEAR_TURN_AHEAD or fewer
-    people are ahead.
+    people are ahead: the people ahead the tracking page shows
+    (services.ordering). Three queries for all the hall's untold tickets,
+    then two per message.
     """
     from mpp_portal.notifications.services import notification_queue
 
-    waiting = list(
+    untold = (
         Ticket.objects.filter(
-            service_id=service_id, date=timezone.localdate(), status=Ticket.Status.WAITING
+            service__agency__hall_id=hall_id,
+            date=timezone.localdate(),
+            status=Ticket.Status.WAITING,
+            near_turn_notified=False,
         )
+        .exclude(phone="")
         .select_related("service")
-        .order_by(
-            Case(When(priority=Priority.NORMAL, then=Value(1)), default=Value(0)),
-            "queued_at",
-            "pk",
-        )[: NEAR_TURN_AHEAD + 1]
+        .with_queue_position()
     )
-    for ticket in waiting:
-        if not ticket.phone or ticket.near_turn_notified:
+    for ticket in untold:
+        if ticket.people_ahead() > NEAR_TURN_AHEAD:
             continue
         with transaction.atomic():
             updated = Ticket.objects.filter(pk=ticket.pk, near_turn_notified=False).update(

@@ -78,11 +78,6 @@ def _service_ids(counter):
     return list(counter.services.values_list("pk", flat=True))
 
 
-def _weights(counter):
-    """Return the counter's {service_id: weight}."""
-    return dict(CounterService.objects.filter(counter=counter).values_list("service_id", "weight"))
-
-
 def _minutes_between(start, end):
     if not start or not end:
         return 0
@@ -92,18 +87,17 @@ def _minutes_between(start, end):
 # ---------------------------------------------------------------------------
 # Read side of the panel
 # ---------------------------------------------------------------------------
-def _queue_context(counter, weights, *, can_act):
-    """Waiting list, today's skipped tickets and today's counts (five queries).
+def _queue_context(counter, service_ids, *, can_act):
+    """Waiting list, today's skipped tickets and today's counts (four queries).
 
-    The waiting list is in the order "call next" will call it (service
-    weights and the priority streak rule included), so its first row is the
-    ticket the next press calls.
+    The waiting list is in the order "call next" will call it
+    (services.ordering: service weights and the priority streak rule
+    included), so its first row is the ticket the next press calls.
     """
     now = timezone.now()
     today = timezone.localdate()
-    service_ids = list(weights)
     of_services = Ticket.objects.filter(date=today, service_id__in=service_ids)
-    waiting = queue.waiting_in_call_order(counter, limit=WAITING_SHOWN, weights=weights)
+    waiting = queue.waiting_in_call_order(counter, limit=WAITING_SHOWN)
     for ticket in waiting:
         ticket.waited_minutes = _minutes_between(ticket.queued_at, now)
     skipped = list(
@@ -136,7 +130,6 @@ def _panel_context(request, counter, *, alert=None):
         .order_by("service__agency__name", "service__name")
     )
     services = [link.service for link in links]
-    weights = {link.service_id: link.weight for link in links}
     open_tickets = list(
         Ticket.objects.filter(
             counter=counter,
@@ -177,7 +170,7 @@ def _panel_context(request, counter, *, alert=None):
         "alert": alert,
         "services": services,
     }
-    context.update(_queue_context(counter, weights, can_act=is_mine))
+    context.update(_queue_context(counter, [s.pk for s in services], can_act=is_mine))
     return context
 
 
@@ -241,7 +234,9 @@ def counter_queue(request, counter_id):
     counter = _get_counter(request, counter_id)
     is_mine = counter.is_open and counter.operator_id == request.user.pk
     context = {"counter": counter}
-    context.update(_queue_context(counter, _weights(counter), can_act=is_mine))
+    # A subquery, not a list: the poll runs every 5 s on every console.
+    service_ids = CounterService.objects.filter(counter=counter).values("service_id")
+    context.update(_queue_context(counter, service_ids, can_act=is_mine))
     return render(request, f"{TEMPLATE}#queue", context)
 
 

@@ -255,6 +255,7 @@ def _qr_svg(data):
 def _ticket_or_404(tracking_code):
     ticket = (
         Ticket.objects.select_related("service__agency__hall", "counter")
+        .with_queue_position()
         .filter(tracking_code=tracking_code)
         .first()
     )
@@ -325,7 +326,9 @@ def track_lookup(request):
             if hall_slug:
                 tickets = tickets.filter(service__agency__hall__slug=hall_slug)
             matches = list(
-                tickets.select_related("service__agency__hall", "counter").order_by("pk")[:20]
+                tickets.select_related("service__agency__hall", "counter")
+                .with_queue_position()
+                .order_by("pk")[:20]
             )
         halls = {t.service.agency.hall_id: t.service.agency.hall for t in matches}
         if len(matches) == 1:

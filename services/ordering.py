@@ -1,0 +1,215 @@
+"""Who is called next: the one call order of the queue.
+
+A counter calls from the waiting tickets of the services it serves
+(``CounterService``), in two lines:
+
+- the **priority line** (every priority group together) and the **normal
+  line**, each in order of *place*: the arrival time ``queued_at`` (a
+  transferred ticket keeps its first arrival, a booked ticket has its slot's
+  start, a late no-show sent back keeps its own), made earlier by
+  ``WEIGHT_STEP`` for each point of the counter's weight for the ticket's
+  service above 1; ties by arrival, then by id. A place never changes while
+  a ticket waits, so two waiting tickets never swap with the clock.
+- the lines merge by the streak rule (``merged_position``): priority tickets
+  first, but after ``Counter.PRIORITY_STREAK_LIMIT`` priority calls in a row
+  the next normal ticket goes, so normal tickets are never starved.
+
+``ticket_call_next`` calls the head of ``counter_call_order``; the console
+lists it; ``queue_positions`` gives the people ahead that the tracking page,
+the printed ticket, the API and the near-turn message show. All of them
+rank with ``RANKED_SQL`` and merge with ``merged_position``: there is no
+other ordering.
+
+**People ahead** when several counters serve a service: the number of
+tickets that the counter nearest to calling this ticket calls before it
+(the best case), among the open counters that serve its service; while none
+is open, among all of them with a fresh streak (opening resets it); when no
+counter serves the service, in the service's own two lines. If that counter
+alone called, the ticket would be called exactly after that many. Calls at
+other counters only take tickets, which never moves anyone back, so it is
+called no later than that; what can move it back is a ticket that ranks
+ahead of it arriving (a priority ticket, a transfer, a no-show sent back,
+a weighted service's head start) or a counter closing.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db import connection
+
+# Each point of weight above 1 counts as this much waiting already done:
+# weight 3 puts a ticket 20 minutes ahead of its arrival at that counter.
+WEIGHT_STEP = datetime.timedelta(minutes=10)
+
+
+def merged_position(*, line_index: int, is_priority: bool, other_line: int, streak: int) -> int:
+    """Return how many tickets a counter calls before this one.
+
+    ``line_index`` is the ticket's index in its own line, ``other_line``
+    the length of the other line, ``streak`` the counter's priority calls in
+    a row so far. The closed form of calling one ticket at a time: priority
+    first while the streak is under the limit, else a normal ticket (when
+    either line is empty, the other one goes).
+    """
+    from services.models import Counter
+
+    limit = Counter.PRIORITY_STREAK_LIMIT
+    # Priority calls before the first normal turn.
+    first_turn = max(0, limit - streak)
+    if is_priority:
+        # Normal turns come after first_turn priority calls, then after
+        # every ``limit`` more, while normal tickets last.
+        turns = 0 if line_index < first_turn else (line_index - first_turn) // limit + 1
+        return line_index + min(other_line, turns)
+    return line_index + min(other_line, first_turn + line_index * limit)
+
+
+def call_order(priority_line: list, normal_line: list, *, streak: int) -> list:
+    """Merge the two lines, each already in order of place, into the call order."""
+    placed = [
+        (
+            merged_position(
+                line_index=i, is_priority=True, other_line=len(normal_line), streak=streak
+            ),
+            t,
+        )
+        for i, t in enumerate(priority_line)
+    ] + [
+        (
+            merged_position(
+                line_index=i, is_priority=False, other_line=len(priority_line), streak=streak
+            ),
+            t,
+        )
+        for i, t in enumerate(normal_line)
+    ]
+    # The positions are 0..n-1 without repeats, so the sort key is unique.
+    return [ticket for _position, ticket in sorted(placed, key=lambda pair: pair[0])]
+
+
+# One row per (lane, waiting ticket): a lane is a counter (its services and
+# weights) or, for a service no counter serves, the service alone. The window
+# gives each ticket its index in its line; the counts give both lines'
+# lengths. Filtering the wanted tickets happens outside the window, so the
+# index counts every waiting ticket of the lane.
+RANKED_SQL = """
+WITH lane AS (
+    SELECT cs.counter_id AS lane_counter, NULL::bigint AS lane_service,
+           cs.service_id, cs.weight
+    FROM services_counterservice cs
+    WHERE cs.counter_id = ANY(%(counters)s)
+    UNION ALL
+    SELECT NULL::bigint, s.id, s.id, 1
+    FROM services_service s
+    WHERE s.id = ANY(%(lone_services)s)
+), ranked AS (
+    SELECT lane.lane_counter, lane.lane_service, t.id, t.date,
+           t.priority <> %(normal)s AS is_priority,
+           ROW_NUMBER() OVER (
+               PARTITION BY lane.lane_counter, lane.lane_service, t.date,
+                            t.priority <> %(normal)s
+               ORDER BY t.queued_at - (lane.weight - 1) * %(step)s, t.queued_at, t.id
+           ) - 1 AS line_index,
+           COUNT(*) FILTER (WHERE t.priority = %(normal)s) OVER (
+               PARTITION BY lane.lane_counter, lane.lane_service, t.date
+           ) AS normal_waiting,
+           COUNT(*) FILTER (WHERE t.priority <> %(normal)s) OVER (
+               PARTITION BY lane.lane_counter, lane.lane_service, t.date
+           ) AS priority_waiting
+    FROM lane
+    JOIN services_ticket t ON t.service_id = lane.service_id
+    WHERE t.status = %(waiting)s AND t.date = ANY(%(dates)s)
+)
+SELECT lane_counter, lane_service, id, is_priority, line_index,
+       normal_waiting, priority_waiting
+FROM ranked
+WHERE %(all_tickets)s OR id = ANY(%(tickets)s)
+"""
+
+
+def _ranked(*, counters=(), lone_services=(), dates, tickets=None):
+    """Return RANKED_SQL's rows as tuples; ``tickets=None`` returns every ticket."""
+    from services.models import Priority, Ticket
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RANKED_SQL,
+            {
+                "counters": list(counters),
+                "lone_services": list(lone_services),
+                "dates": list(dates),
+                "tickets": list(tickets or []),
+                "all_tickets": tickets is None,
+                "normal": Priority.NORMAL.value,
+                "waiting": Ticket.Status.WAITING.value,
+                "step": WEIGHT_STEP,
+            },
+        )
+        return cursor.fetchall()
+
+
+def counter_call_order(counter, *, day: datetime.date, exclude=frozenset()) -> list[int]:
+    """Return the ids of ``counter``'s waiting tickets of ``day`` in call order.
+
+    One query. ``counter.priority_streak`` is the streak the order starts
+    from: lock the counter first when the order decides a call. Tickets in
+    ``exclude`` (e.g. being called at another counter this instant) are
+    left out, and the rest merge as if they were not there.
+    """
+    lines = {True: [], False: []}
+    rows = _ranked(counters=[counter.pk], dates=[day])
+    for _lane, _service, ticket_id, is_priority, _index, *_counts in sorted(
+        rows, key=lambda row: row[4]
+    ):
+        if ticket_id not in exclude:
+            lines[is_priority].append(ticket_id)
+    return call_order(lines[True], lines[False], streak=counter.priority_streak)
+
+
+def queue_positions(tickets) -> dict[int, tuple[int, int]]:
+    """Return {ticket id: (people ahead, open counters)} for the waiting ``tickets``.
+
+    People ahead as the module docstring defines it; open counters are
+    those serving the ticket's service (the wait estimate divides by them).
+    Two queries for any number of tickets, none when none waits.
+    """
+    from services.models import CounterService, Ticket
+
+    waiting = [t for t in tickets if t.status == Ticket.Status.WAITING]
+    if not waiting:
+        return {}
+    services = {t.service_id for t in waiting}
+    serving = defaultdict(list)  # service id -> [(counter id, is open, streak)]
+    for service_id, counter_id, is_open, streak in CounterService.objects.filter(
+        service_id__in=services
+    ).values_list("service_id", "counter_id", "counter__is_open", "counter__priority_streak"):
+        serving[service_id].append((counter_id, is_open, streak))
+    lanes = {}  # service id -> {counter id: streak}; {} means the service alone
+    for service_id in services:
+        links = serving.get(service_id, [])
+        opened = {c: streak for c, is_open, streak in links if is_open}
+        # While no counter is open, any of them may open, with a fresh streak.
+        lanes[service_id] = opened or {c: 0 for c, _is_open, _streak in links}
+    rows = _ranked(
+        counters={c for lane in lanes.values() for c in lane},
+        lone_services=[s for s, lane in lanes.items() if not lane],
+        dates={t.date for t in waiting},
+        tickets=[t.pk for t in waiting],
+    )
+    service_of = {t.pk: t.service_id for t in waiting}
+    best = {}
+    for counter_id, _service, ticket_id, is_priority, line_index, normal, priority in rows:
+        ticket_lanes = lanes[service_of[ticket_id]]
+        if counter_id is not None and counter_id not in ticket_lanes:
+            continue  # a counter relevant to another ticket only
+        ahead = merged_position(
+            line_index=line_index,
+            is_priority=is_priority,
+            other_line=normal if is_priority else priority,
+            streak=ticket_lanes.get(counter_id, 0),
+        )
+        best[ticket_id] = min(ahead, best.get(ticket_id, ahead))
+    return {
+        t.pk: (best.get(t.pk, 0), sum(1 for _c, is_open, _s in serving[t.service_id] if is_open))
+        for t in waiting
+    }
