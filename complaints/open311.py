@@ -21,7 +21,6 @@ never shown here.
 
 import datetime
 import json
-import re
 import xml.etree.ElementTree as ET
 from functools import wraps
 
@@ -39,6 +38,8 @@ from rest_framework.authtoken.models import Token
 
 from complaints import services as workflow
 from complaints.models import TITLE_MAX, Category, Complaint, ComplaintUpdate
+from mpp_portal import identity
+from mpp_portal.accounts.permissions import can
 from mpp_portal.organizations.models import Hall
 from mpp_portal.workdays import JAKARTA
 
@@ -47,7 +48,6 @@ CHANGESET = "2026-11-28T00:00:00+07:00"
 WINDOW = datetime.timedelta(days=90)
 MAX_IDS = 100
 MAX_RESULTS = 1000
-PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 CLOSED_STATUSES = (Complaint.Status.CLOSED, Complaint.Status.ARCHIVED)
 YES = {"1", "true", "ya", "yes", "y"}
 
@@ -335,11 +335,15 @@ def _request(complaint):
 def _moment(value, name):
     """Parse a W3C datetime (or a bare date, midnight WIB) or raise 400."""
     raw = value.strip().replace(" ", "+")  # an unencoded "+07:00" arrives as " 07:00"
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is not None:
-            moment = datetime.datetime.combine(day, datetime.time.min)
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            if day is not None:
+                moment = datetime.datetime.combine(day, datetime.time.min)
+    except ValueError:
+        # Well formed but not on the calendar: 2026-02-30, 0000-00-00.
+        moment = None
     if moment is None:
         raise Open311Error(
             400,
@@ -424,11 +428,7 @@ def _api_user(request, *, required):
         return None
     token = Token.objects.select_related("user").filter(key=key).first()
     user = token.user if token else None
-    allowed = (
-        user is not None
-        and user.is_active
-        and (user.is_superuser or user.is_api_client or user.is_staff_member)
-    )
+    allowed = user is not None and can(user, "open311.post")
     if not allowed:
         raise Open311Error(403, _("api_key tidak sah."))
     return user
@@ -485,14 +485,16 @@ def _create_request(request, fmt):
         )
     )
     email = (data.get("email") or "").strip()
-    phone = re.sub(r"[\s.-]", "", data.get("phone") or "")
+    phone = (data.get("phone") or "").strip()
     if email and not is_anonymous:
         try:
             validate_email(email)
         except ValidationError:
             raise Open311Error(400, _("email tidak valid.")) from None
-    if phone and not is_anonymous and not PHONE_RE.match(phone):
-        raise Open311Error(400, _("phone tidak valid, contoh: 081234567890."))
+    if phone and not is_anonymous:
+        phone = identity.normalize_phone(phone)
+        if phone is None:
+            raise Open311Error(400, _("phone tidak valid, contoh: 081234567890."))
 
     try:
         complaint, token = workflow.complaint_file(

@@ -9,7 +9,25 @@ from services.api.booking import BookingViewSet, ServiceSlotsView
 from services.api.queue import BoardView, CounterViewSet, ServiceViewSet, TicketViewSet
 from services.api.survey import IkmView, SurveyCreateView
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """A DefaultRouter whose detail routes take only digits for a numeric pk.
+
+    ``/counters/null,null/open/`` then never reaches the view (a 404 instead
+    of the ValueError of filtering an integer column by "null,null"); a
+    viewset that looks up by another field sets its own lookup_value_regex.
+    """
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_field", "pk") in ("pk", "id") and not hasattr(
+            viewset, "lookup_value_regex"
+        ):
+            lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or "pk"
+            return f"(?P<{lookup_prefix}{lookup_url_kwarg}>[0-9]+)"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router()
 router.register("halls", HallViewSet, basename="hall")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("services", ServiceViewSet, basename="service")

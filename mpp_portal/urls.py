@@ -10,6 +10,7 @@ from mpp_portal.organizations import views as organization_views
 admin.site.site_header = "MPP Portal"
 admin.site.site_title = "MPP Portal"
 
+handler400 = "mpp_portal.views.error_400"
 handler403 = "mpp_portal.views.error_403"
 handler404 = "mpp_portal.views.error_404"
 handler500 = "mpp_portal.views.error_500"

@@ -7,9 +7,11 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.middleware import csrf
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from mpp_portal.celery import app as celery_app
+from mpp_portal.middleware import wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +48,29 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _json_error(detail, code, status):
+    return JsonResponse({"detail": str(detail), "code": code}, status=status)
+
+
+def error_400(request, exception=None):
+    # E.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE, refused before any view.
+    message = _("Permintaan tidak dapat diproses.")
+    if wants_json(request):
+        return _json_error(message, "bad_request", 400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def error_403(request, exception=None):
+    if wants_json(request):
+        return _json_error(
+            _("Anda tidak memiliki izin untuk tindakan ini."), "permission_denied", 403
+        )
     return render(request, "403.html", status=403)
 
 
 def error_404(request, exception=None):
+    if wants_json(request):
+        return _json_error(_("Tidak ditemukan."), "not_found", 404)
     return render(request, "404.html", status=404)
 
 

@@ -1,0 +1,108 @@
+"""Bad input never gives a 500: one test per class of input (issue 14, item 3).
+
+Each class is fixed where the class starts, not per URL: NUL bytes in a
+query string, impossible calendar dates, JSON nested past Python's
+recursion limit, a non-numeric id in a detail route, a body over the
+upload limit. The API always answers JSON.
+"""
+
+import json
+
+import pytest
+
+from tests.factories import CounterFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _is_json(response):
+    return response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/services/?q=%00",
+        "/api/v1/services/?hall=%00",
+        "/api/v1/services/?%00=1",
+        "/api/v1/agencies/?hall=a%00b",
+        "/layanan/?q=%00",
+        "/pesan/?q=%00",
+        "/open311/v2/services.json?jurisdiction_id=%00",
+        "/open311/v2/requests.json?service_code=%00",
+        "/open311/v2/requests.json?service_request_id=%00",
+        "/open311/v2/requests/LBG%00.json",
+    ],
+)
+def test_a_nul_byte_in_the_query_is_a_400_not_a_500(client, hall, url):
+    response = client.get(url)
+    assert response.status_code == 400, response.content[:300]
+    if url.startswith(("/api/", "/open311/")):
+        assert _is_json(response)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2026-13-45", "0000-00-00", "2026-02-30T10:00:00"])
+@pytest.mark.parametrize("name", ["start_date", "end_date"])
+def test_an_impossible_date_in_open311_is_a_400(client, hall, name, value):
+    response = client.get(f"/open311/v2/requests.json?{name}={value}")
+    assert response.status_code == 400
+    assert _is_json(response)
+    assert name in json.dumps(response.json())
+
+
+def test_json_nested_past_the_recursion_limit_is_a_400(api_client, hall):
+    body = "[" * 3000 + "]" * 3000
+    response = api_client.post("/api/v1/surveys/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert _is_json(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/counters/null,null/open/",
+        "/api/v1/counters/null,null/call-next/",
+        "/api/v1/counters/null,null/close/",
+        "/api/v1/tickets/null,null/start/",
+        "/api/v1/tickets/null,null/finish/",
+        "/api/v1/tickets/null,null/recall/",
+        "/api/v1/tickets/null,null/skip/",
+        "/api/v1/tickets/abc/",
+        "/api/v1/complaints/1x/",
+        "/api/v1/services/1x/",
+    ],
+)
+def test_a_non_numeric_id_is_a_404_not_a_500(api_client, staff_a, agency_a, path):
+    service = ServiceFactory(agency=agency_a)
+    CounterFactory(agency=agency_a, services=[service])
+    api_client.force_authenticate(staff_a)
+    response = api_client.post(path, {}, format="json")
+    if response.status_code == 405:
+        response = api_client.get(path)
+    assert response.status_code == 404, response.content[:300]
+    assert _is_json(response)
+
+
+def test_a_body_over_the_limit_answers_json_in_the_api(api_client, hall, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = json.dumps({"answers": ["x" * 4096]})
+    response = api_client.post("/api/v1/surveys/", body, content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert _is_json(response)
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/halls/no-such-hall/board/", "/api/v1/no-such-thing/", "/open311/v2/x"]
+)
+def test_the_api_never_answers_an_error_as_html(api_client, hall, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert _is_json(response)
+
+
+def test_a_page_keeps_its_html_error_page(client, hall):
+    response = client.get("/layanan/?q=%00")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Permintaan tidak valid" in response.content.decode()
