@@ -7,8 +7,6 @@ complaint through ``complaints.services``. Who may see the reporter's
 identity is decided in one place, ``_reporter_for``.
 """
 
-import re
-
 import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
@@ -31,6 +29,7 @@ from complaints.models import (
     Complaint,
     ComplaintUpdate,
 )
+from mpp_portal import identity
 from mpp_portal.api_throttling import TRUSTED_ROLES
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
@@ -38,7 +37,6 @@ from mpp_portal.workdays import describe_remaining
 from mpp_portal.workdays.calendar import describe_remaining_many
 from services.models import Service
 
-PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 TOKEN_HEADER = "X-Complaint-Token"
 
 TOKEN_PARAMETERS = [
@@ -273,10 +271,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         return value
 
     def validate_reporter_phone(self, value):
-        value = re.sub(r"[\s.-]", "", value or "")
-        if value and not PHONE_RE.match(value):
-            raise serializers.ValidationError(_("Nomor HP tidak valid, contoh: 081234567890."))
-        return value
+        return identity.validate_phone(value) if value.strip() else ""
 
     def validate(self, attrs):
         hall = attrs.get("hall")

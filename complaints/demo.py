@@ -155,7 +155,7 @@ def seed(*, hall, users, stdout):
                 reporter=citizen if n % 3 == 0 and not anonymous else None,
                 reporter_name=rng.choice(NAMES),
                 reporter_email=f"pelapor{made + n}@contoh.id" if n % 2 == 0 else "",
-                reporter_phone=f"08127{rng.randint(1000000, 9999999)}",
+                reporter_phone=f"+628127{rng.randint(1000000, 9999999)}",
                 is_anonymous=anonymous,
                 is_confidential=n % 5 == 4,
                 channel=Complaint.Channel.COUNTER if n % 6 == 5 else Complaint.Channel.WEB,

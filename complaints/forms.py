@@ -1,7 +1,6 @@
 """Forms of the complaint pages. Validation here is for people (clear
 Indonesian messages); the services check the rules again."""
 
-import re
 from urllib.parse import parse_qs, urlparse
 
 from django import forms
@@ -13,9 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, Category, Complaint
 from complaints.services import MAX_ATTACHMENTS
 from mpp_portal.documents.uploads import check_size
+from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
-
-PHONE_RE = re.compile(r"^\+?\d{8,15}$")
 
 KIND_HELP = {
     Complaint.Kind.COMPLAINT: _(
@@ -227,10 +225,8 @@ class ComplaintForm(forms.Form):
         return self.cleaned_data["title"].strip()
 
     def clean_reporter_phone(self):
-        phone = re.sub(r"[\s\-().]", "", self.cleaned_data.get("reporter_phone", ""))
-        if phone and not PHONE_RE.match(phone):
-            raise ValidationError(_("Nomor HP hanya angka, 8 sampai 15 digit, mis. 081234567890."))
-        return phone
+        phone = self.cleaned_data.get("reporter_phone", "")
+        return validate_phone(phone) if phone.strip() else ""
 
     def clean(self):
         data = super().clean()

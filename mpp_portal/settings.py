@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mpp_portal.accounts.context_processors.navigation",
             ],
+            # {% load identity %} for the |phone filter (0812-3456-7890).
+            "libraries": {"identity": "mpp_portal.identity"},
         },
     },
 ]

@@ -6,7 +6,6 @@ the limit, so many people booking the last seat at once never overbook.
 """
 
 import datetime
-import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum.id import nik as stdnum_nik
 
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.identity import validate_nik, validate_phone
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.transitions import bulk_transition, transition
@@ -27,7 +26,6 @@ from mpp_portal.workdays import add_working_days, is_working_day
 from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
 from services.queue import ticket_issue
 
-PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 CHECK_IN_EARLY = datetime.timedelta(minutes=30)
 DUPLICATE_NIK = gettext_lazy(
     "NIK ini sudah memiliki pemesanan aktif untuk layanan ini pada tanggal tersebut."
@@ -40,44 +38,6 @@ class SlotFull(DomainError):
 
 class CheckInWindow(DomainError):
     code = "check_in_window"
-
-
-# ---------------------------------------------------------------------------
-# Validation of the citizen's data
-# ---------------------------------------------------------------------------
-def clean_nik(value):
-    """Return the 16 digits of a structurally valid NIK, or raise.
-
-    python-stdnum checks the length, the province and regency codes and the
-    birth date (day + 40 for women). A valid structure is not proof of
-    identity (DOMAIN.md), and no message claims more.
-    """
-    digits = re.sub(r"\D", "", value or "")
-    if len(digits) != 16:
-        raise ValidationError(_("NIK harus 16 angka."), code="nik_length")
-    try:
-        stdnum_nik.validate(digits)
-    except stdnum_nik.InvalidComponent:
-        raise ValidationError(
-            _("Tanggal lahir atau kode wilayah dalam NIK tidak sah. Periksa kembali."),
-            code="nik_component",
-        ) from None
-    except stdnum_nik.ValidationError:
-        raise ValidationError(
-            _("Susunan NIK tidak sah. Periksa kembali."), code="nik_format"
-        ) from None
-    return digits
-
-
-def clean_phone(value):
-    phone = re.sub(r"[\s\-().]", "", value or "")
-    if not PHONE_RE.match(phone):
-        raise ValidationError(_("Nomor WhatsApp tidak valid, contoh: 081234567890."), code="phone")
-    if phone.startswith("+62"):
-        phone = "0" + phone[3:]
-    elif phone.startswith("62"):
-        phone = "0" + phone[2:]
-    return phone
 
 
 # ---------------------------------------------------------------------------
@@ -265,11 +225,11 @@ def booking_create(
     """Book a seat; return (booking, manage_token). The token is shown once."""
     errors = {}
     try:
-        nik = clean_nik(nik)
+        nik = validate_nik(nik)
     except ValidationError as exc:
         errors["nik"] = exc.messages
     try:
-        phone = clean_phone(phone)
+        phone = validate_phone(phone)
     except ValidationError as exc:
         errors["phone"] = exc.messages
     if not (name or "").strip():

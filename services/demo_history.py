@@ -206,7 +206,8 @@ def _person(rng):
     district, month, year = rng.randint(1, 12), rng.randint(1, 12), rng.randint(60, 99 + 6) % 100
     nik = f"1707{district:02d}{born:02d}{month:02d}{year:02d}{rng.randint(1, 9999):04d}"
     operator = rng.choice(["12", "13", "21", "52", "53", "77", "95"])
-    phone = f"08{operator}{rng.randint(0, 99999999):08d}"
+    # Stored E.164, as mpp_portal.identity stores what people type.
+    phone = f"+628{operator}{rng.randint(0, 99999999):08d}"
     return name, nik, phone
 
 

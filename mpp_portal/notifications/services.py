@@ -9,7 +9,6 @@ runs.
 import datetime
 import logging
 import math
-import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -20,12 +19,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications import channels
 from mpp_portal.notifications.models import STUCK_AFTER, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
 # The beat scan leaves fresh rows to the task enqueued on commit for this
 # long, so it does not publish a second copy of every new message.
 PENDING_GRACE_SECONDS = 60
@@ -42,9 +41,10 @@ def _clean_recipient(channel, recipient):
                 {"recipient": _("Alamat surel penerima tidak valid.")}, code="invalid"
             ) from None
         return recipient
-    # Gateways want digits only; people write 0812-3456 7890.
-    phone = re.sub(r"[\s\-().]", "", recipient)
-    if not PHONE_RE.match(phone):
+    # SMS and WhatsApp reach mobile numbers only; the outbox keeps the
+    # canonical E.164 form, whatever the caller stored or was typed.
+    phone = normalize_phone(recipient)
+    if phone is None:
         raise ValidationError(
             {"recipient": _("Nomor telepon penerima tidak valid.")}, code="invalid"
         )

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from mpp_portal import identity
 from mpp_portal.organizations.models import Hall
 from services import queue, selectors
 from services.models import Counter, CounterService, Priority, Service, Ticket
@@ -137,12 +138,10 @@ class TicketCreateSerializer(serializers.Serializer):
         queryset=Service.objects.select_related("agency__hall")
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    phone = serializers.RegexField(
-        r"^(\+62|62|0)8[0-9]{7,12}$",
-        required=False,
-        allow_blank=True,
-        error_messages={"invalid": "Nomor HP tidak valid, contoh: 081234567890."},
-    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+    def validate_phone(self, value):
+        return identity.validate_phone(value) if value.strip() else ""
 
 
 class TransferSerializer(serializers.Serializer):

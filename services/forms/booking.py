@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mpp_portal.audit import record
+from mpp_portal.identity import validate_nik, validate_phone
 from services import booking as bookings
 from services.models import BookingSchedule, Service
 
@@ -24,7 +25,7 @@ WEEKDAYS = [
 
 
 class BookingForm(forms.Form):
-    """Who is coming. The rules are the core's (services.booking.clean_*)."""
+    """Who is coming. NIK and phone follow mpp_portal.identity, as the core does."""
 
     name = forms.CharField(
         label=_("Nama lengkap"),
@@ -57,10 +58,10 @@ class BookingForm(forms.Form):
         return " ".join(self.cleaned_data["name"].split())
 
     def clean_nik(self):
-        return bookings.clean_nik(self.cleaned_data["nik"])
+        return validate_nik(self.cleaned_data["nik"])
 
     def clean_phone(self):
-        return bookings.clean_phone(self.cleaned_data["phone"])
+        return validate_phone(self.cleaned_data["phone"])
 
 
 class BootstrapMixin:

@@ -24,6 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from mpp_portal.audit.services import client_ip
 from mpp_portal.documents.pdf import qr_data_uri, render_pdf
 from mpp_portal.exceptions import DomainError
+from mpp_portal.identity import nik_check
 from mpp_portal.masking import mask_nik, mask_phone
 from services import booking as bookings
 from services.forms.booking import (
@@ -404,6 +405,9 @@ def booking_detail(request, code):
         "is_owner": is_owner,
         "nik_masked": mask_nik(booking.nik),
         "phone_masked": mask_phone(booking.phone),
+        # Staff compare an unknown region code with the KTP-el at the desk;
+        # the citizen was not refused for it and is not told.
+        "nik_warnings": [] if is_owner else nik_check(booking.nik).warnings,
     }
     return render(request, TEMPLATES + "detail.html", context)
 
@@ -448,6 +452,7 @@ def booking_staff(request):
     )
     for row in rows:
         row.nik_masked = mask_nik(row.nik)
+        row.nik_warnings = nik_check(row.nik).warnings
         row.phone_masked = mask_phone(row.phone)
     schedulable = []
     if user.is_agency_admin or user.is_hall_admin:

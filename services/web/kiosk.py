@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mpp_portal.exceptions import DomainError
+from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
 from services.models import Counter, Priority, Service, Ticket, TicketSequence
 from services.queue import check_can_issue, ticket_issue, ticketing_closed_reason
@@ -36,8 +37,6 @@ KIOSK_ROLES = {"kiosk", "counter_staff", "agency_admin", "hall_admin"}
 
 # 08xx, 628xx or +628xx followed by 7-12 digits: Indonesian mobile numbers
 # (the same rule as the API's TicketCreateSerializer).
-MOBILE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
-PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 # A printed code as people type it: "A-012", "a12", "DK 7".
 PRINTED_CODE_RE = re.compile(r"^([A-Za-z]{1,3})[\s\-]*0*([0-9]{1,5})$")
 
@@ -124,14 +123,8 @@ class KioskTicketForm(forms.Form):
         ]
 
     def clean_phone(self):
-        # People write 0812-3456 7890; the gateway wants the digits.
-        phone = PHONE_SEPARATORS.sub("", self.cleaned_data["phone"] or "")
-        if phone and not MOBILE_RE.match(phone):
-            raise forms.ValidationError(
-                _("Nomor HP tidak valid. Gunakan nomor seluler Indonesia, mis. 081234567890."),
-                code="invalid",
-            )
-        return phone
+        phone = self.cleaned_data["phone"]
+        return validate_phone(phone) if phone.strip() else ""
 
 
 def _closed_reason_for_hall(hall, services):

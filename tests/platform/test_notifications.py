@@ -19,6 +19,7 @@ from mpp_portal.notifications.services import notification_queue, outbox_deliver
 from tests.factories import UserFactory
 
 PHONE = "081234567890"
+PHONE_E164 = "+6281234567890"  # how the outbox stores PHONE (mpp_portal.identity)
 EMAIL = "siti.aminah@example.test"
 Status = OutboxMessage.Status
 Channel = OutboxMessage.Channel
@@ -56,7 +57,7 @@ def test_queue_creates_row_and_enqueues_after_commit(django_capture_on_commit_ca
 @pytest.mark.django_db
 def test_queue_normalises_phone_number():
     message = queue_sms(recipient=" 0812-3456 7890 ")
-    assert message.recipient == PHONE
+    assert message.recipient == PHONE_E164
 
 
 @pytest.mark.django_db
@@ -174,7 +175,11 @@ def test_deliver_sms_posts_json_with_bearer_key(sms_gateway):
     assert result.last_error == ""
     assert len(sms_gateway.requests) == 1
     request = sms_gateway.requests[0]
-    assert request["json"] == {"to": PHONE, "message": "Antrean A-012 dipanggil.", "channel": "sms"}
+    assert request["json"] == {
+        "to": PHONE_E164,
+        "message": "Antrean A-012 dipanggil.",
+        "channel": "sms",
+    }
     assert request["headers"]["Authorization"] == "Bearer kunci-uji"
     assert request["headers"]["Content-Type"] == "application/json"
 
@@ -527,7 +532,7 @@ def test_real_worker_delivers_committed_sms_once(celery_worker_process):
     assert len(gateway.requests) == 1
     request = gateway.requests[0]
     assert request["json"] == {
-        "to": PHONE,
+        "to": PHONE_E164,
         "message": "Antrean A-012 dipanggil.",
         "channel": "whatsapp",
     }

@@ -92,7 +92,7 @@ class TestCreate:
             ("12345", "16 angka"),
             ("1707013201900001", "Tanggal lahir"),  # day 32
             ("1707017301900001", "Tanggal lahir"),  # day 73 - 40 = 33
-            ("9907011501900001", "kode wilayah"),  # no province 99
+            ("9907011501900001", "Kode provinsi"),  # no province 99
         ],
     )
     def test_nik_structure_and_birth_date(self, schedule, service_a, nik, message):

@@ -169,7 +169,7 @@ class TestBooking:
         booking = Booking.objects.get()
         assert response.status_code == 302
         assert response["Location"] == reverse("services:booking_done", args=[booking.code])
-        assert booking.nik == NIK_F and booking.phone == "081234567890"
+        assert booking.nik == NIK_F and booking.phone == "+6281234567890"
         assert booking.user is None
 
         response = client.get(response["Location"])
@@ -194,8 +194,8 @@ class TestBooking:
         data = {**DATA, "nik": "1707013201900001", "phone": "12345", "name": " ", "step": "book"}
         response = client.post(_service_url(service_a), data)
         assert response.status_code == 200
-        assert "Tanggal lahir atau kode wilayah dalam NIK tidak sah" in response.text
-        assert "Nomor WhatsApp tidak valid" in response.text
+        assert "Tanggal lahir dalam NIK (angka ke-7 sampai ke-12) tidak sah" in response.text
+        assert "Nomor HP tidak valid" in response.text
         assert 'aria-invalid="true"' in response.text
         assert not Booking.objects.exists()
 

@@ -124,7 +124,7 @@ class TestKioskFlow:
         ticket = Ticket.objects.get()
         assert ticket.service == service_a
         assert ticket.priority == Priority.ELDERLY
-        assert ticket.phone == "081234567890"
+        assert ticket.phone == "+6281234567890"
         assert ticket.issued_by == kiosk_user
         print_url = reverse("services:ticket_print", args=[ticket.tracking_code])
         assert response.status_code == 302

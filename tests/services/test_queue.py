@@ -463,4 +463,4 @@ class TestNearTurn:
                 _call_and_skip(open_counter, staff_a)
         message = OutboxMessage.objects.get()
         assert watched.code in message.body
-        assert message.recipient == "081234567890"
+        assert message.recipient == "+6281234567890"
