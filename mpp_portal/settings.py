@@ -144,7 +144,9 @@ REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss"})
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache that degrades to "empty" while Redis is
+            # away, so the kiosk and the board keep working (mpp_portal/cache.py).
+            "BACKEND": "mpp_portal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mpp"),
         }
