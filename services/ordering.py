@@ -17,8 +17,8 @@ A counter calls from the waiting tickets of the services it serves
 ``ticket_call_next`` calls the head of ``counter_call_order``; the console
 lists it; ``queue_positions`` gives the people ahead that the tracking page,
 the printed ticket, the API and the near-turn message show. All of them
-rank with ``RANKED_SQL`` and merge with ``merged_position``: there is no
-other ordering.
+place tickets with ``WAITING_SQL`` and merge the lines with
+``merged_position``: there is no other ordering.
 
 **People ahead** when several counters serve a service: the number of
 tickets that the counter nearest to calling this ticket calls before it
@@ -87,59 +87,69 @@ def call_order(priority_line: list, normal_line: list, *, streak: int) -> list:
     return [ticket for _position, ticket in sorted(placed, key=lambda pair: pair[0])]
 
 
-# One row per (lane, waiting ticket): a lane is a counter (its services and
-# weights) or, for a service no counter serves, the service alone. The window
-# gives each ticket its index in its line; the counts give both lines'
-# lengths. Filtering the wanted tickets happens outside the window, so the
-# index counts every waiting ticket of the lane.
-RANKED_SQL = """
+# Every waiting ticket of every lane, with its line and its place. A lane is
+# a counter (lane id = counter id: its services, its weights) or a service
+# that no counter serves (lane id = minus the service id: that service alone,
+# weight 1). This CTE is the one definition of a place; both queries below
+# order by (place, queued_at, id).
+WAITING_SQL = """
 WITH lane AS (
-    SELECT cs.counter_id AS lane_counter, NULL::bigint AS lane_service,
-           cs.service_id, cs.weight
+    SELECT cs.counter_id AS lane_id, cs.service_id, cs.weight
     FROM services_counterservice cs
     WHERE cs.counter_id = ANY(%(counters)s)
     UNION ALL
-    SELECT NULL::bigint, s.id, s.id, 1
+    SELECT -s.id, s.id, 1
     FROM services_service s
     WHERE s.id = ANY(%(lone_services)s)
-), ranked AS (
-    SELECT lane.lane_counter, lane.lane_service, t.id, t.date,
+), waiting AS (
+    SELECT lane.lane_id, t.id, t.date, t.queued_at,
            t.priority <> %(normal)s AS is_priority,
-           ROW_NUMBER() OVER (
-               PARTITION BY lane.lane_counter, lane.lane_service, t.date,
-                            t.priority <> %(normal)s
-               ORDER BY t.queued_at - (lane.weight - 1) * %(step)s, t.queued_at, t.id
-           ) - 1 AS line_index,
-           COUNT(*) FILTER (WHERE t.priority = %(normal)s) OVER (
-               PARTITION BY lane.lane_counter, lane.lane_service, t.date
-           ) AS normal_waiting,
-           COUNT(*) FILTER (WHERE t.priority <> %(normal)s) OVER (
-               PARTITION BY lane.lane_counter, lane.lane_service, t.date
-           ) AS priority_waiting
+           t.queued_at - (lane.weight - 1) * %(step)s AS place
     FROM lane
     JOIN services_ticket t ON t.service_id = lane.service_id
     WHERE t.status = %(waiting)s AND t.date = ANY(%(dates)s)
 )
-SELECT lane_counter, lane_service, id, is_priority, line_index,
-       normal_waiting, priority_waiting
-FROM ranked
-WHERE %(all_tickets)s OR id = ANY(%(tickets)s)
 """
 
+# A lane's tickets in order of place (both lines interleaved).
+ORDER_SQL = WAITING_SQL + "SELECT id, is_priority FROM waiting ORDER BY place, queued_at, id"
 
-def _ranked(*, counters=(), lone_services=(), dates, tickets=None):
-    """Return RANKED_SQL's rows as tuples; ``tickets=None`` returns every ticket."""
+# For each wanted ticket and lane: its index in its line (the tickets of its
+# line placed before it) and both lines' lengths. Counting, not sorting:
+# the cost grows with (wanted tickets x waiting tickets), with no sort, so
+# the position on a freshly issued ticket stays cheap in a long queue.
+POSITIONS_SQL = (
+    WAITING_SQL
+    + """
+SELECT me.lane_id, me.id, me.is_priority,
+       counts.line_index, counts.normal_waiting, counts.priority_waiting
+FROM waiting me
+CROSS JOIN LATERAL (
+    SELECT COUNT(*) FILTER (
+               WHERE other.is_priority = me.is_priority
+               AND (other.place, other.queued_at, other.id) < (me.place, me.queued_at, me.id)
+           ) AS line_index,
+           COUNT(*) FILTER (WHERE NOT other.is_priority) AS normal_waiting,
+           COUNT(*) FILTER (WHERE other.is_priority) AS priority_waiting
+    FROM waiting other
+    WHERE other.lane_id = me.lane_id AND other.date = me.date
+) counts
+WHERE me.id = ANY(%(tickets)s)
+"""
+)
+
+
+def _run(sql, *, counters=(), lone_services=(), dates, tickets=()):
     from services.models import Priority, Ticket
 
     with connection.cursor() as cursor:
         cursor.execute(
-            RANKED_SQL,
+            sql,
             {
                 "counters": list(counters),
                 "lone_services": list(lone_services),
                 "dates": list(dates),
-                "tickets": list(tickets or []),
-                "all_tickets": tickets is None,
+                "tickets": list(tickets),
                 "normal": Priority.NORMAL.value,
                 "waiting": Ticket.Status.WAITING.value,
                 "step": WEIGHT_STEP,
@@ -157,10 +167,7 @@ def counter_call_order(counter, *, day: datetime.date, exclude=frozenset()) -> l
     left out, and the rest merge as if they were not there.
     """
     lines = {True: [], False: []}
-    rows = _ranked(counters=[counter.pk], dates=[day])
-    for _lane, _service, ticket_id, is_priority, _index, *_counts in sorted(
-        rows, key=lambda row: row[4]
-    ):
+    for ticket_id, is_priority in _run(ORDER_SQL, counters=[counter.pk], dates=[day]):
         if ticket_id not in exclude:
             lines[is_priority].append(ticket_id)
     return call_order(lines[True], lines[False], streak=counter.priority_streak)
@@ -184,32 +191,35 @@ def queue_positions(tickets) -> dict[int, tuple[int, int]]:
         service_id__in=services
     ).values_list("service_id", "counter_id", "counter__is_open", "counter__priority_streak"):
         serving[service_id].append((counter_id, is_open, streak))
-    lanes = {}  # service id -> {counter id: streak}; {} means the service alone
+    lanes = {}  # service id -> {lane id: streak}
     for service_id in services:
         links = serving.get(service_id, [])
         opened = {c: streak for c, is_open, streak in links if is_open}
-        # While no counter is open, any of them may open, with a fresh streak.
-        lanes[service_id] = opened or {c: 0 for c, _is_open, _streak in links}
-    rows = _ranked(
-        counters={c for lane in lanes.values() for c in lane},
-        lone_services=[s for s, lane in lanes.items() if not lane],
+        # While no counter is open, any of them may open, with a fresh
+        # streak; a service no counter serves is its own lane.
+        lanes[service_id] = opened or {c: 0 for c, _o, _s in links} or {-service_id: 0}
+    rows = _run(
+        POSITIONS_SQL,
+        counters={lane for by_lane in lanes.values() for lane in by_lane if lane > 0},
+        lone_services=[-lane for by_lane in lanes.values() for lane in by_lane if lane < 0],
         dates={t.date for t in waiting},
         tickets=[t.pk for t in waiting],
     )
     service_of = {t.pk: t.service_id for t in waiting}
     best = {}
-    for counter_id, _service, ticket_id, is_priority, line_index, normal, priority in rows:
-        ticket_lanes = lanes[service_of[ticket_id]]
-        if counter_id is not None and counter_id not in ticket_lanes:
-            continue  # a counter relevant to another ticket only
+    for lane_id, ticket_id, is_priority, line_index, normal, priority in rows:
+        streaks = lanes[service_of[ticket_id]]
+        if lane_id not in streaks:
+            continue  # a counter that serves it, but not open while another is
         ahead = merged_position(
             line_index=line_index,
             is_priority=is_priority,
             other_line=normal if is_priority else priority,
-            streak=ticket_lanes.get(counter_id, 0),
+            streak=streaks[lane_id],
         )
         best[ticket_id] = min(ahead, best.get(ticket_id, ahead))
     return {
+        # No row: the ticket left the queue since it was read.
         t.pk: (best.get(t.pk, 0), sum(1 for _c, is_open, _s in serving[t.service_id] if is_open))
         for t in waiting
     }
