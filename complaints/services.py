@@ -34,6 +34,7 @@ from complaints.models import (
 from mpp_portal.audit import record
 from mpp_portal.documents.uploads import clean_upload, uploads_undone_on_error
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
+from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.transitions import transition
 from mpp_portal.workdays import deadline, working_days_remaining
@@ -283,7 +284,9 @@ def _notify_reporter(complaint, token, *, subject, body, key):
             related=complaint,
             hall=complaint.hall,
         )
-    elif complaint.reporter_phone:
+    elif normalize_phone(complaint.reporter_phone):
+        # A landline the old web form let through stays for staff to call,
+        # but WhatsApp cannot reach it (mpp_portal.identity).
         notification_queue(
             channel="whatsapp",
             recipient=complaint.reporter_phone,

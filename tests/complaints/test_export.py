@@ -30,8 +30,8 @@ def test_export_hides_anonymous_and_masks_contact(
     assert "Qaswar" not in body and "qaswar@" not in body
     assert rows[anonymous.tracking_id][10] == "Anonim" and rows[anonymous.tracking_id][11] == ""
     assert rows[named.tracking_id][10] == "Siti Aminah"
-    assert "siti@example.test" not in body and "081234567890" not in body
-    assert "081377778888" not in body
+    assert "siti@example.test" not in body and "81234567890" not in body
+    assert "81377778888" not in body
     assert rows[confidential.tracking_id][12] == "ya"
     assert rows[named.tracking_id][9] == "sisa 3 hari kerja"
 

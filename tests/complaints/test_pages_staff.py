@@ -227,7 +227,9 @@ class TestAgency:
         complaint = dispatched()
         html = login(client, agency_admin_a).get(detail_url(complaint)).content.decode()
         assert NAME in html
-        assert EMAIL not in html and PHONE not in html and "0812" not in html
+        assert (
+            EMAIL not in html and PHONE not in html and "0812" not in html and "812345" not in html
+        )
         assert "Jejak audit" not in html
         assert 'value="respond"' in html and 'value="hand_back"' in html
 

@@ -103,7 +103,7 @@ class TestCreate:
         assert body["manage_token"] in body["manage_url"]
         # Never the whole NIK or phone number.
         assert NIK_F not in response.content.decode()
-        assert "081234567890" not in response.content.decode()
+        assert "81234567890" not in response.content.decode()
         assert body["nik"] == "1707********0001"
 
     def test_bad_input_field_by_field(self, api_client, schedule, service_a):

@@ -383,7 +383,7 @@ class TestDetail:
         assert response.status_code == 200
         assert "1707********0001" in response.text
         assert NIK_F not in response.text
-        assert "081234567890" not in response.text
+        assert "81234567890" not in response.text
 
     def test_others_get_404(self, client, schedule, service_a, staff_b, django_user_model):
         booking, _token = _book(service_a)
@@ -422,7 +422,7 @@ class TestStaffList:
         assert booking.code in response.text
         assert "1707********0001" in response.text
         assert NIK_F not in response.text
-        assert "081234567890" not in response.text
+        assert "81234567890" not in response.text
         assert response.context["counts"]["booked"] == 1
 
     def test_other_agency_and_citizens(self, client, schedule, service_a, staff_b, citizen):

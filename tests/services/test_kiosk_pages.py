@@ -137,7 +137,7 @@ class TestKioskFlow:
         assert "<svg" in html
         assert ticket.tracking_code in html
         assert 'data-auto-print="1"' in html
-        assert "081234567890" not in html
+        assert "81234567890" not in html
 
     def test_bad_phone_gives_an_indonesian_error_and_no_ticket(self, kiosk, kiosk_url, service_a):
         response = kiosk.post(
@@ -208,7 +208,7 @@ class TestTicketPrint:
         assert track_url in html
         css = settings.BASE_DIR / "services/static/services/kiosk_print.css"
         assert "size: 80mm auto" in css.read_text()
-        assert "081299998888" not in html
+        assert "81299998888" not in html
         assert "data-auto-print" not in html  # only with ?print=1
 
     def test_unknown_code_is_404(self, client, db):
