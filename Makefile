@@ -30,7 +30,7 @@ EMBEDDED_UP := if [ -z "$${DATABASE_URL:-}" ]; then \
 	echo "DATABASE_URL is not set: starting the embedded PostgreSQL (var/pgdata)"; \
 	$(PY) -W ignore -m mpp_portal.embedded up >/dev/null; fi
 
-.PHONY: help venv dev-venv run test lint format migrate seed bench clean stop messages
+.PHONY: help venv dev-venv run test lint format migrate seed bench clean stop messages backup restore
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -133,6 +133,20 @@ messages: venv ## update locale/*.po from the code and compile them
 	$(PY) manage.py makemessages --all -d djangojs --ignore '.venv/*' --ignore 'static/vendor/*' \
 		--ignore 'staticfiles/*' --ignore 'var/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+# The database (pg_dump) and MEDIA_ROOT in one archive; see mpp_portal/backup.py.
+backup: venv ## back up database + media to var/backups/ (OUTPUT=file.tar to choose)
+	@$(LOAD_ENV)
+	$(DEMO_ENV)
+	$(EMBEDDED_UP)
+	$(PY) -m mpp_portal.backup create $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: venv ## restore FILE=backup.tar (FORCE=1 replaces a database with data)
+	@$(LOAD_ENV)
+	$(DEMO_ENV)
+	if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=var/backups/mpp-....tar [FORCE=1]"; exit 2; fi
+	$(EMBEDDED_UP)
+	$(PY) -m mpp_portal.backup restore "$(FILE)"$(if $(filter 1 yes true,$(FORCE)), --force)
 
 stop: ## stop the embedded PostgreSQL
 	@if [ -x $(PY) ]; then $(PY) -W ignore -m mpp_portal.embedded down; fi
