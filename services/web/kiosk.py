@@ -88,8 +88,10 @@ def kiosk_services(hall, agency):
         .order_by("name")
     )
     for service in services:
-        # The same estimate Ticket.estimated_wait_minutes() gives a new
-        # normal ticket: everyone waiting is ahead of it.
+        # Before the ticket exists, as if everyone waiting for the service
+        # were ahead of it (an upper bound where a counter serves this
+        # service alone). The printed ticket and the tracking page show its
+        # real place (services.ordering).
         service.estimated_wait = round(
             (service.waiting + 1) * service.average_service_minutes / max(1, service.open_counters)
         )

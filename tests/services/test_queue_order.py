@@ -238,21 +238,11 @@ class TestSeveralCounters:
         counter_a2.counterservice_set.filter(service=service_a2).delete()
         queue.counter_open(counter=counter_a, by=staff_a)
         queue.counter_open(counter=counter_a2, by=staff_a2)
-        plan = [
-            (0, service_a, N),
-            (1, service_a2, N),
-            (2, service_a, ELD),
-            (3, service_a, N),
-            (4, service_a2, PREG),
-            (5, service_a, DIS),
-            (6, service_a2, N),
-            (7, service_a, ELD),
-            (8, service_a, N),
-            (9, service_a, PREG),
-            (10, service_a2, N),
-            (11, service_a, N),
-        ]
-        for minute, service, priority in plan:
+        a, k = service_a, service_a2
+        # One a minute from 09.00.
+        plan = [(a, N), (k, N), (a, ELD), (a, N), (k, PREG), (a, DIS), (k, N), (a, ELD)]
+        plan += [(a, N), (a, PREG), (k, N), (a, N)]
+        for minute, (service, priority) in enumerate(plan):
             with at(9, minute):
                 queue.ticket_issue(service=service, priority=priority)
         return {counter_a: staff_a, counter_a2: staff_a2}
