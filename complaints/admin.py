@@ -12,7 +12,6 @@ from complaints.models import (
     ComplaintPolicy,
     ComplaintUpdate,
     ReminderLog,
-    Webhook,
 )
 from mpp_portal.masking import mask_email, mask_phone
 
@@ -98,10 +97,3 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(ComplaintPolicy)
 class ComplaintPolicyAdmin(admin.ModelAdmin):
     list_display = ["hall", "verify_days", "followup_days", "autoclose_days"]
-
-
-@admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
-    list_display = ["agency", "url", "is_active"]
-    list_filter = ["is_active"]
-    list_select_related = ["agency"]

@@ -452,19 +452,3 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.complaint_id} {self.kind} {self.step}"
-
-
-class Webhook(models.Model):
-    """An agency system told when a complaint is dispatched to it."""
-
-    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="webhook")
-    url = models.URLField(_("URL"))
-    secret = models.CharField(_("rahasia HMAC"), max_length=100)
-    is_active = models.BooleanField(_("aktif"), default=True)
-
-    class Meta:
-        verbose_name = _("webhook instansi")
-        verbose_name_plural = _("webhook instansi")
-
-    def __str__(self):
-        return f"{self.agency}: {self.url}"

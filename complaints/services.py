@@ -9,11 +9,7 @@ Deadlines come from ``mpp_portal.workdays.deadline``.
 """
 
 import datetime
-import hashlib
-import hmac
-import json
 import logging
-import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +33,7 @@ from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.transitions import transition
+from mpp_portal.webhooks.services import webhook_send
 from mpp_portal.workdays import deadline, working_days_remaining
 from services.models import SurveyResponse
 
@@ -402,15 +399,10 @@ def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
                 author_label=_actor_label(by, complaint),
             )
         _notify_agency(complaint, key=f"dispatch-{now:%Y%m%d%H%M%S}")
-        # The agency and the event are fixed now: a retry after a hand-back
-        # and re-dispatch still tells the agency this dispatch was for.
-        delivery = {
-            "complaint_id": complaint.pk,
-            "agency_id": agency.pk,
-            "payload": webhook_payload(complaint),
-            "delivery_id": uuid.uuid4().hex,
-        }
-        transaction.on_commit(lambda: _enqueue_webhook(**delivery))
+        # The agency and the body are fixed now, in this transaction: a retry
+        # after a hand-back and re-dispatch still tells the agency this
+        # dispatch was for, and a broker outage delays the POST, never loses it.
+        webhook_send(event=WEBHOOK_EVENT, agency=agency, payload=webhook_payload(complaint))
     return complaint
 
 
@@ -839,20 +831,15 @@ def _notify_agency(complaint, *, key):
 
 
 # ---------------------------------------------------------------------------
-# Webhook to the agency's own system
+# Webhook to the agency's own system (sent by mpp_portal.webhooks)
 # ---------------------------------------------------------------------------
-def _enqueue_webhook(*, complaint_id, agency_id, payload, delivery_id):
-    from complaints.tasks import send_dispatch_webhook
-
-    send_dispatch_webhook.delay(
-        complaint_id, agency_id=agency_id, payload=payload, delivery_id=delivery_id
-    )
+WEBHOOK_EVENT = "complaint.dispatched"
 
 
 def webhook_payload(complaint):
     """What the agency's system receives: no identity of an anonymous reporter."""
     return {
-        "event": "complaint.dispatched",
+        "event": WEBHOOK_EVENT,
         "tracking_id": complaint.tracking_id,
         "kind": complaint.kind,
         "title": complaint.title,
@@ -869,62 +856,3 @@ def webhook_payload(complaint):
         "is_anonymous": complaint.is_anonymous,
         "url": settings.SITE_URL + complaint.get_absolute_url(),
     }
-
-
-def webhook_sign(secret, body: bytes, timestamp: str) -> str:
-    """Return the X-MPP-Signature value: HMAC-SHA256 of "<timestamp>.<body>".
-
-    The timestamp (X-MPP-Timestamp, Unix seconds) is signed with the body so
-    a receiver can refuse an old request replayed later.
-    """
-    message = timestamp.encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def webhook_deliver(*, complaint_id, agency_id=None, payload=None, delivery_id=None):
-    """POST the signed event; raise on a transient failure so the task retries.
-
-    ``agency_id`` and ``payload`` are fixed when the dispatch is queued, so
-    every retry sends the same event to the same agency, whatever happened
-    to the complaint since. (A task queued before they were passed falls
-    back to the complaint's current agency.)
-
-    Headers: ``X-MPP-Event`` (complaint.dispatched), ``X-MPP-Delivery`` (one
-    id per event, the same on every retry), ``X-MPP-Timestamp`` (Unix
-    seconds of this attempt) and ``X-MPP-Signature`` ("sha256=" + the hex
-    HMAC-SHA256, keyed with the agency's Webhook.secret, of the timestamp,
-    a dot and the raw body).
-    """
-    import urllib.error
-    import urllib.request
-
-    from complaints.models import Webhook
-
-    if agency_id is None or payload is None:
-        complaint = Complaint.objects.get(pk=complaint_id)
-        agency_id = agency_id or complaint.assigned_agency_id
-        payload = payload or webhook_payload(complaint)
-    webhook = Webhook.objects.filter(agency_id=agency_id).first() if agency_id else None
-    if webhook is None or not webhook.is_active:
-        return None
-    body = json.dumps(payload, sort_keys=True).encode()
-    timestamp = str(int(timezone.now().timestamp()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-MPP-Event": payload.get("event", "complaint.dispatched"),
-        "X-MPP-Timestamp": timestamp,
-        "X-MPP-Signature": webhook_sign(webhook.secret, body, timestamp),
-    }
-    if delivery_id:
-        headers["X-MPP-Delivery"] = delivery_id
-    request = urllib.request.Request(  # noqa: S310 - URL set by an admin, http(s) only
-        webhook.url, data=body, method="POST", headers=headers
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500 or exc.code == 429:
-            raise
-        logger.warning("webhook for %s refused with %s", payload.get("tracking_id"), exc.code)
-        return exc.code

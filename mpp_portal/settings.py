@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "mpp_portal.audit",
     "mpp_portal.notifications",
     "mpp_portal.documents",
+    "mpp_portal.jobs",
+    "mpp_portal.webhooks",
     # features
     "services",
     "services.sipabes",
@@ -152,7 +154,6 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     # Shared between processes (web, worker), unlike the local-memory cache.
     CACHES = {
@@ -179,6 +180,13 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
         f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below "
         f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}: the soft limit lets a task clean up."
     )
+if REDIS_URL:
+    # Redis hands a message nobody acknowledged to another worker after this
+    # many seconds: a worker lost mid-task (kill -9) delays its tasks by it.
+    # Just above the hard limit, which no live run outlasts. Jobs retry
+    # through their row (mpp_portal.jobs), not with long countdown messages
+    # a worker would hold unacknowledged past this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 # Tests point a real worker at a queue of their own (CELERY_QUEUE).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -187,6 +195,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "complaints-sla-scan": {"task": "complaints.sla_scan", "schedule": 300.0},
+    "resend-jobs": {"task": "mpp_portal.jobs.tasks.resend_pending", "schedule": 60.0},
     "deliver-outbox": {
         "task": "mpp_portal.notifications.tasks.deliver_pending",
         "schedule": 60.0,

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from mpp_portal.jobs.tasks import JobTask
 from services.stats import service_learn_average_minutes
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def booking_no_shows():
     return booking_mark_no_shows()
 
 
-@shared_task(name="services.tasks.ikm_report_pdf", acks_late=True)
+@shared_task(name="services.tasks.ikm_report_pdf", base=JobTask)
 def ikm_report_pdf(job):
     """Render the IKM report PDF under the number the page polls for (``job``: a JSON dict).
 

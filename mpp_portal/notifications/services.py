@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # long, so it does not publish a second copy of every new message.
 PENDING_GRACE_SECONDS = 60
 PENDING_BATCH = 500
+DELIVER_TASK = "mpp_portal.notifications.tasks.deliver"
 
 
 def _clean_recipient(channel, recipient):
@@ -107,15 +108,15 @@ def notification_queue(
 
 
 def outbox_enqueue(*, message_id, countdown=None):
-    """Publish the delivery task; a broker outage leaves the row to the beat scan."""
-    from mpp_portal.notifications.tasks import deliver
+    """Publish the delivery task; a broker outage leaves the row to the beat scan.
 
-    try:
-        deliver.apply_async(args=[message_id], countdown=countdown)
-    except Exception:
-        # Runs after commit: raising here would turn a saved change into an
-        # error page. The row stays queued and deliver_pending retries it.
-        logger.exception("could not enqueue outbox message %s", message_id)
+    The OutboxMessage row is the durable intent (mpp_portal.jobs' Job for
+    other work): publish() logs a refused wake-up instead of raising it into
+    a saved change, and deliver_pending publishes the row again.
+    """
+    from mpp_portal.jobs.services import publish
+
+    return publish(DELIVER_TASK, args=[message_id], countdown=countdown)
 
 
 def _claim(message_id):

@@ -30,10 +30,13 @@ def deliver(self, message_id):
         return message.status if message else None
     # The row records the attempt and its next time; the retry fires then.
     # Should the broker lose it, deliver_pending enqueues the row again.
-    raise self.retry(
-        exc=TransientError(message.last_error),
-        countdown=services.seconds_until(message.next_attempt_at),
-    )
+    countdown = services.seconds_until(message.next_attempt_at)
+    if countdown > settings.CELERY_TASK_TIME_LIMIT:
+        # A countdown message waits unacknowledged in a worker, and Redis
+        # hands it to a second worker after visibility_timeout (just above
+        # the time limit): a long wait is left to deliver_pending instead.
+        return message.status
+    raise self.retry(exc=TransientError(message.last_error), countdown=countdown)
 
 
 @shared_task(name="mpp_portal.notifications.tasks.deliver_pending", acks_late=True)

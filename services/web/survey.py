@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mpp_portal.documents.models import IssuedDocument
+from mpp_portal.jobs.services import enqueue
 from services import ikm_report, skm
 from services.forms.survey import IkmFilterForm, SurveyForm, survey_questions
 from services.models import Counter, SurveyResponse, Ticket
@@ -209,9 +209,9 @@ def ikm_pdf(request):
         "number": number,
         "user": request.user.pk,
     }
-    from services.tasks import ikm_report_pdf
-
-    transaction.on_commit(lambda: ikm_report_pdf.delay(job))
+    # A Job row, published after this (autocommit) write: a broker outage
+    # delays the PDF, never loses it or fails this request.
+    enqueue("services.tasks.ikm_report_pdf", key=f"ikm-report:{number}", job=job)
     query = {**_report_query(form), "laporan": number}
     return redirect(reverse("services:ikm") + "?" + urlencode(query))
 

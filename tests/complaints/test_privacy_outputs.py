@@ -25,11 +25,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from complaints import services as workflow
-from complaints.models import Complaint, Webhook
+from complaints.models import Complaint
 from mpp_portal.accounts.models import User
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.notifications.models import OutboxMessage
+from mpp_portal.webhooks.models import Webhook
 from mpp_portal.workdays import JAKARTA
 from tests.complaints.test_webhook import AgencyReceiver
 from tests.factories import UserFactory

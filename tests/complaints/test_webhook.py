@@ -19,8 +19,10 @@ from celery.exceptions import Retry
 from django.conf import settings
 
 from complaints import services as workflow
-from complaints.models import Complaint, Webhook
-from complaints.tasks import send_dispatch_webhook
+from complaints.models import Complaint
+from mpp_portal.webhooks import services as webhooks
+from mpp_portal.webhooks.models import Webhook, WebhookDelivery
+from mpp_portal.webhooks.tasks import deliver as send_dispatch_webhook
 
 SECRET = "rahasia-webhook-disdukcapil-9f2c"
 NAME, EMAIL, PHONE = "Siti Aminah", "siti@example.test", "081234567890"
@@ -181,11 +183,11 @@ class TestDispatchSendsOneSignedPost:
         [request] = receiver.requests
         signature = request["headers"]["X-MPP-Signature"]
         timestamp = request["headers"]["X-MPP-Timestamp"]
-        assert signature == workflow.webhook_sign(SECRET, request["raw"], timestamp)
+        assert signature == webhooks.webhook_sign(SECRET, request["raw"], timestamp)
         # Another secret, one changed byte or another time no longer verifies.
-        assert signature != workflow.webhook_sign("rahasia-lain", request["raw"], timestamp)
-        assert signature != workflow.webhook_sign(SECRET, request["raw"] + b" ", timestamp)
-        assert signature != workflow.webhook_sign(SECRET, request["raw"], str(int(timestamp) + 1))
+        assert signature != webhooks.webhook_sign("rahasia-lain", request["raw"], timestamp)
+        assert signature != webhooks.webhook_sign(SECRET, request["raw"] + b" ", timestamp)
+        assert signature != webhooks.webhook_sign(SECRET, request["raw"], str(int(timestamp) + 1))
 
     def test_the_timestamp_is_the_time_of_sending(
         self, celery_eager, receiver, webhook, file_complaint, dispatch, agency_a
@@ -258,10 +260,11 @@ def eager_retrying():
 
 @pytest.fixture
 def dispatched(webhook, file_complaint, hall_admin, agency_a):
-    """Dispatched to agency A; the commit never comes, so nothing was sent yet."""
-    return workflow.complaint_dispatch(
+    """The delivery of a dispatch to agency A; the commit never comes, so nothing was sent yet."""
+    complaint = workflow.complaint_dispatch(
         complaint=file_complaint(is_anonymous=True), agency=agency_a, by=hall_admin
     )
+    return WebhookDelivery.objects.get(payload__tracking_id=complaint.tracking_id)
 
 
 class TestFailures:
@@ -304,7 +307,7 @@ class TestFailures:
     def test_webhook_deliver_raises_on_a_server_error(self, receiver, dispatched):
         receiver.status = 500
         with pytest.raises(urllib.error.HTTPError) as caught:
-            workflow.webhook_deliver(complaint_id=dispatched.pk)
+            webhooks.webhook_deliver(delivery_pk=dispatched.pk)
         assert caught.value.code == 500
         # HTTPError is an OSError: the task's autoretry_for catches it.
         assert isinstance(caught.value, send_dispatch_webhook.autoretry_for)
@@ -329,7 +332,7 @@ class TestFailures:
     def test_an_unreachable_endpoint_raises_so_the_task_retries(self, receiver, dispatched):
         receiver.close()  # nothing listens on the port any more
         with pytest.raises(send_dispatch_webhook.autoretry_for):
-            workflow.webhook_deliver(complaint_id=dispatched.pk)
+            webhooks.webhook_deliver(delivery_pk=dispatched.pk)
 
 
 class TestNothingToSend:

@@ -4,7 +4,8 @@ The worker (tests/worker.py) is another process on the REAL clock, so the
 data here is built relative to the real now, never a frozen one. Tasks
 covered elsewhere through the worker: deliver (platform/test_notifications),
 sla_scan (complaints/test_sla), booking_reminders (services/test_booking),
-send_dispatch_webhook (complaints/test_webhook).
+webhooks' deliver (complaints/test_webhook), jobs' resend_pending
+(platform/test_jobs).
 """
 
 import ast
@@ -245,6 +246,8 @@ def shared_tasks():
 def enqueued_in_source(function, task_name, sources):
     calls = [f"{function}.{m}(" for m in ("delay", "apply_async", "s", "si", "delay_on_commit")]
     calls += [f'send_task("{task_name}"', f"send_task('{task_name}'"]
+    # mpp_portal.jobs: enqueue("<task name>", ...), or a module constant = "<task name>".
+    calls += [f'enqueue("{task_name}"', f'_TASK = "{task_name}"']
     return any(call in text for call in calls for text in sources)
 
 
@@ -273,7 +276,9 @@ def test_every_shared_task_is_scheduled_or_enqueued():
         "mpp_portal.notifications.tasks.deliver",
         "mpp_portal.notifications.tasks.deliver_pending",
         "complaints.sla_scan",
-        "complaints.send_dispatch_webhook",
+        "mpp_portal.webhooks.tasks.deliver",
+        "mpp_portal.jobs.tasks.resend_pending",
+        "services.tasks.ikm_report_pdf",
         "services.tasks.learn_service_averages",
         "services.tasks.booking_reminders",
         "services.tasks.booking_no_shows",
