@@ -14,6 +14,7 @@ from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
 from complaints import services as workflow
 from complaints.models import Category, Complaint
@@ -471,3 +472,13 @@ def test_migration_rewrites_sms_and_whatsapp_recipients_only():
     sms.refresh_from_db()
     email.refresh_from_db()
     assert (sms.recipient, email.recipient) == (E164, "6281234567890@contoh.id")
+
+
+def test_messages_read_in_english_too():
+    with translation.override("en"):
+        assert [str(e) for e in nik_check("1707011501900000").errors] == [
+            "The NIK's serial number (last 4 digits) cannot be 0000."
+        ]
+        with pytest.raises(ValidationError) as excinfo:
+            validate_phone("021 5551234")
+        assert "Use an Indonesian mobile number" in excinfo.value.messages[0]
