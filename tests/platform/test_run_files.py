@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,42 @@ def test_load_env_keeps_the_environment_first(tmp_path):
     assert result.stdout.strip() == "1|two words|quoted|from-shell|x=y"
 
 
+def _compose_spec_check(path):
+    # The schema ships inside check-jsonschema: no network, no docker.
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_compose_file_follows_the_compose_specification(tmp_path):
+    result = _compose_spec_check(ROOT / "docker-compose.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok -- validation done" in result.stdout
+
+    # The check does catch what reading the words would not: a misspelt
+    # key and a value of the wrong type.
+    compose = _compose()
+    compose["services"]["web"]["restart_policy"] = "always"
+    compose["services"]["worker"]["depends_on"] = "postgres"
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(yaml.safe_dump(compose))
+    result = _compose_spec_check(broken)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "restart_policy" in result.stdout
+    assert "depends_on" in result.stdout
+
+
 def test_compose_config_is_valid(tmp_path):
+    """docker compose itself also reads the file, where the plugin exists."""
     docker = shutil.which("docker")
     if docker is None:
         pytest.skip("docker CLI not installed")
