@@ -24,6 +24,7 @@ from services.stats import (
 )
 from services.tasks import learn_service_averages
 from tests.factories import UserFactory
+from tests.transition_guard import force_status
 
 DAY = datetime.date(2026, 12, 1)
 DONE, SKIPPED, CANCELLED = Ticket.Status.DONE, Ticket.Status.SKIPPED, Ticket.Status.CANCELLED
@@ -46,9 +47,10 @@ def make_ticket(
 ):
     """Issue a real ticket, then set its history directly (test data)."""
     ticket = ticket_issue(service=service)
-    Ticket.objects.filter(pk=ticket.pk).update(
+    return force_status(
+        ticket,
+        status,
         date=date,
-        status=status,
         issued_at=issued,
         queued_at=issued,
         called_at=called,
@@ -56,8 +58,6 @@ def make_ticket(
         finished_at=finished,
         counter=counter,
     )
-    ticket.refresh_from_db()
-    return ticket
 
 
 @pytest.fixture
