@@ -33,13 +33,17 @@ from mpp_portal.notifications.services import notification_queue
 from mpp_portal.workdays import JAKARTA
 from services import booking as bookings
 from services.forms.booking import BookingForm
-from services.models import Booking, BookingSchedule, Ticket
-from tests.factories import ServiceFactory, UserFactory
+from services.models import Booking, Ticket
+from tests.factories import UserFactory
+from tests.services import conftest as services_conftest
+from tests.services import test_booking_pages
 
+# The booking pages' service and schedule (2 seats a slot), 09:00 WIB on a working day.
+service_a = services_conftest.service_a
+schedule = test_booking_pages.schedule
+OPEN_MOMENT = services_conftest.OPEN_MOMENT
 E164 = "+6281234567890"
 NIK_OK = "1707014101900001"  # 17.07.01 Lebong Utara, a woman born 1 Jan 1990
-# Tuesday 1 December 2026, 09:00 WIB: a working day inside office hours.
-OPEN_MOMENT = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
 
 
 # ---------------------------------------------------------------------------
@@ -124,29 +128,9 @@ def clock():
         yield
 
 
-@pytest.fixture
-def service(agency_a):
-    return ServiceFactory(agency=agency_a, name="Perekaman KTP-el", slug="ktp-el", code="A")
-
-
-@pytest.fixture
-def schedule(service):
-    return BookingSchedule.objects.create(
-        service=service,
-        weekdays=[0, 1, 2, 3, 4],
-        opens=datetime.time(8),
-        closes=datetime.time(12),
-        slot_minutes=30,
-        seats_per_slot=5,
-        daily_quota=20,
-        days_ahead=7,
-        same_day_cutoff=datetime.time(10),
-    )
-
-
-def _book(service, *, nik=NIK_OK, phone="081234567890", start=datetime.time(9)):
+def _book(service_a, *, nik=NIK_OK, phone="081234567890", start=datetime.time(9)):
     booking, _token = bookings.booking_create(
-        service=service,
+        service=service_a,
         day=datetime.date(2026, 12, 2),
         slot_start=start,
         name="Siti Aminah",
@@ -164,50 +148,45 @@ def test_booking_form_cleans_to_e164():
     assert (form.cleaned_data["nik"], form.cleaned_data["phone"]) == (NIK_OK, E164)
 
 
-def test_booking_page_stores_e164_and_shows_it_national(client, clock, schedule, service):
-    url = reverse("services:booking_service", args=[service.pk])
-    data = {
-        "tanggal": "2026-12-02",
-        "jam": "09:00",
-        "name": "Siti Aminah",
-        "nik": NIK_OK,
-        "phone": "62 812 3456 7890",
-        "email": "",
-    }
+def test_booking_page_stores_e164_and_shows_it_national(client, clock, schedule, service_a):
+    url = reverse("services:booking_service", args=[service_a.pk])
+    data = {**test_booking_pages.DATA, "phone": "62 812 3456 7890"}
     confirm = client.post(url, {**data, "step": "confirm"})
     assert "0812-3456-7890" in confirm.text
     client.post(url, {**data, "step": "book"})
     assert Booking.objects.get().phone == E164
 
 
-def test_per_phone_limit_counts_one_number_however_it_is_typed(clock, schedule, service, settings):
+def test_per_phone_limit_counts_one_number_however_it_is_typed(
+    clock, schedule, service_a, settings
+):
     settings.BOOKING_MAX_PER_PHONE_PER_WEEK = 2
-    _book(service, nik="1707011501900011", phone="081234567890")
-    _book(service, nik="1707011501900012", phone="+62 812-3456-7890", start=datetime.time(9, 30))
+    _book(service_a, nik="1707011501900011", phone="081234567890")
+    _book(service_a, nik="1707011501900012", phone="+62 812-3456-7890", start=datetime.time(9, 30))
     with pytest.raises(ValidationError) as excinfo:
-        _book(service, nik="1707011501900013", phone="6281234567890", start=datetime.time(10))
+        _book(service_a, nik="1707011501900013", phone="6281234567890", start=datetime.time(10))
     assert "phone" in excinfo.value.message_dict
     assert Booking.objects.filter(phone=E164).count() == 2
 
 
-def test_kiosk_stores_the_optional_number_e164(client, clock, hall, service, kiosk_user):
+def test_kiosk_stores_the_optional_number_e164(client, clock, hall, service_a, kiosk_user):
     client.force_login(kiosk_user)
     url = reverse("services:kiosk", args=[hall.slug])
-    client.post(url, {"service": service.pk, "priority": "normal", "phone": "0812 3456-7890"})
+    client.post(url, {"service": service_a.pk, "priority": "normal", "phone": "0812 3456-7890"})
     assert Ticket.objects.get().phone == E164
 
 
-def test_kiosk_refuses_a_landline(client, clock, hall, service, kiosk_user):
+def test_kiosk_refuses_a_landline(client, clock, hall, service_a, kiosk_user):
     client.force_login(kiosk_user)
     url = reverse("services:kiosk", args=[hall.slug])
-    response = client.post(url, {"service": service.pk, "priority": "normal", "phone": "021 555"})
+    response = client.post(url, {"service": service_a.pk, "priority": "normal", "phone": "021 555"})
     assert "Nomor HP tidak valid" in response.text
     assert not Ticket.objects.exists()
 
 
-def test_queue_api_stores_the_number_e164(token_client, clock, service, kiosk_user):
+def test_queue_api_stores_the_number_e164(token_client, clock, service_a, kiosk_user):
     response = token_client(kiosk_user).post(
-        "/api/v1/tickets/", {"service": service.pk, "phone": "+62 812 3456 7890"}
+        "/api/v1/tickets/", {"service": service_a.pk, "phone": "+62 812 3456 7890"}
     )
     assert response.status_code == 201, response.content
     assert Ticket.objects.get().phone == E164
@@ -359,20 +338,20 @@ def test_an_unknown_kecamatan_warns_instead_of_refusing():
     assert validate_nik("1707991501900001") == "1707991501900001"
 
 
-def test_booking_refuses_a_bad_regency_and_accepts_an_unknown_kecamatan(clock, schedule, service):
+def test_booking_refuses_a_bad_regency_and_accepts_an_unknown_kecamatan(clock, schedule, service_a):
     with pytest.raises(ValidationError) as excinfo:
-        _book(service, nik="1799011501900001")
+        _book(service_a, nik="1799011501900001")
     assert "kabupaten/kota" in str(excinfo.value.message_dict["nik"])
-    assert _book(service, nik="1707991501900001").nik == "1707991501900001"
+    assert _book(service_a, nik="1707991501900001").nik == "1707991501900001"
 
 
 def test_staff_see_the_kecamatan_warning_the_citizen_does_not(
-    client, clock, schedule, service, staff_a, citizen
+    client, clock, schedule, service_a, staff_a, citizen
 ):
-    odd = _book(service, nik="1707991501900001")
+    odd = _book(service_a, nik="1707991501900001")
     odd.user = citizen
     odd.save(update_fields=["user"])
-    plain = _book(service, nik=NIK_OK, phone="081298765432", start=datetime.time(9, 30))
+    plain = _book(service_a, nik=NIK_OK, phone="081298765432", start=datetime.time(9, 30))
 
     client.force_login(staff_a)
     listing = client.get(reverse("services:booking_staff"), {"tanggal": "2026-12-02"}).text
@@ -395,9 +374,9 @@ def _migration(app, name):
     return importlib.import_module(f"{app}.migrations.{name}")
 
 
-def test_migration_rewrites_bookings_and_tickets(clock, service):
+def test_migration_rewrites_bookings_and_tickets(clock, service_a):
     booking = Booking(
-        service=service,
+        service=service_a,
         date=datetime.date(2026, 12, 2),
         slot_start=datetime.time(9),
         slot_end=datetime.time(9, 30),
@@ -409,8 +388,8 @@ def test_migration_rewrites_bookings_and_tickets(clock, service):
     booking.save()
     from services.queue import ticket_issue
 
-    with_phone = ticket_issue(service=service, phone="081298765432")
-    without = ticket_issue(service=service)
+    with_phone = ticket_issue(service=service_a, phone="081298765432")
+    without = ticket_issue(service=service_a)
 
     _migration("services", "0004_phones_to_e164").forward(django_apps, None)
 
