@@ -1,4 +1,7 @@
+import datetime
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from mpp_portal.accounts.models import User
@@ -72,3 +75,25 @@ class CounterFactory(DjangoModelFactory):
         if create and extracted:
             for service in extracted:
                 obj.services.add(service)
+
+
+class BookingFactory(DjangoModelFactory):
+    """A booking row as stored, by default yesterday at 09:00 (for background
+    jobs); a booking made the citizen's way is services.booking.booking_create."""
+
+    class Meta:
+        model = "services.Booking"
+
+    service = factory.SubFactory(ServiceFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1))
+    slot_start = datetime.time(9, 0)
+    # A half-hour slot.
+    slot_end = factory.LazyAttribute(
+        lambda b: (
+            datetime.datetime.combine(b.date, b.slot_start) + datetime.timedelta(minutes=30)
+        ).time()
+    )
+    name = "Siti Aminah"
+    nik = factory.Sequence(lambda n: f"170701150190{n % 9999 + 1:04d}")
+    phone = "081234567890"
+    manage_token_hash = "x"

@@ -14,48 +14,25 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from complaints import services as workflow
-from complaints import sla
-from complaints.models import Complaint, ComplaintUpdate
+from complaints.models import Complaint
 from mpp_portal import transitions
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.exceptions import TransitionNotAllowed
-from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.transitions import bulk_transition, transition
 from services.models import Booking, Ticket
 from tests import transition_guard
-from tests.factories import ServiceFactory
+from tests.factories import BookingFactory, ServiceFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GUARD_ERROR = "outside mpp_portal.transitions"
 
 
-def make_booking(service, day, *, nik, status=Booking.Status.BOOKED, start=9):
-    return Booking.objects.create(
-        service=service,
-        date=day,
-        slot_start=datetime.time(start, 0),
-        slot_end=datetime.time(start, 30),
-        name="Siti Aminah",
-        nik=nik,
-        phone="081234567890",
-        manage_token_hash="x",
-        status=status,
-    )
-
-
 @pytest.fixture
 def service(agency_a):
     return ServiceFactory(agency=agency_a, code="A")
-
-
-@pytest.fixture
-def yesterday():
-    return timezone.localdate() - datetime.timedelta(days=1)
 
 
 def audit(action):
@@ -96,8 +73,8 @@ def test_installing_twice_leaves_one_trigger_per_table(db):
     assert set(counts.values()) == {1}
 
 
-def test_a_raw_status_update_is_refused(service, yesterday):
-    booking = make_booking(service, yesterday, nik="1707011501900001")
+def test_a_raw_status_update_is_refused(service):
+    booking = BookingFactory(service=service)
     with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
         Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.NO_SHOW)
     with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
@@ -112,17 +89,17 @@ def test_a_raw_status_update_is_refused(service, yesterday):
     assert booking.status == Booking.Status.BOOKED
 
 
-def test_writes_that_keep_the_status_pass(service, yesterday):
-    booking = make_booking(service, yesterday, nik="1707011501900001")
+def test_writes_that_keep_the_status_pass(service):
+    booking = BookingFactory(service=service)
     Booking.objects.filter(pk=booking.pk).update(name="Siti A.", status=Booking.Status.BOOKED)
     booking.refresh_from_db()
     assert booking.name == "Siti A."
 
 
-def test_the_mark_covers_only_the_helpers_own_statement(service, yesterday):
+def test_the_mark_covers_only_the_helpers_own_statement(service):
     """A raw write later in the same transaction is still refused."""
-    first = make_booking(service, yesterday, nik="1707011501900001")
-    second = make_booking(service, yesterday, nik="1707011501900002", start=10)
+    first = BookingFactory(service=service)
+    second = BookingFactory(service=service, slot_start=datetime.time(10))
     with pytest.raises(DatabaseError, match=GUARD_ERROR), transaction.atomic():
         transition(first, Booking.Status.CANCELLED, by=None, action="booking.cancel")
         Booking.objects.filter(pk=second.pk).update(status=Booking.Status.CANCELLED)
@@ -142,10 +119,8 @@ def test_only_the_helper_writes_the_mark():
 # --------------------------------------------------------------------------
 # transition(): one object
 # --------------------------------------------------------------------------
-def test_transition_checks_sets_saves_only_its_fields_and_audits(
-    service, yesterday, hall_admin, rf
-):
-    booking = make_booking(service, yesterday, nik="1707011501900001")
+def test_transition_checks_sets_saves_only_its_fields_and_audits(service, hall_admin, rf):
+    booking = BookingFactory(service=service)
     booking.name = "not saved"  # a change of the caller's that is not the transition's
     moment = timezone.now()
     request = rf.post("/", REMOTE_ADDR="10.1.2.3")
@@ -173,10 +148,8 @@ def test_transition_checks_sets_saves_only_its_fields_and_audits(
     )
 
 
-def test_transition_refuses_a_move_the_table_does_not_have(service, yesterday):
-    booking = make_booking(
-        service, yesterday, nik="1707011501900001", status=Booking.Status.NO_SHOW
-    )
+def test_transition_refuses_a_move_the_table_does_not_have(service):
+    booking = BookingFactory(service=service, status=Booking.Status.NO_SHOW)
     with pytest.raises(TransitionNotAllowed) as excinfo:
         transition(booking, Booking.Status.CHECKED_IN, by=None, action="booking.check_in")
     assert excinfo.value.http_status == 409
@@ -194,44 +167,15 @@ def test_every_table_names_every_status(model):
     assert set().union(*model.TRANSITIONS.values()) <= statuses
 
 
-def test_an_anonymous_reporters_own_move_is_audited_without_actor_or_address(
-    hall, agency_a, hall_admin, citizen, rf
-):
-    complaint, _token = workflow.complaint_file(
-        hall=hall,
-        kind="pengaduan",
-        title="Pungutan liar di loket",
-        description="Petugas meminta uang tambahan untuk mempercepat pelayanan.",
-        reporter=citizen,
-        is_anonymous=True,
-    )
-    workflow.complaint_request_info(complaint=complaint, by=hall_admin, question="Loket mana?")
-    # The reporter of an anonymous complaint acts through the secret link.
-    workflow.complaint_provide_info(
-        complaint=complaint,
-        by=AnonymousUser(),
-        text="Loket 3, Senin pagi.",
-        request=rf.post("/", REMOTE_ADDR="10.9.9.9"),
-    )
-    entry = audit("complaint.provide_info").get()
-    assert (entry.actor, entry.actor_label, entry.ip_address) == (None, "sistem", None)
-    assert audit("complaint.request_info").get().actor == hall_admin
-
-
 # --------------------------------------------------------------------------
 # bulk_transition(): scheduled moves
 # --------------------------------------------------------------------------
 def test_bulk_moves_only_rows_in_a_source_state_and_audits_each_once(
-    service, yesterday, django_capture_on_commit_callbacks
+    service, django_capture_on_commit_callbacks
 ):
-    booked = [
-        make_booking(service, yesterday, nik=f"17070115019000{n:02d}", start=8 + n)
-        for n in range(3)
-    ]
-    done = make_booking(
-        service, yesterday, nik="1707011501900099", status=Booking.Status.CHECKED_IN
-    )
-    today = make_booking(service, timezone.localdate(), nik="1707011501900098")
+    booked = [BookingFactory(service=service, slot_start=datetime.time(8 + n)) for n in range(3)]
+    done = BookingFactory(service=service, status=Booking.Status.CHECKED_IN)
+    today = BookingFactory(service=service, date=timezone.localdate())
     seen, committed = [], []
     with django_capture_on_commit_callbacks(execute=True):
         moved = bulk_transition(
@@ -270,9 +214,9 @@ def test_bulk_moves_only_rows_in_a_source_state_and_audits_each_once(
     assert audit("booking.no_show").count() == 4
 
 
-def test_bulk_refuses_a_forbidden_pair_before_touching_anything(service, yesterday):
-    make_booking(service, yesterday, nik="1707011501900001")
-    make_booking(service, yesterday, nik="1707011501900002", status=Booking.Status.CHECKED_IN)
+def test_bulk_refuses_a_forbidden_pair_before_touching_anything(service):
+    BookingFactory(service=service)
+    BookingFactory(service=service, status=Booking.Status.CHECKED_IN)
     with pytest.raises(TransitionNotAllowed):
         bulk_transition(
             Booking.objects.all(),
@@ -282,23 +226,6 @@ def test_bulk_refuses_a_forbidden_pair_before_touching_anything(service, yesterd
         )
     assert sorted(Booking.objects.values_list("status", flat=True)) == ["booked", "checked_in"]
     assert not AuditEntry.objects.exists()
-
-
-def test_bulk_records_each_rows_own_source(db, hall, agency_a, hall_admin, file_complaint):
-    """With two sources each audit entry names the state its row left."""
-    waiting = workflow.complaint_request_info(
-        complaint=file_complaint(), by=hall_admin, question="Kapan kejadiannya?"
-    )
-    fresh = file_complaint()
-    moved = bulk_transition(
-        Complaint.objects.filter(hall=hall),
-        Complaint.Status.ARCHIVED,
-        sources=[Complaint.Status.SUBMITTED, Complaint.Status.INFO_REQUESTED],
-        action="complaint.test_archive",
-    )
-    assert {c.pk for c in moved} == {waiting.pk, fresh.pk}
-    sources = dict(audit("complaint.test_archive").values_list("object_id", "from_status"))
-    assert sources == {str(waiting.pk): "info_requested", str(fresh.pk): "submitted"}
 
 
 def test_bulk_with_an_empty_queryset_does_nothing(db):
@@ -319,7 +246,8 @@ def test_concurrent_bulk_runs_never_move_a_row_twice(agency_a):
     service = ServiceFactory(agency=agency_a, code="A")
     day = timezone.localdate() - datetime.timedelta(days=1)
     ids = [
-        make_booking(service, day, nik=f"17070115019000{n:02d}", start=8 + n).pk for n in range(5)
+        BookingFactory(service=service, date=day, slot_start=datetime.time(8 + n)).pk
+        for n in range(5)
     ]
     first_moved, first_may_commit = threading.Event(), threading.Event()
     results = {}
@@ -357,74 +285,10 @@ def test_concurrent_bulk_runs_never_move_a_row_twice(agency_a):
 # --------------------------------------------------------------------------
 # The apps on the helper
 # --------------------------------------------------------------------------
-@pytest.fixture
-def responded(file_complaint, agency_a, hall_admin, agency_admin_a):
-    def _responded(**kwargs):
-        complaint = workflow.complaint_dispatch(
-            complaint=file_complaint(**kwargs), agency=agency_a, by=hall_admin
-        )
-        return workflow.complaint_respond(complaint=complaint, by=agency_admin_a, body="Beres.")
-
-    return _responded
-
-
-@pytest.fixture
-def file_complaint(hall):
-    def _file(**kwargs):
-        data = {
-            "hall": hall,
-            "kind": "pengaduan",
-            "title": "Antrean KTP-el terlalu lama",
-            "description": "Saya menunggu lebih dari tiga jam tanpa kepastian di loket KTP-el.",
-            "reporter_name": "Siti Aminah",
-            "reporter_email": "siti@example.test",
-        }
-        data.update(kwargs)
-        return workflow.complaint_file(**data)[0]
-
-    return _file
-
-
-def test_autoclose_tells_the_reporter_and_writes_the_timeline(responded):
-    by_mail = responded()
-    by_phone = responded(reporter_email="", reporter_phone="081234567890")
-    anonymous = responded(is_anonymous=True)
-    OutboxMessage.objects.all().delete()
-    later = by_mail.due_at + datetime.timedelta(minutes=1)
-
-    assert sla._autoclose(later) == 3
-
-    messages = OutboxMessage.objects.filter(dedupe_key__contains="autoclosed")
-    assert {(m.channel, m.object_id) for m in messages} == {
-        ("email", by_mail.pk),
-        ("whatsapp", by_phone.pk),
-    }
-    mail = messages.get(channel="email")
-    assert by_mail.tracking_id in mail.subject and "ditutup otomatis" in mail.body
-    assert mail.hall_id == by_mail.hall_id
-    for complaint in (by_mail, by_phone, anonymous):
-        complaint.refresh_from_db()
-        assert (complaint.status, complaint.closed_at, complaint.due_at) == ("closed", later, None)
-        update = complaint.updates.last()
-        assert (update.kind, update.from_status, update.to_status, update.author_label) == (
-            ComplaintUpdate.Kind.STATUS,
-            "responded",
-            "closed",
-            "Sistem",
-        )
-    entries = audit("complaint.autoclose")
-    assert {e.object_repr for e in entries} == {
-        c.tracking_id for c in (by_mail, by_phone, anonymous)
-    }
-    # A second scan closes nothing and tells nobody again.
-    assert sla._autoclose(later) == 0
-    assert messages.count() == 2 and entries.count() == 3
-
-
-def test_no_shows_go_through_the_helper(service, yesterday):
+def test_no_shows_go_through_the_helper(service):
     from services.booking import booking_mark_no_shows
 
-    booking = make_booking(service, yesterday, nik="1707011501900001")
+    booking = BookingFactory(service=service)
     assert booking_mark_no_shows() == 1
     booking.refresh_from_db()
     assert booking.status == "no_show"
