@@ -96,4 +96,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(ComplaintPolicy)
 class ComplaintPolicyAdmin(admin.ModelAdmin):
-    list_display = ["hall", "verify_days", "followup_days", "autoclose_days"]
+    list_display = [
+        "hall",
+        "verify_days",
+        "followup_days",
+        "information_days",
+        "autoclose_days",
+    ]

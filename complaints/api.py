@@ -155,6 +155,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "submitted_at",
             "due_at",
             "remaining",
+            "extended_at",
             "planned_completion",
             "archive_reason",
             "duplicate_of",
@@ -601,6 +602,18 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         workflow.complaint_hand_back(
             complaint=complaint, reason=data["reason"], by=request.user, request=request
         )
+    @extend_schema(request=ReasonSerializer, responses=ComplaintStatusSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, tracking_id=None):
+        """Extend the answer to a request for information once by 7 working
+        days, with a reason the reporter reads (assigned agency or hall admin)."""
+        complaint = self._for_staff()
+        data = _valid(ReasonSerializer, request)
+        workflow.complaint_extend(
+            complaint=complaint, reason=data["reason"], by=request.user, request=request
+        )
+        return self._status(complaint)
+
         return self._status(complaint)
 
     @extend_schema(request=NoteSerializer, responses={201: TimelineEntrySerializer})

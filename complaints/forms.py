@@ -486,6 +486,18 @@ class HandBackForm(forms.Form):
     )
 
 
+class ExtendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Alasan perpanjangan"),
+        max_length=2000,
+        help_text=_(
+            "Pelapor dan halaman publik membaca alasan ini, mis. informasi masih dihimpun "
+            "dari unit lain."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 # -- list filters --------------------------------------------------------------
 OPEN = ""
 ALL = "semua"

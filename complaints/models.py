@@ -24,6 +24,9 @@ TITLE_MAX = 150
 DESCRIPTION_MIN = 20
 DESCRIPTION_MAX = 5000
 
+# UU 14/2008 Pasal 22 ayat (8): the answer to a request for information may
+# be extended once, by at most 7 working days, with a written reason.
+INFORMATION_EXTENSION_DAYS = 7
 
 class ComplaintPolicy(models.Model):
     """Working-day service levels of one hall (DOMAIN.md defaults 3/5/10)."""
@@ -41,6 +44,17 @@ class ComplaintPolicy(models.Model):
         validators=[MinValueValidator(1)],
     )
     info_wait_days = models.PositiveSmallIntegerField(
+    # UU 14/2008 Pasal 22 ayat (7): a public body answers a request for
+    # information within 10 working days at the latest; a hall may be faster.
+    information_days = models.PositiveSmallIntegerField(
+        _("batas jawaban permintaan informasi (hari kerja)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "Batas instansi menjawab permintaan informasi, paling lama 10 hari kerja "
+            "(UU 14/2008 Pasal 22). Dapat diperpanjang satu kali 7 hari kerja dengan alasan."
+        ),
+    )
         _("tunggu informasi pelapor sebelum boleh diarsipkan (hari kerja)"),
         default=10,
         validators=[MinValueValidator(1)],
@@ -58,6 +72,12 @@ class ComplaintPolicy(models.Model):
         return f"{self.hall}: {self.verify_days}/{self.followup_days}/{self.autoclose_days}"
 
     @classmethod
+    def followup_days_for(self, kind):
+        """Return the agency's working days to follow up a report of ``kind``."""
+        if kind == Complaint.Kind.INFORMATION:
+            return self.information_days
+        return self.followup_days
+
     def for_hall(cls, hall):
         policy = getattr(hall, "_complaint_policy_cache", None)
         if policy is None:
@@ -259,6 +279,9 @@ class Complaint(models.Model):
     # Working days left on the verification clock while it is paused.
     paused_days_left = models.PositiveSmallIntegerField(null=True, blank=True)
     # When the pending information request was sent (None when none is).
+    # When the agency extended the answer of an information request (once,
+    # UU 14/2008 Pasal 22 ayat (8); services.complaint_extend).
+    extended_at = models.DateTimeField(null=True, blank=True)
     info_requested_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     reopened = models.BooleanField(default=False)
@@ -332,6 +355,34 @@ class Complaint(models.Model):
         from mpp_portal.workdays import deadline
 
         asked = self.info_requested_at or self.submitted_at
+    def extension_refused(self, now=None):
+        """Return why the answer cannot be extended now, or None if it can.
+
+        UU 14/2008 Pasal 22 ayat (8): only a request for information, once,
+        and while the agency is still within its time to answer (the
+        extension is announced before the deadline, not after missing it).
+        Returns (code, message).
+        """
+        if self.kind != self.Kind.INFORMATION:
+            return "not_an_information_request", _(
+                "Hanya permintaan informasi yang dapat diperpanjang."
+            )
+        if self.extended_at is not None:
+            return "already_extended", _("Batas waktu hanya dapat diperpanjang satu kali.")
+        if self.status != self.Status.DISPATCHED or self.due_at is None:
+            return "not_with_agency", _(
+                "Batas waktu hanya dapat diperpanjang selama permintaan ditangani instansi."
+            )
+        if (now or timezone.now()) > self.due_at:
+            return "deadline_passed", _(
+                "Batas waktu sudah lewat; perpanjangan harus diberikan sebelum batas waktu."
+            )
+        return None
+
+    @property
+    def can_extend(self):
+        return self.extension_refused() is None
+
         return deadline(asked, ComplaintPolicy.for_hall(self.hall).info_wait_days, self.hall)
 
     @property
@@ -360,6 +411,7 @@ class ComplaintUpdate(models.Model):
         STATUS = "status", _("Perubahan status")
         RESPONSE = "response", _("Tanggapan")
         NOTE = "note", _("Catatan internal")
+        EXTENSION = "extension", _("Perpanjangan waktu")
         REPLY = "reply", _("Balasan pelapor")
         INFO_REQUEST = "info_request", _("Permintaan informasi")
 

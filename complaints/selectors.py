@@ -118,9 +118,12 @@ def public_updates(complaint):
     The reporter's own replies stay on the reporter's page: they may carry
     personal details.
     """
-    return complaint.updates.filter(
-        is_public=True, kind__in=[ComplaintUpdate.Kind.STATUS, ComplaintUpdate.Kind.RESPONSE]
-    ).prefetch_related("attachments")
+    kinds = [
+        ComplaintUpdate.Kind.STATUS,
+        ComplaintUpdate.Kind.RESPONSE,
+        ComplaintUpdate.Kind.EXTENSION,
+    ]
+    return complaint.updates.filter(is_public=True, kind__in=kinds).prefetch_related("attachments")
 
 
 def reporter_updates(complaint):

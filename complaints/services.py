@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from complaints.models import (
+    INFORMATION_EXTENSION_DAYS,
     Attachment,
     Complaint,
     ComplaintPolicy,
@@ -34,7 +35,7 @@ from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.transitions import transition
 from mpp_portal.webhooks.services import webhook_send
-from mpp_portal.workdays import deadline, working_days_remaining
+from mpp_portal.workdays import JAKARTA, deadline, working_days_remaining
 from services.models import SurveyResponse
 
 logger = logging.getLogger(__name__)
@@ -383,7 +384,7 @@ def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
                 "assigned_agency": agency,
                 "instruction": instruction,
                 "dispatched_at": now,
-                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
                 "paused_days_left": None,
                 "escalated_at": None,
             },
@@ -590,6 +591,72 @@ def complaint_hand_back(*, complaint, by, reason, request=None):
             fields={
                 "assigned_agency": None,
                 "due_at": deadline(timezone.now(), policy.verify_days, complaint.hall),
+def complaint_extend(*, complaint, by, reason, request=None):
+    """Extend the answer to a request for information once, by 7 working days.
+
+    UU 14/2008 Pasal 22 ayat (8): the agency handling the request (or the
+    hall admin) gives a written reason, which the reporter and the public
+    timeline read. The new deadline is the 7th working day after the old
+    one. Refusals (not an information request, already extended, not with
+    the agency, deadline passed) raise TransitionNotAllowed.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Tuliskan alasan perpanjangan.")})
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        _require_agency(by, complaint)
+        now = timezone.now()
+        refused = complaint.extension_refused(now)
+        if refused is not None:
+            code, message = refused
+            raise TransitionNotAllowed(message, code=code)
+        before = complaint.due_at
+        # From the start of the old deadline's day: deadline() counts a
+        # moment at closing time as received the next working day.
+        day_start = datetime.datetime.combine(
+            before.astimezone(JAKARTA).date(), datetime.time.min, tzinfo=JAKARTA
+        )
+        complaint.due_at = deadline(day_start, INFORMATION_EXTENSION_DAYS, complaint.hall)
+        complaint.extended_at = now
+        complaint.save(update_fields=["due_at", "extended_at"])
+        body = _(
+            "Batas waktu jawaban diperpanjang %(n)s hari kerja sampai %(due)s. Alasan: %(reason)s"
+        ) % {
+            "n": INFORMATION_EXTENSION_DAYS,
+            "due": _format_due(complaint.due_at),
+            "reason": reason.strip(),
+        }
+        ComplaintUpdate.objects.create(
+            complaint=complaint,
+            kind=ComplaintUpdate.Kind.EXTENSION,
+            body=body,
+            is_public=True,
+            author=by,
+            author_label=_actor_label(by, complaint),
+        )
+        record(
+            actor=by,
+            action="complaint.extend",
+            obj=complaint,
+            note=reason.strip()[:500],
+            changes={
+                "due_at": [
+                    moment.astimezone(JAKARTA).isoformat() for moment in (before, complaint.due_at)
+                ]
+            },
+            request=request,
+        )
+        _notify_reporter(
+            complaint,
+            None,
+            subject=_("Permintaan informasi %(id)s: batas waktu diperpanjang")
+            % {"id": complaint.tracking_id},
+            body=body,
+            key="extended",
+        )
+    return complaint
+
+
             },
             request=request,
         )
@@ -681,7 +748,7 @@ def complaint_reply(*, complaint, by, body, attachments=(), request=None):
             body=body,
             update_kind=ComplaintUpdate.Kind.REPLY,
             fields={
-                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
                 "escalated_at": None,
             },
             request=request,
@@ -765,7 +832,7 @@ def complaint_reopen(*, complaint, by, body, request=None):
                 "closed_at": None,
                 "rating": None,
                 "rating_comment": "",
-                "due_at": deadline(now, policy.followup_days, complaint.hall),
+                "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
                 "escalated_at": None,
             },
             request=request,

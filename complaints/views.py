@@ -613,10 +613,14 @@ def overdue(request):
 def agency_list(request):
     user = request.user
     if user.is_hall_admin:
+    # Complaint.extension_refused() narrows it to an information request
+    # within its deadline, not yet extended.
+    "extend": {S.DISPATCHED},
         return redirect("complaints:inbox")
     if user.role not in (user.Role.AGENCY_ADMIN, user.Role.COUNTER_STAFF):
         raise PermissionDenied
     show_all = request.GET.get("semua") == "1"
+    "extend": {S.DISPATCHED},
     page = _page(request, selectors.agency_list(user, show_all=show_all))
     selectors.annotate_remaining(page.object_list)
     return render(
@@ -634,6 +638,7 @@ ADMIN_ACTIONS = {
     "note": {S.SUBMITTED, S.INFO_REQUESTED, S.DISPATCHED, S.RESPONDED},
 }
 AGENCY_ACTIONS = {
+        "extend": cforms.ExtendForm,
     "respond": {S.DISPATCHED},
     "hand_back": {S.DISPATCHED},
     "note": {S.DISPATCHED, S.RESPONDED},
@@ -684,6 +689,11 @@ def _run_staff_action(request, complaint, action, data):
         return _("Laporan diarsipkan.")
     if action == "archive_unanswered":
         services.complaint_archive_unanswered(
+    if action == "extend":
+        services.complaint_extend(
+            complaint=complaint, by=user, reason=data["reason"], request=request
+        )
+        return _("Batas waktu diperpanjang; pelapor diberi tahu alasannya.")
             complaint=complaint, by=user, note=data["note"], request=request
         )
         return _("Laporan diarsipkan: pelapor tidak melengkapi informasi.")
@@ -729,7 +739,11 @@ def detail(request, tracking_id):
     else:
         # Counter staff read their agency's complaints; the agency admin acts.
         table = {}
-    allowed = [name for name, states in table.items() if complaint.status in states]
+    allowed = [
+        name
+        for name, states in table.items()
+        if complaint.status in states and (name != "extend" or complaint.can_extend)
+    ]
     bound = {}
     status = 200
     if request.method == "POST":
