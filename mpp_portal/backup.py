@@ -381,6 +381,7 @@ def backup_restore(*, archive, database=None, media_root=None, force=False):
 
     with tempfile.TemporaryDirectory(prefix="mpp-restore-") as workdir:
         workdir = Path(workdir)
+        label = "standard input" if hasattr(archive, "read") else str(archive)
         if hasattr(archive, "read"):
             # tarfile needs to seek; a pipe cannot.
             path = workdir / "archive.tar"
@@ -390,8 +391,8 @@ def backup_restore(*, archive, database=None, media_root=None, force=False):
         archive = Path(archive)
         if not archive.is_file():
             raise BackupError(f"no such backup file: {archive}")
-        with _open_archive(archive) as tar:
-            manifest = _read_manifest(tar, archive)
+        with _open_archive(archive, label) as tar:
+            manifest = _read_manifest(tar, label)
             _refuse_to_overwrite(database, media_root, force=force)
 
             tools = toolset(
@@ -401,7 +402,7 @@ def backup_restore(*, archive, database=None, media_root=None, force=False):
             tar.extract(DUMP, workdir, filter="data")
             dump = workdir / DUMP
             if _sha256(dump) != manifest["database"]["sha256"]:
-                raise BackupError(f"{archive}: the database dump does not match its SHA-256")
+                raise BackupError(f"{label}: the database dump does not match its SHA-256")
             sql = workdir / "restore.sql"
             # Ownership and grants name roles of the server the dump came
             # from; the restoring user owns everything instead.
@@ -443,11 +444,11 @@ def backup_restore(*, archive, database=None, media_root=None, force=False):
     return manifest
 
 
-def _open_archive(path):
+def _open_archive(path, label):
     try:
         return tarfile.open(path, "r:*")
     except tarfile.TarError as exc:
-        raise BackupError(f"{path} is not a backup archive: {exc}") from exc
+        raise BackupError(f"{label} is not a backup archive (empty, damaged or no tar)") from exc
 
 
 def _read_manifest(tar, archive):

@@ -332,3 +332,10 @@ def test_make_backup_and_restore_wrap_the_module():
     assert '-m mpp_portal.backup restore "var/backups/x.tar" --force' in dry.stdout
     help_text = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True)
     assert "make backup" in help_text.stdout and "make restore" in help_text.stdout
+
+
+def test_the_compose_file_documents_backups_that_reach_the_host():
+    text = (ROOT / "docker-compose.yml").read_text()
+    # The archive crosses the pipe (tested above), not a container's disk.
+    assert "exec -T web python -m mpp_portal.backup create --output - >" in text
+    assert "run --rm --no-deps -T web python -m mpp_portal.backup restore --force - <" in text
