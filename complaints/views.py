@@ -30,6 +30,7 @@ from complaints import forms as cforms
 from complaints import selectors, services
 from complaints.models import Attachment, Complaint, ComplaintPolicy, ComplaintUpdate
 from mpp_portal.audit.services import client_ip
+from mpp_portal.csv_export import CsvExport
 from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
@@ -533,19 +534,6 @@ def inbox(request):
     )
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula
-# (OWASP "CSV injection"); a leading quote makes it plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value):
-    """Return ``value`` as a CSV cell a spreadsheet never evaluates."""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 @login_required
 def inbox_csv(request):
     """The filtered inbox as CSV for the hall's reports.
@@ -556,10 +544,7 @@ def inbox_csv(request):
     _form, qs = _inbox_queryset(request)
     complaints = list(qs[:5000])
     selectors.annotate_remaining(complaints)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pengaduan.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 only with a BOM
-    writer = csv.writer(response)
+    writer = CsvExport(request, "pengaduan.csv")
     writer.writerow(
         [
             _("Nomor"),
@@ -598,8 +583,8 @@ def inbox_csv(request):
             _("ya") if c.is_confidential else _("tidak"),
             c.rating or "",
         ]
-        writer.writerow([_csv_cell(value) for value in row])
-    return response
+        writer.writerow(row)
+    return writer.response
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Project middleware."""
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
@@ -51,4 +51,66 @@ class RejectNulBytesMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             page = loader.get_template("400.html").render({"message": message}, request)
             return HttpResponseBadRequest(page)
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send settings.CONTENT_SECURITY_POLICY with every response.
+
+    Every script is a vendored or project file (no inline script, no
+    handler attribute), so ``script-src 'self'`` holds on every page; a
+    response that already carries a policy keeps its own.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.policy = settings.CONTENT_SECURITY_POLICY
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 to a body larger than settings.MAX_REQUEST_BYTES, unread.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, so a 50 MB
+    multipart post was read, spooled to disk and accepted. The declared
+    Content-Length decides here, before any middleware touches the body
+    (the CSRF check reads the form); a reverse proxy should enforce the same
+    limit (deploy/nginx.conf, client_max_body_size).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        limit = settings.MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            megabytes = max(1, limit // (1024 * 1024))
+            message = _("Kiriman terlalu besar: paling banyak %(mb)s MB sekaligus.") % {
+                "mb": megabytes
+            }
+            if wants_json(request):
+                response = JsonResponse({"detail": message, "code": "too_large"}, status=413)
+            else:
+                # No template: nothing of the request (session, user) is read yet.
+                response = HttpResponse(
+                    f'<!doctype html><html lang="id"><meta charset="utf-8">'
+                    f"<title>413</title><h1>413</h1><p>{message}</p></html>",
+                    status=413,
+                )
+            # The unread body is still on the socket: close the connection.
+            response["Connection"] = "close"
+            return response
         return self.get_response(request)

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mpp_portal.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body (the CSRF check reads the form).
+    "mpp_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mpp_portal.middleware.IndonesianFirstMiddleware",
@@ -151,6 +154,8 @@ if REDIS_URL:
             "BACKEND": "mpp_portal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mpp"),
+            # A Redis that does not answer must not hold a request for long.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -290,6 +295,9 @@ STORAGES = {
 # Uploads above this size are refused by the forms that take files.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body (all files of a form together): larger ones get 413
+# before they are read (mpp_portal.middleware.RequestBodyLimitMiddleware).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 25, minimum=1) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Complaints the web form accepts from one IP address per hour (spam guard).
 COMPLAINT_RATE_PER_HOUR = env_int("COMPLAINT_RATE_PER_HOUR", 10, minimum=1)
@@ -311,7 +319,12 @@ except Exception as exc:  # dj_email_url raises several kinds; an unknown scheme
     raise ImproperlyConfigured(
         f"EMAIL_URL cannot be read ({exc!r}); use smtp://, smtps://, console:// or file://"
     ) from exc
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
+# file:///var/mail is the folder /var/mail (dj-email-url drops the leading
+# slash, which made it var/mail under the working directory); file://mail is
+# mail/ under the project folder; bare file:// is var/mail there.
+_mail_parts = urlsplit(EMAIL_URL)
+_mail_path = _mail_parts.netloc + _mail_parts.path if _mail_parts.scheme == "file" else ""
+EMAIL_FILE_PATH = str(BASE_DIR / _mail_path) if _mail_path else str(BASE_DIR / "var" / "mail")
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MPP Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -445,6 +458,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Everything is served from this origin (vendored assets, no CDN): scripts
+# only from files, never inline. Styles allow inline attributes (Bootstrap
+# utilities in a few templates, htmx's indicator style). data: images are
+# the QR codes drawn into pages; media is the board's chime.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 # /healthz is polled over plain HTTP by the orchestrator.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

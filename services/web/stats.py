@@ -3,15 +3,14 @@
 Routes are collected in services/urls.py.
 """
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from mpp_portal.csv_export import CsvExport
 from services import stats
 from services.forms.stats import StatsFilterForm
 
@@ -51,12 +50,25 @@ def stats_page(request):
         scope = form.scope()
         data = stats.dashboard(scope)
         charts = stats.chart_data(data)
-    context = {"form": form, "data": data, "charts": charts, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "data": data,
+        "charts": charts,
+        "chart_labels": {
+            "issued": _("Diambil"),
+            "served": _("Dilayani"),
+            "median": _("Median"),
+            "p90": _("P90"),
+            "minutes": _("menit"),
+        },
+        "query": request.GET.urlencode(),
+    }
     return render(request, "services/stats/dashboard.html", context)
 
 
 def _minutes(value):
-    return "" if value is None else f"{value:.1f}"
+    # A number, so the writer gives it the decimal mark of the file's variant.
+    return None if value is None else round(float(value), 1)
 
 
 @login_required
@@ -66,12 +78,7 @@ def stats_csv(request):
     if not form.is_valid():
         return HttpResponseBadRequest(" ".join(form.non_field_errors()) or _("Filter tidak sah."))
     scope = form.scope()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"statistik-antrean-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # The byte order mark makes Excel read the file as UTF-8.
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = CsvExport(request, f"statistik-antrean-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.csv")
     # The file opens with the day x service table; the per-agency and
     # per-counter tables of the dashboard follow, each after an empty row
     # and a title row.

@@ -32,5 +32,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-filter-input]").forEach(setupFilter);
+    // Print buttons: no inline onclick, so the Content-Security-Policy can
+    // forbid inline scripts everywhere.
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

@@ -9,6 +9,7 @@ upload limit. The API always answers JSON.
 import json
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import CounterFactory, ServiceFactory
 
@@ -106,3 +107,38 @@ def test_a_page_keeps_its_html_error_page(client, hall):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert "Permintaan tidak valid" in response.content.decode()
+
+
+def test_a_body_over_the_request_limit_is_refused_unread(client, api_client, hall):
+    """A 50 MB anonymous multipart post is a 413, and nothing is filed or stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaints.models import Attachment, Complaint
+
+    big = SimpleUploadedFile("foto.jpg", b"\xff\xd8" + b"0" * (50 * 1024 * 1024), "image/jpeg")
+    form = {
+        "kind": "pengaduan",
+        "title": "Antrean KTP-el terlalu lama",
+        "description": "Saya menunggu lebih dari tiga jam tanpa kepastian di loket KTP-el.",
+        "attachments": big,
+    }
+    response = client.post(reverse("complaints:new"), form)
+    assert response.status_code == 413
+    assert "paling banyak 25 MB" in response.content.decode()
+    assert response["Connection"] == "close"
+    assert Complaint.objects.count() == 0 and Attachment.objects.count() == 0
+
+    api = api_client.post(
+        "/api/v1/complaints/",
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(26 * 1024 * 1024),
+    )
+    assert api.status_code == 413
+    assert _is_json(api) and api.json()["code"] == "too_large"
+
+
+def test_every_response_carries_the_content_security_policy(client, hall):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "'unsafe-eval'" not in policy and "frame-ancestors 'none'" in policy

@@ -243,3 +243,14 @@ def test_compose_config_is_valid(tmp_path):
         [docker, "compose", "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_sample_nginx_config_has_the_portals_limits(settings):
+    """deploy/nginx.conf refuses at the edge what the portal refuses itself."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    limit_mb = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+    assert re.search(rf"^\s*client_max_body_size {limit_mb}m;", text, flags=re.MULTILINE)
+    assert re.search(r"^\s*server_tokens off;", text, flags=re.MULTILINE)
+    # Tokens of secret links never reach the access log: $uri has no query string.
+    log_format = re.search(r"log_format mpp (.*?);", text, flags=re.DOTALL).group(1)
+    assert "$request_uri" not in log_format and "$args" not in log_format

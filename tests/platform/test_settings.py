@@ -94,3 +94,19 @@ def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "id"
     assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
     assert settings.TIME_ZONE == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize(
+    ("url", "folder"),
+    [
+        ("file:///srv/mpp/mail", "/srv/mpp/mail"),
+        ("file://mail", str(ROOT / "mail")),
+        ("file://", str(ROOT / "var" / "mail")),
+    ],
+)
+def test_a_file_email_url_names_the_folder_it_says(url, folder):
+    """file:///srv/mpp/mail is /srv/mpp/mail, not srv/mpp/mail under the current folder."""
+    code = "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"
+    result = _manage("shell", "-c", code, env={"DEBUG": "1", "EMAIL_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == folder

@@ -449,3 +449,26 @@ def test_learn_task_is_scheduled():
     entry = settings.CELERY_BEAT_SCHEDULE["learn-service-averages"]
     assert entry["task"] == "services.tasks.learn_service_averages"
     assert entry["schedule"].hour == {19}
+
+
+def test_csv_export_never_writes_a_formula(client, history, hall_admin, service_a):
+    """A service renamed to a formula is plain text in the file (one CSV writer)."""
+    service_a.name = '=HYPERLINK("http://evil.example","klik")'
+    service_a.save(update_fields=["name"])
+    client.force_login(hall_admin)
+    response = client.get(reverse("services:stats_csv"), {"preset": "7d"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","klik")' in cells
+    assert not any(cell.startswith("=") for cell in cells)
+
+
+def test_csv_export_for_excel_set_to_indonesian(client, history, hall_admin):
+    """?pemisah=titik-koma: semicolons between cells and a decimal comma."""
+    client.force_login(hall_admin)
+    response = client.get(reverse("services:stats_csv"), {"preset": "7d", "pemisah": "titik-koma"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    body = {(r[0], r[2]): r for r in rows[1:] if len(r) > 4}
+    assert body[("2026-12-01", "A")][9:] == ["25,0", "37,0", "10,0", "18,0"]
+    page = client.get(reverse("services:stats"), {"preset": "7d"}).content.decode()
+    assert "pemisah=titik-koma" in page
