@@ -14,6 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 def _describe(exc):
+    if isinstance(exc, Retry):
+        # Retry.exc is a picklable copy that may have lost the text (an
+        # HTTPError holds a socket); Retry.excs is the original's repr.
+        return exc.excs or str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -56,7 +60,7 @@ class JobTask(Task):
         try:
             result = self._run_once((), job.kwargs)
         except Retry as exc:
-            services.job_retry_later(job=job, when=exc.when, error=_describe(exc.exc or exc))
+            services.job_retry_later(job=job, when=exc.when, error=_describe(exc))
             raise
         except Exception as exc:
             services.job_fail(job=job, error=_describe(exc))

@@ -6,6 +6,9 @@ from mpp_portal.webhooks.models import Event, Webhook, WebhookDelivery
 
 
 class WebhookForm(forms.ModelForm):
+    # Agency systems are reached over HTTPS; an address typed without a
+    # scheme gets https://, not Django's old http:// default.
+    url = forms.URLField(label=_("URL"), max_length=200, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("peristiwa"),
         choices=Event.choices,

@@ -233,6 +233,21 @@ def test_a_dispatch_with_the_broker_down_answers_with_a_redirect(
     assert job.status == S.PENDING and job.sent_at is None
 
 
+@pytest.mark.django_db
+def test_an_ikm_pdf_asked_for_with_the_broker_down_is_kept_for_the_rescue(
+    client, hall, hall_admin, django_capture_on_commit_callbacks
+):
+    client.force_login(hall_admin)
+    with dead_broker(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("services:ikm_pdf"),
+            {"period": "custom", "start": "2026-12-01", "end": "2026-12-31"},
+        )
+    assert response.status_code == 302
+    [job] = Job.objects.filter(task="services.tasks.ikm_report_pdf")
+    assert job.status == S.PENDING and job.key == f"ikm-report:{job.kwargs['job']['number']}"
+
+
 @pytest.fixture
 def file_complaint_now(hall):
     def _file():
@@ -353,6 +368,27 @@ def test_enqueued_tasks_are_acknowledged_late_and_rejected_when_the_worker_is_lo
     assert {"mpp_portal.webhooks.tasks.deliver", "services.tasks.ikm_report_pdf"} <= names
     for task in job_tasks:
         assert task.acks_late and task.reject_on_worker_lost, task.name
+
+
+@pytest.mark.django_db
+def test_a_long_notification_retry_is_left_to_the_beat_scan(sms_gateway, celery_eager, settings):
+    from mpp_portal.notifications.models import OutboxMessage
+    from mpp_portal.notifications.services import notification_queue
+    from mpp_portal.notifications.tasks import deliver
+
+    settings.NOTIFICATION_MAX_ATTEMPTS = 8
+    sms_gateway.status = 502
+    message = notification_queue(channel="sms", recipient="081234567890", body="Coba lagi")
+    # Four failures so far: the next wait (8 minutes) outlasts the time limit.
+    OutboxMessage.objects.filter(pk=message.pk).update(attempts=4)
+    assert OutboxMessage.retry_delay(5).total_seconds() > settings.CELERY_TASK_TIME_LIMIT
+
+    # No countdown message (which Redis would hand to a second worker once
+    # visibility_timeout passed): the row waits for deliver_pending.
+    assert deliver.apply(args=[message.pk], throw=True).get() == OutboxMessage.Status.QUEUED
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.QUEUED and message.attempts == 5
+    assert message.next_attempt_at > timezone.now() + datetime.timedelta(minutes=7)
 
 
 # --------------------------------------------------------------------------
