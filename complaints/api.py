@@ -30,7 +30,7 @@ from complaints.models import (
     ComplaintUpdate,
 )
 from mpp_portal import identity
-from mpp_portal.api_throttling import TRUSTED_ROLES
+from mpp_portal.accounts.permissions import can
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
 from mpp_portal.workdays import describe_remaining
@@ -77,7 +77,8 @@ def _reporter_for(complaint, user, *, mask):
             "email": email or None,
             "phone": phone or None,
         }
-    if user.role in user.AGENCY_ROLES and user.agency_id == complaint.assigned_agency_id:
+    if can(user, "complaint.read", agency=complaint.assigned_agency):
+        # The agency it was dispatched to reads the name, never the contact.
         return {"name": complaint.reporter_name or None, "email": None, "phone": None}
     return None
 
@@ -87,11 +88,10 @@ def _is_staff_viewer(user):
 
 
 def _sees_internal_notes(user, complaint):
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_hall_admin:
-        return user.is_superuser or user.hall_id == complaint.hall_id
-    return user.role in user.AGENCY_ROLES and user.agency_id == complaint.assigned_agency_id
+    return can(user, "complaint.verify", hall=complaint.hall_id) or (
+        not can(user, "complaint.verify")
+        and can(user, "complaint.read", agency=complaint.assigned_agency)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -410,9 +410,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_throttles(self):
         user = self.request.user
-        trusted = user.is_authenticated and (
-            user.is_superuser or user.role in TRUSTED_ROLES or user.is_api_client
-        )
+        trusted = can(user, "complaint.file_unthrottled")
         if self.action == "create" and not trusted:
             # Citizens and scripts filing without an account: spam guard.
             self.throttle_scope = "complaints"
@@ -638,7 +636,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         or at the counter (hall admin)."""
         complaint = self._for_staff()
         user = request.user
-        if not (user.is_hall_admin and (user.is_superuser or user.hall_id == complaint.hall_id)):
+        if not can(user, "complaint.verify", hall=complaint.hall_id):
             raise PermissionDenied
         workflow.complaint_accept(complaint=complaint, by=user, request=request)
         return self._status(complaint)

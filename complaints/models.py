@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import scope
 from mpp_portal.documents.uploads import UploadKind
 from mpp_portal.organizations.models import Agency, Hall
 
@@ -128,19 +129,16 @@ class ComplaintQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """The one scoping rule for staff: hall admins their hall, agencies
-        only what was dispatched to them (now or before)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.is_hall_admin:
-            return self.filter(hall_id=user.hall_id)
-        if user.role in (user.Role.AGENCY_ADMIN, user.Role.API_CLIENT, user.Role.COUNTER_STAFF):
-            return self.filter(assigned_agency_id=user.agency_id)
-        if user.is_citizen:
-            return self.filter(reporter=user)
-        return self.none()
+        """The one scoping rule of complaints: hall admins their hall, agency
+        roles what is dispatched to their agency, a citizen what they filed."""
+        return scope(
+            self,
+            user,
+            "complaint.read",
+            hall="hall_id",
+            agency="assigned_agency_id",
+            owner="reporter_id",
+        )
 
     def open(self):
         return self.exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.ARCHIVED])

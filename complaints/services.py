@@ -28,6 +28,7 @@ from complaints.models import (
     ComplaintPolicy,
     ComplaintUpdate,
 )
+from mpp_portal.accounts.permissions import can
 from mpp_portal.audit import record
 from mpp_portal.documents.uploads import clean_upload, uploads_undone_on_error
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
@@ -345,22 +346,15 @@ def _transition(
 
 
 def _require_hall_admin(user, complaint):
-    if not (
-        user.is_authenticated
-        and user.is_hall_admin
-        and (user.is_superuser or user.hall_id == complaint.hall_id)
-    ):
+    if not can(user, "complaint.verify", hall=complaint.hall_id):
         raise PermissionDenied
 
 
 def _require_agency(user, complaint):
-    if not user.is_authenticated:
-        raise PermissionDenied
-    if user.is_superuser or (user.is_hall_admin and user.hall_id == complaint.hall_id):
+    """The agency it is dispatched to, or the hall admin of its hall."""
+    if can(user, "complaint.verify", hall=complaint.hall_id):
         return
-    if user.role in (user.Role.AGENCY_ADMIN, user.Role.API_CLIENT) and (
-        user.agency_id == complaint.assigned_agency_id
-    ):
+    if can(user, "complaint.follow_up") and user.agency_id == complaint.assigned_agency_id:
         return
     raise PermissionDenied
 

@@ -9,7 +9,6 @@ reporter proves access with the secret token once; the session then keeps
 the token's hash (never the token) so forms post without it.
 """
 
-import csv
 import secrets
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from complaints import forms as cforms
 from complaints import selectors, services
 from complaints.models import Attachment, Complaint, ComplaintPolicy, ComplaintUpdate
+from mpp_portal.accounts.permissions import can
 from mpp_portal.audit.services import client_ip
 from mpp_portal.csv_export import CsvExport
 from mpp_portal.exceptions import DomainError
@@ -87,10 +87,7 @@ def _reporter_actor(request, complaint):
 
 
 def _is_complaint_staff(user):
-    return user.is_authenticated and (
-        user.is_superuser
-        or user.role in (user.Role.HALL_ADMIN, user.Role.AGENCY_ADMIN, user.Role.COUNTER_STAFF)
-    )
+    return can(user, "complaint.staff_pages")
 
 
 def _page(request, qs):
@@ -152,7 +149,7 @@ def new(request):
 @require_http_methods(["GET", "POST"])
 def new_counter(request):
     user = request.user
-    if not (user.is_superuser or user.role in (user.Role.COUNTER_STAFF, user.Role.HALL_ADMIN)):
+    if not can(user, "complaint.file_at_counter"):
         raise PermissionDenied
     return _complaint_form(request, counter=True)
 
@@ -491,7 +488,7 @@ def stats(request):
 # Staff pages
 # ---------------------------------------------------------------------------
 def _require_hall_admin(user):
-    if not user.is_hall_admin:
+    if not can(user, "complaint.verify"):
         raise PermissionDenied
 
 
@@ -519,7 +516,7 @@ def _inbox_queryset(request):
 @login_required
 def inbox(request):
     user = request.user
-    if user.role == user.Role.AGENCY_ADMIN or user.role == user.Role.COUNTER_STAFF:
+    if can(user, "complaint.staff_pages") and not can(user, "complaint.verify"):
         return redirect("complaints:agency_list")
     form, qs = _inbox_queryset(request)
     page = _page(request, qs)
@@ -597,15 +594,11 @@ def overdue(request):
 @login_required
 def agency_list(request):
     user = request.user
-    if user.is_hall_admin:
-    # Complaint.extension_refused() narrows it to an information request
-    # within its deadline, not yet extended.
-    "extend": {S.DISPATCHED},
+    if can(user, "complaint.verify"):
         return redirect("complaints:inbox")
-    if user.role not in (user.Role.AGENCY_ADMIN, user.Role.COUNTER_STAFF):
+    if not can(user, "complaint.staff_pages"):
         raise PermissionDenied
     show_all = request.GET.get("semua") == "1"
-    "extend": {S.DISPATCHED},
     page = _page(request, selectors.agency_list(user, show_all=show_all))
     selectors.annotate_remaining(page.object_list)
     return render(
@@ -620,11 +613,14 @@ ADMIN_ACTIONS = {
     "request_info": {S.SUBMITTED},
     "archive": {S.SUBMITTED},
     "archive_unanswered": {S.INFO_REQUESTED},
+    # Complaint.extension_refused() narrows it to an information request
+    # within its deadline, not yet extended.
+    "extend": {S.DISPATCHED},
     "note": {S.SUBMITTED, S.INFO_REQUESTED, S.DISPATCHED, S.RESPONDED},
 }
 AGENCY_ACTIONS = {
-        "extend": cforms.ExtendForm,
     "respond": {S.DISPATCHED},
+    "extend": {S.DISPATCHED},
     "hand_back": {S.DISPATCHED},
     "note": {S.DISPATCHED, S.RESPONDED},
 }
@@ -642,6 +638,7 @@ def _staff_form(action, complaint, data=None, files=None):
         "note": cforms.NoteForm,
         "respond": cforms.RespondForm,
         "hand_back": cforms.HandBackForm,
+        "extend": cforms.ExtendForm,
     }[action]
     return form_class(data, files, **kwargs)
 
@@ -674,11 +671,6 @@ def _run_staff_action(request, complaint, action, data):
         return _("Laporan diarsipkan.")
     if action == "archive_unanswered":
         services.complaint_archive_unanswered(
-    if action == "extend":
-        services.complaint_extend(
-            complaint=complaint, by=user, reason=data["reason"], request=request
-        )
-        return _("Batas waktu diperpanjang; pelapor diberi tahu alasannya.")
             complaint=complaint, by=user, note=data["note"], request=request
         )
         return _("Laporan diarsipkan: pelapor tidak melengkapi informasi.")
@@ -697,6 +689,11 @@ def _run_staff_action(request, complaint, action, data):
             request=request,
         )
         return _("Tanggapan terkirim ke pelapor.")
+    if action == "extend":
+        services.complaint_extend(
+            complaint=complaint, by=user, reason=data["reason"], request=request
+        )
+        return _("Batas waktu diperpanjang; pelapor diberi tahu alasannya.")
     services.complaint_hand_back(
         complaint=complaint, by=user, reason=data["reason"], request=request
     )
@@ -716,10 +713,10 @@ def detail(request, tracking_id):
         ),
         tracking_id=tracking_id,
     )
-    is_admin = user.is_hall_admin
+    is_admin = can(user, "complaint.verify")
     if is_admin:
         table = ADMIN_ACTIONS
-    elif user.role == user.Role.AGENCY_ADMIN and user.agency_id == complaint.assigned_agency_id:
+    elif can(user, "complaint.follow_up", agency=complaint.assigned_agency):
         table = AGENCY_ACTIONS
     else:
         # Counter staff read their agency's complaints; the agency admin acts.
@@ -779,10 +776,12 @@ def from_survey(request, pk):
     services (DESIGN.md): services never imports complaints.
     """
     user = request.user
-    if not user.is_hall_admin or not user.hall_id:
+    if not can(user, "complaint.verify") or not user.hall_id:
         raise PermissionDenied
     response = get_object_or_404(
-        SurveyResponse.objects.select_related("service", "hall"), pk=pk, hall_id=user.hall_id
+        SurveyResponse.objects.visible_to(user).select_related("service", "hall"),
+        pk=pk,
+        hall_id=user.hall_id,
     )
     if not response.suggestion:
         raise PermissionDenied

@@ -7,7 +7,7 @@ staff get the generous ``trusted`` rate so that a busy hall never sees
 
 from rest_framework.throttling import SimpleRateThrottle
 
-TRUSTED_ROLES = {"kiosk", "counter_staff", "agency_admin", "hall_admin", "sipabes_officer"}
+from mpp_portal.accounts.permissions import can
 
 
 class RoleRateThrottle(SimpleRateThrottle):
@@ -19,7 +19,7 @@ class RoleRateThrottle(SimpleRateThrottle):
         user = request.user
         if not (user and user.is_authenticated):
             return "anon"
-        if user.role in TRUSTED_ROLES or user.is_superuser:
+        if can(user, "api.trusted_rate"):
             return "trusted"
         return "user"
 

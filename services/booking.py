@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.identity import validate_nik, validate_phone
@@ -526,7 +527,7 @@ def booking_send_reminders(*, now=None):
 
 def booking_close_day(*, hall, day, reason, by, service=None, request=None):
     """Close a day for bookings; cancel and tell the citizens already booked."""
-    if not (by.is_hall_admin and (by.is_superuser or by.hall_id == hall.pk)):
+    if not can(by, "booking.close_day", hall=hall):
         raise PermissionDenied
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Tuliskan alasan penutupan.")})

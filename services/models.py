@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import scope
 from mpp_portal.organizations.models import Agency, Hall
 
 
@@ -42,16 +43,8 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(agency__hall=hall)
 
     def visible_to(self, user):
-        """Services a staff member may manage: own agency, or the whole hall."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.is_hall_admin:
-            return self.filter(agency__hall_id=user.hall_id)
-        if user.is_agency_admin or user.is_counter_staff:
-            return self.filter(agency_id=user.agency_id)
-        return self.none()
+        """Services a staff member works with: own agency, or the whole hall."""
+        return scope(self, user, "queue.operate", hall="agency__hall_id", agency="agency_id")
 
     def search(self, text):
         """Full-text search in Indonesian (stemmed) with a prefix fallback."""
@@ -233,15 +226,7 @@ class Service(models.Model):
 class CounterQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Counters a staff member works with: own agency, or the whole hall."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.is_hall_admin:
-            return self.filter(hall_id=user.hall_id)
-        if user.is_counter_staff or user.is_agency_admin:
-            return self.filter(agency_id=user.agency_id)
-        return self.none()
+        return scope(self, user, "queue.operate", hall="hall_id", agency="agency_id")
 
 
 class Counter(models.Model):
@@ -412,15 +397,13 @@ class TicketQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Tickets a staff member may see and act on."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.is_hall_admin:
-            return self.filter(service__agency__hall_id=user.hall_id)
-        if user.is_counter_staff or user.is_agency_admin:
-            return self.filter(service__agency_id=user.agency_id)
-        return self.none()
+        return scope(
+            self,
+            user,
+            "queue.operate",
+            hall="service__agency__hall_id",
+            agency="service__agency_id",
+        )
 
 
 class Ticket(models.Model):
@@ -718,17 +701,15 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN])
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.is_hall_admin:
-            return self.filter(service__agency__hall_id=user.hall_id)
-        if user.is_counter_staff or user.is_agency_admin:
-            return self.filter(service__agency_id=user.agency_id)
-        if user.is_citizen:
-            return self.filter(user=user)
-        return self.none()
+        """Staff: their agency's or hall's bookings; a citizen: their own."""
+        return scope(
+            self,
+            user,
+            "booking.manage",
+            hall="service__agency__hall_id",
+            agency="service__agency_id",
+            owner="user_id",
+        )
 
 
 class Booking(models.Model):
@@ -871,6 +852,12 @@ class SurveyQuestion(models.Model):
 SCORE = [MinValueValidator(1), MaxValueValidator(4)]
 
 
+class SurveyResponseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Answers an IKM reader may see: their agency's, or the whole hall's."""
+        return scope(self, user, "ikm.view", hall="hall_id", agency="agency_id")
+
+
 class SurveyResponse(models.Model):
     class Sex(models.TextChoices):
         MALE = "L", _("Laki-laki")
@@ -933,6 +920,8 @@ class SurveyResponse(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     SCORE_FIELDS = [f"u{n}" for n in range(1, 10)]
+
+    objects = SurveyResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.audit import record
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.transitions import transition
@@ -49,36 +50,18 @@ class CounterBusy(DomainError):
 # ---------------------------------------------------------------------------
 def check_can_work_counter(user, counter):
     """Counter staff (or admins) of the counter's agency only."""
-    if not user.is_authenticated or not (
-        user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
-    ):
-        raise PermissionDenied
-    if not user.can_act_for_agency(counter.agency):
+    if not can(user, "queue.operate", agency=counter.agency):
         raise PermissionDenied
 
 
 def check_can_act_on_ticket(user, ticket):
-    if not user.is_authenticated or not (
-        user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
-    ):
-        raise PermissionDenied
-    if not user.can_act_for_agency(ticket.service.agency):
+    if not can(user, "queue.operate", agency=ticket.service.agency):
         raise PermissionDenied
 
 
 def check_can_issue(user, service):
     """Kiosk devices and staff of the hall issue tickets."""
-    if not user.is_authenticated:
-        raise PermissionDenied
-    if user.is_superuser:
-        return
-    allowed = {
-        user.Role.KIOSK,
-        user.Role.COUNTER_STAFF,
-        user.Role.AGENCY_ADMIN,
-        user.Role.HALL_ADMIN,
-    }
-    if user.role not in allowed or user.hall_id != service.agency.hall_id:
+    if not can(user, "queue.issue", hall=service.agency.hall_id):
         raise PermissionDenied
 
 
@@ -246,9 +229,7 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
         counter = Counter.objects.select_for_update().get(pk=counter.pk)
         if not counter.is_open:
             return counter
-        if counter.operator_id not in (None, by.pk) and not (
-            by.is_hall_admin or by.is_agency_admin
-        ):
+        if counter.operator_id not in (None, by.pk) and not can(by, "queue.supervise"):
             raise CounterBusy(_("Loket ini dibuka oleh petugas lain."))
         # A called ticket would stay "called" at a closed counter, and its
         # tracking page would keep sending the visitor to this counter.
@@ -298,9 +279,7 @@ def counter_service_assign(
     Only a service of the counter's own agency and hall: the counter's
     staff could not start another agency's ticket they called.
     """
-    if not (by.is_superuser or by.is_hall_admin or by.is_agency_admin) or not (
-        by.can_act_for_agency(counter.agency)
-    ):
+    if not can(by, "queue.supervise", agency=counter.agency):
         raise PermissionDenied
     error = CounterService.mismatch(counter, service)
     if error:
@@ -435,7 +414,7 @@ def _locked_ticket(ticket, by, *, at_counter=False):
         and locked.status in (Ticket.Status.CALLED, Ticket.Status.SERVING)
         and locked.counter.operator_id != by.pk
     )
-    if held_elsewhere and not (by.is_hall_admin or by.is_agency_admin):
+    if held_elsewhere and not can(by, "queue.supervise"):
         raise CounterBusy(
             _("Tiket ini sedang ditangani di %(counter)s.") % {"counter": locked.counter.label}
         )

@@ -9,6 +9,8 @@ no stale Permission rows left behind.
 
 from django.contrib.auth.backends import BaseBackend
 
+from mpp_portal.accounts.permissions import roles_with
+
 HALL_ADMIN_PERMISSIONS = frozenset(
     {
         # The hall's own closed and reopened days (cuti bersama, regional holidays).
@@ -29,7 +31,7 @@ def _is_hall_admin(user):
     return (
         user.is_active
         and not user.is_anonymous
-        and user.role == user.Role.HALL_ADMIN
+        and user.role in roles_with("admin.site")
         and user.hall_id is not None
     )
 

@@ -4,52 +4,53 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import HALL_WIDE_ROLES, Role, roles_with
+
 ANONYMOUS = "anonymous"
-STAFF_ROLES = {"counter_staff", "agency_admin", "sipabes_officer", "hall_admin", "signatory"}
+# What a citizen (or a visitor) uses; staff see what their capabilities allow.
+PUBLIC = {ANONYMOUS, Role.CITIZEN}
 
 # (url name, label, roles that see it, menu). roles None = everyone, signed in or
-# not. menu MANAGE puts the item in the "Kelola" drop-down so the bar stays one line
-# on a laptop. Pages another app has not built yet are skipped by the
-# NoReverseMatch guard in nav_items_for(), so an app may be listed here early.
+# not; staff items take the roles of the capability their page asks for
+# (accounts.permissions). menu MANAGE puts the item in the "Kelola" drop-down so
+# the bar stays one line on a laptop. Pages another app has not built yet are
+# skipped by the NoReverseMatch guard in nav_items_for(), so an app may be
+# listed here early.
 MANAGE = "manage"
 NAV_ITEMS = [
     ("home", _("Beranda"), None, None),
     ("services:catalogue", _("Layanan"), None, None),
-    ("services:booking_start", _("Pesan jadwal"), {ANONYMOUS, "citizen"}, None),
-    ("services:track_lookup", _("Lacak antrean"), {ANONYMOUS, "citizen"}, None),
-    ("complaints:home", _("Pengaduan"), {ANONYMOUS, "citizen"}, None),
-    ("services:my_bookings", _("Pemesanan saya"), {"citizen"}, None),
-    ("services:console", _("Konsol loket"), {"counter_staff", "agency_admin", "hall_admin"}, None),
-    ("sipabes:home", _("SIPABES"), {"sipabes_officer"}, None),
-    ("forums:signing", _("Tanda tangan berita acara"), {"signatory"}, None),
-    (
-        "services:booking_staff",
-        _("Pemesanan hari ini"),
-        {"counter_staff", "agency_admin", "hall_admin"},
-        MANAGE,
-    ),
+    ("services:booking_start", _("Pesan jadwal"), PUBLIC, None),
+    ("services:track_lookup", _("Lacak antrean"), PUBLIC, None),
+    ("complaints:home", _("Pengaduan"), PUBLIC, None),
+    ("services:my_bookings", _("Pemesanan saya"), {Role.CITIZEN}, None),
+    ("services:console", _("Konsol loket"), roles_with("queue.operate"), None),
+    # The officer's own work sits in the bar; the hall admin's in "Kelola".
+    ("sipabes:home", _("SIPABES"), roles_with("sipabes.register") - HALL_WIDE_ROLES, None),
+    ("forums:signing", _("Tanda tangan berita acara"), roles_with("forum.sign"), None),
+    ("services:booking_staff", _("Pemesanan hari ini"), roles_with("booking.manage"), MANAGE),
     (
         "complaints:new_counter",
         _("Catat pengaduan di loket"),
-        {"counter_staff", "hall_admin"},
+        roles_with("complaint.file_at_counter"),
         MANAGE,
     ),
     (
         "complaints:agency_list",
         _("Pengaduan untuk instansi"),
-        {"counter_staff", "agency_admin"},
+        roles_with("complaint.staff_pages") - roles_with("complaint.verify"),
         MANAGE,
     ),
-    ("complaints:inbox", _("Pengaduan masuk"), {"hall_admin"}, MANAGE),
-    ("complaints:overdue", _("Pengaduan terlambat"), {"hall_admin"}, MANAGE),
-    ("services:manage", _("Kelola layanan"), {"agency_admin", "hall_admin"}, MANAGE),
-    ("services:stats", _("Statistik antrean"), {"agency_admin", "hall_admin"}, MANAGE),
-    ("services:ikm", _("Indeks kepuasan (IKM)"), {"agency_admin", "hall_admin"}, MANAGE),
-    ("sipabes:home", _("SIPABES"), {"hall_admin"}, MANAGE),
-    ("forums:list", _("Forum konsultasi"), {"hall_admin"}, MANAGE),
-    ("agreements:list", _("Perjanjian kerja sama"), {"hall_admin", "agency_admin"}, MANAGE),
-    ("admin:index", _("Administrasi"), {"hall_admin"}, MANAGE),
-    ("api-docs", _("Dokumentasi API"), {"hall_admin", "agency_admin", "api_client"}, MANAGE),
+    ("complaints:inbox", _("Pengaduan masuk"), roles_with("complaint.verify"), MANAGE),
+    ("complaints:overdue", _("Pengaduan terlambat"), roles_with("complaint.verify"), MANAGE),
+    ("services:manage", _("Kelola layanan"), roles_with("catalogue.manage"), MANAGE),
+    ("services:stats", _("Statistik antrean"), roles_with("stats.view"), MANAGE),
+    ("services:ikm", _("Indeks kepuasan (IKM)"), roles_with("ikm.view"), MANAGE),
+    ("sipabes:home", _("SIPABES"), roles_with("sipabes.register") & HALL_WIDE_ROLES, MANAGE),
+    ("forums:list", _("Forum konsultasi"), roles_with("forum.manage"), MANAGE),
+    ("agreements:list", _("Perjanjian kerja sama"), roles_with("agreements.view"), MANAGE),
+    ("admin:index", _("Administrasi"), roles_with("admin.site"), MANAGE),
+    ("api-docs", _("Dokumentasi API"), roles_with("api.docs"), MANAGE),
 ]
 # Apps whose pages arrive with later issues; every other name must resolve
 # (tests/platform/test_navigation.py), so a typo cannot hide a menu item.
@@ -62,8 +63,8 @@ def role_of(user):
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     if user.is_superuser:
-        return "hall_admin"
-    return getattr(user, "role", None) or "citizen"
+        return Role.HALL_ADMIN
+    return getattr(user, "role", None) or Role.CITIZEN
 
 
 def nav_items_for(user):

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts import permissions
+
 
 class User(AbstractUser):
     """A person or a device that signs in: citizen, staff, kiosk or API client.
@@ -10,30 +12,11 @@ class User(AbstractUser):
     Staff belong to one agency in one hall; a hall admin to one hall.
     """
 
-    class Role(models.TextChoices):
-        CITIZEN = "citizen", _("Warga")
-        COUNTER_STAFF = "counter_staff", _("Petugas loket")
-        AGENCY_ADMIN = "agency_admin", _("Admin instansi")
-        SIPABES_OFFICER = "sipabes_officer", _("Petugas SIPABES")
-        HALL_ADMIN = "hall_admin", _("Admin MPP")
-        SIGNATORY = "signatory", _("Penandatangan")
-        KIOSK = "kiosk", _("Perangkat kios")
-        API_CLIENT = "api_client", _("Klien API")
-
-    # Roles whose work is for one agency.
-    AGENCY_ROLES = frozenset({Role.COUNTER_STAFF, Role.AGENCY_ADMIN, Role.API_CLIENT})
-    # Roles that act inside one hall.
-    HALL_ROLES = frozenset(
-        {
-            Role.COUNTER_STAFF,
-            Role.AGENCY_ADMIN,
-            Role.SIPABES_OFFICER,
-            Role.HALL_ADMIN,
-            Role.SIGNATORY,
-            Role.KIOSK,
-            Role.API_CLIENT,
-        }
-    )
+    # The roles and their groups live in accounts.permissions with the
+    # capabilities they grant; these names keep ``user.Role.X`` working.
+    Role = permissions.Role
+    AGENCY_ROLES = permissions.AGENCY_ROLES
+    HALL_ROLES = permissions.HALL_ROLES
 
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     hall = models.ForeignKey(
@@ -88,14 +71,15 @@ class User(AbstractUser):
             self.hall_id = self.agency.hall_id
         # The Django admin opens to hall admins by role; their rights come
         # from accounts.backends (scoped to their hall) and end with the role.
-        if self.role == self.Role.HALL_ADMIN:
+        if self.role in permissions.roles_with("admin.site"):
             self.is_staff = True
         super().save(*args, **kwargs)
 
     # Role checks read better in templates and views than string compares.
+    # What a role may do is asked with accounts.permissions.can(), not here.
     @property
     def is_hall_admin(self):
-        return self.role == self.Role.HALL_ADMIN or self.is_superuser
+        return self.role in permissions.HALL_WIDE_ROLES or self.is_superuser
 
     @property
     def is_agency_admin(self):
@@ -128,20 +112,12 @@ class User(AbstractUser):
     @property
     def is_staff_member(self):
         """Any role that works for the hall (not a citizen, not a device)."""
-        return self.role in {
-            self.Role.COUNTER_STAFF,
-            self.Role.AGENCY_ADMIN,
-            self.Role.SIPABES_OFFICER,
-            self.Role.HALL_ADMIN,
-            self.Role.SIGNATORY,
-        }
+        return self.role in permissions.STAFF_ROLES
+
+    def can(self, capability, **obj):
+        """Return True when this user holds ``capability`` (accounts.permissions)."""
+        return permissions.can(self, capability, **obj)
 
     def can_act_for_agency(self, agency):
         """Return True when this user may act on ``agency``'s objects."""
-        if agency is None:
-            return False
-        if self.is_superuser:
-            return True
-        if self.role == self.Role.HALL_ADMIN:
-            return self.hall_id == agency.hall_id
-        return self.role in self.AGENCY_ROLES and self.agency_id == agency.pk
+        return permissions.acts_for_agency(self, agency)

@@ -35,13 +35,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return f"{obj.from_status or '–'} → {obj.to_status or '–'}"
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        # A hall admin reads what the people of their own hall did.
-        if not request.user.hall_id:
-            return qs.none()
-        return qs.filter(actor__hall_id=request.user.hall_id)
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

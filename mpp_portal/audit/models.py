@@ -5,6 +5,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import scope
 from mpp_portal.audit.actions import action_label
 
 
@@ -12,6 +13,10 @@ class AuditEntryQuerySet(models.QuerySet):
     def for_object(self, obj):
         content_type = ContentType.objects.get_for_model(obj)
         return self.filter(content_type=content_type, object_id=str(obj.pk))
+
+    def visible_to(self, user):
+        """The trail a hall admin reads: what the people of their hall did."""
+        return scope(self, user, "admin.site", hall="actor__hall_id")
 
 
 class AuditEntry(models.Model):

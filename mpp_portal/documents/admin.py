@@ -52,11 +52,7 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser:
-            return qs
-        return qs.for_hall(user.hall) if user.hall_id else qs.none()
+        return super().get_queryset(request).visible_to(request.user)
 
     @admin.display(description=_("halaman verifikasi"))
     def verification_link(self, obj):

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import scope
+
 # No 0/O, 1/I/L: the code is read off paper and typed in by hand.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # 31 ** 14 is about 2 ** 69: far beyond guessing, short enough to type.
@@ -28,6 +30,10 @@ class IssuedDocumentQuerySet(models.QuerySet):
 
     def valid(self):
         return self.filter(is_revoked=False)
+
+    def visible_to(self, user):
+        """The registry a hall admin reads: their hall's documents."""
+        return scope(self, user, "admin.site", hall="hall_id")
 
 
 class IssuedDocument(models.Model):

@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from mpp_portal import identity
+from mpp_portal.accounts.permissions import can
 from mpp_portal.organizations.models import Hall
 from services import queue, selectors
 from services.models import Counter, CounterService, Priority, Service, Ticket
@@ -155,24 +156,14 @@ class IsQueueStaff(permissions.BasePermission):
     message = "Hanya petugas loket yang boleh melakukan ini."
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and (user.is_counter_staff or user.is_agency_admin or user.is_hall_admin)
-        )
+        return can(request.user, "queue.operate")
 
 
 class CanIssueTickets(permissions.BasePermission):
     message = "Hanya perangkat kios dan petugas yang boleh mengambil tiket."
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and (
-                user.is_kiosk or user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
-            )
-        )
+        return can(request.user, "queue.issue")
 
 
 # ---------------------------------------------------------------------------

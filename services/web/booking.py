@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.throttling import ScopedRateThrottle
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.audit.services import client_ip
 from mpp_portal.documents.pdf import qr_data_uri, render_pdf
 from mpp_portal.exceptions import DomainError
@@ -42,7 +43,6 @@ TEMPLATES = "services/booking/"
 SESSION_TOKENS = "booking_tokens"
 SESSION_NEW = "booking_new"
 MAX_QUERY_LENGTH = 100
-STAFF_ROLES = {"counter_staff", "agency_admin", "hall_admin"}
 
 
 # ---------------------------------------------------------------------------
@@ -114,8 +114,7 @@ def _is_owner(request, booking):
 def _is_staff_of(request, booking):
     user = request.user
     return (
-        user.is_authenticated
-        and (user.is_superuser or user.role in STAFF_ROLES)
+        can(user, "booking.manage")
         and Booking.objects.visible_to(user).filter(pk=booking.pk).exists()
     )
 
@@ -174,7 +173,7 @@ def _count_booking_attempt(request):
 
 
 def _require_staff(user):
-    if not (user.is_superuser or user.role in STAFF_ROLES):
+    if not can(user, "booking.manage"):
         raise PermissionDenied
 
 
@@ -455,12 +454,10 @@ def booking_staff(request):
         row.nik_warnings = nik_check(row.nik).warnings
         row.phone_masked = mask_phone(row.phone)
     schedulable = []
-    if user.is_agency_admin or user.is_hall_admin:
-        services = Service.objects.active().select_related("agency", "booking_schedule")
-        if user.is_agency_admin:
-            services = services.filter(agency_id=user.agency_id)
-        elif not user.is_superuser:
-            services = services.filter(agency__hall_id=user.hall_id)
+    if can(user, "catalogue.manage"):
+        services = (
+            Service.objects.active().visible_to(user).select_related("agency", "booking_schedule")
+        )
         schedulable = list(services.order_by("agency__short_name", "name"))
     context = {
         "day": day,
@@ -469,7 +466,7 @@ def booking_staff(request):
         "rows": rows,
         "counts": counts,
         "schedulable": schedulable,
-        "can_close": user.is_hall_admin,
+        "can_close": can(user, "booking.close_day"),
     }
     return render(request, TEMPLATES + "staff.html", context)
 
@@ -479,11 +476,7 @@ def booking_schedule(request, service_id):
     """An agency admin edits when and how much one of their services takes bookings."""
     service = get_object_or_404(Service.objects.select_related("agency__hall"), pk=service_id)
     user = request.user
-    if not (
-        user.is_superuser
-        or (user.is_agency_admin and user.agency_id == service.agency_id)
-        or (user.is_hall_admin and user.hall_id == service.agency.hall_id)
-    ):
+    if not can(user, "catalogue.manage", agency=service.agency):
         raise PermissionDenied
     try:
         schedule = service.booking_schedule
@@ -503,7 +496,7 @@ def booking_schedule(request, service_id):
 def booking_close_day(request):
     """A hall admin closes a day (all services or one); the booked citizens are told."""
     user = request.user
-    if not user.is_hall_admin or user.hall is None:
+    if not can(user, "booking.close_day") or user.hall is None:
         raise PermissionDenied
     hall = user.hall
     form = CloseDayForm(request.POST or None, hall=hall)

@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.organizations.models import Agency, Hall, OfficeHours
 from services.forms.catalogue import ServiceForm, service_save
 from services.models import Counter, Service
@@ -122,7 +123,7 @@ def service_detail_print(request, pk, slug):
 # Management: agency admins (own agency) and hall admins (whole hall)
 # ---------------------------------------------------------------------------
 def _require_manager(user):
-    if not (user.is_hall_admin or user.is_agency_admin):
+    if not can(user, "catalogue.manage"):
         raise PermissionDenied
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.exceptions import DomainError
 from services import queue
 from services.models import Counter, CounterService, Service, Ticket
@@ -54,9 +55,7 @@ def console_login_required(view):
 
 def _check_console_user(user):
     """Counter staff, agency admins and hall admins only."""
-    if not (
-        user.is_superuser or user.is_counter_staff or user.is_agency_admin or user.is_hall_admin
-    ):
+    if not can(user, "queue.operate"):
         raise PermissionDenied
 
 
@@ -160,9 +159,7 @@ def _panel_context(request, counter, *, alert=None):
     context = {
         "counter": counter,
         "is_mine": is_mine,
-        "can_force_close": (
-            counter.is_open and not is_mine and (user.is_hall_admin or user.is_agency_admin)
-        ),
+        "can_force_close": counter.is_open and not is_mine and can(user, "queue.supervise"),
         "current": current,
         "other_open": open_tickets[1:],
         "targets": targets,

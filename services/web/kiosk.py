@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.exceptions import DomainError
 from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
@@ -33,7 +34,6 @@ LOOKUP_TEMPLATE = "services/kiosk/track_lookup.html"
 
 # Roles that may run a hall's kiosk: the device account and the hall's staff
 # (who sometimes issue a ticket for a visitor at the door).
-KIOSK_ROLES = {"kiosk", "counter_staff", "agency_admin", "hall_admin"}
 
 # 08xx, 628xx or +628xx followed by 7-12 digits: Indonesian mobile numbers
 # (the same rule as the API's TicketCreateSerializer).
@@ -47,10 +47,7 @@ PRINTED_CODE_RE = re.compile(r"^([A-Za-z]{1,3})[\s\-]*0*([0-9]{1,5})$")
 def _kiosk_hall(request, slug):
     """Return the hall whose kiosk ``request.user`` may run, or refuse."""
     hall = get_object_or_404(Hall, slug=slug, is_active=True)
-    user = request.user
-    if user.is_superuser:
-        return hall
-    if user.role not in KIOSK_ROLES or user.hall_id != hall.pk:
+    if not can(request.user, "queue.issue", hall=hall):
         raise PermissionDenied
     return hall
 
@@ -271,9 +268,7 @@ def ticket_print(request, tracking_code):
     tracking_url = _tracking_url(ticket)
     user = request.user
     kiosk_url = None
-    if user.is_authenticated and (
-        user.is_superuser or (user.role in KIOSK_ROLES and user.hall_id == hall.pk)
-    ):
+    if can(user, "queue.issue", hall=hall):
         kiosk_url = reverse("services:kiosk", args=[hall.slug])
     context = {
         "ticket": ticket,

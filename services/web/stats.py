@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from mpp_portal.csv_export import CsvExport
+from mpp_portal.accounts.permissions import can
 from services import stats
 from services.forms.stats import StatsFilterForm
 
@@ -30,7 +31,7 @@ CSV_HEADER = ["Tanggal", "Instansi", "Kode", "Layanan", *MEASURE_HEADER]
 
 def _check_can_see_stats(user):
     """Hall admins see their hall, agency admins their agency; nobody else."""
-    if not (user.is_hall_admin or user.is_agency_admin) or not user.hall_id:
+    if not can(user, "stats.view") or not user.hall_id:
         raise PermissionDenied
 
 

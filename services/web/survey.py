@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mpp_portal.accounts.permissions import can
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.jobs.services import enqueue
 from services import ikm_report, skm
@@ -146,7 +147,7 @@ def survey_tablet(request, counter_id):
 # ---------------------------------------------------------------------------
 def _check_can_see_report(user):
     """Hall admins see their hall, agency admins their own agency; nobody else."""
-    if not (user.is_hall_admin or user.is_agency_admin) or not user.hall_id:
+    if not can(user, "ikm.view") or not user.hall_id:
         raise PermissionDenied
 
 
@@ -218,9 +219,16 @@ def ikm_pdf(request):
 
 def _job_state(request, number):
     """None, or the state of the PDF job ``number`` of the user's hall."""
-    if not number or not number.startswith(f"IKM/{request.user.hall.code}/"):
+    user = request.user
+    if not number or not number.startswith(f"IKM/{user.hall.code}/"):
         return None
-    document = IssuedDocument.objects.filter(kind=ikm_report.KIND, number=number).first()
+    # The status shows the download link (the document's public code), so
+    # only the PDF's own requester, or a hall admin of its hall, sees it: an
+    # agency admin must not fetch another agency's (or the whole hall's)
+    # report by guessing the next number, nor a hall sharing this hall's
+    # code another hall's.
+    mine = IssuedDocument.objects.visible_to(user) | IssuedDocument.objects.filter(issued_by=user)
+    document = mine.filter(kind=ikm_report.KIND, number=number).first()
     return {
         "number": number,
         "document": document,

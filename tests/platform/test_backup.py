@@ -29,13 +29,14 @@ from mpp_portal.backup import (
     Database,
     backup_create,
     backup_restore,
+    path_bin,
     pgserver_bin,
     toolset,
 )
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.documents.services import document_issue_demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+committed = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,6 +133,7 @@ def fresh_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@committed
 def test_a_restored_backup_holds_the_same_complaints_documents_audit_and_media(
     hall, hall_admin, media_root, fresh_database, tmp_path
 ):
@@ -178,6 +180,7 @@ def test_a_restored_backup_holds_the_same_complaints_documents_audit_and_media(
     assert not [p for p in restored_media.iterdir() if p.name.startswith(".")]
 
 
+@committed
 def test_restore_refuses_a_database_with_data_unless_forced(
     hall, media_root, fresh_database, tmp_path
 ):
@@ -207,6 +210,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(
     assert _media(restored_media) == _media(media_root)
 
 
+@committed
 def test_a_restore_failing_half_way_leaves_the_database_and_media_as_they_were(
     hall, media_root, fresh_database, tmp_path
 ):
@@ -240,6 +244,7 @@ def test_a_restore_failing_half_way_leaves_the_database_and_media_as_they_were(
     assert [p.name for p in restored_media.iterdir()] == ["kept.txt"]
 
 
+@committed
 def test_a_damaged_archive_is_refused_before_anything_changes(
     hall, media_root, fresh_database, tmp_path
 ):
@@ -274,6 +279,7 @@ def _cli(*args, stdin=None):
     )
 
 
+@committed
 def test_the_command_streams_through_standard_output_and_input(
     hall, media_root, fresh_database, tmp_path
 ):
@@ -318,6 +324,16 @@ def test_the_embedded_database_is_dumped_with_pgserver_own_tools():
     assert tools.folder == folder and tools.major >= 16
     with pytest.raises(BackupError, match="PostgreSQL 99 or newer"):
         toolset(at_least=99, embedded=False)
+
+
+def test_a_server_database_is_dumped_with_the_tools_on_path_first():
+    on_path = path_bin()
+    if on_path is None:
+        # The docker image: only pgserver's tools, of the compose server's version.
+        assert toolset(at_least=16, embedded=False).folder == pgserver_bin()
+    else:
+        tools = toolset(at_least=9, embedded=False)
+        assert tools.folder == on_path
 
 
 def test_make_backup_and_restore_wrap_the_module():
