@@ -24,10 +24,10 @@ from mpp_portal.organizations.models import Agency, Hall
 TITLE_MAX = 150
 DESCRIPTION_MIN = 20
 DESCRIPTION_MAX = 5000
-
 # UU 14/2008 Pasal 22 ayat (8): the answer to a request for information may
 # be extended once, by at most 7 working days, with a written reason.
 INFORMATION_EXTENSION_DAYS = 7
+
 
 class ComplaintPolicy(models.Model):
     """Working-day service levels of one hall (DOMAIN.md defaults 3/5/10)."""
@@ -44,7 +44,6 @@ class ComplaintPolicy(models.Model):
         default=10,
         validators=[MinValueValidator(1)],
     )
-    info_wait_days = models.PositiveSmallIntegerField(
     # UU 14/2008 Pasal 22 ayat (7): a public body answers a request for
     # information within 10 working days at the latest; a hall may be faster.
     information_days = models.PositiveSmallIntegerField(
@@ -56,6 +55,7 @@ class ComplaintPolicy(models.Model):
             "(UU 14/2008 Pasal 22). Dapat diperpanjang satu kali 7 hari kerja dengan alasan."
         ),
     )
+    info_wait_days = models.PositiveSmallIntegerField(
         _("tunggu informasi pelapor sebelum boleh diarsipkan (hari kerja)"),
         default=10,
         validators=[MinValueValidator(1)],
@@ -72,13 +72,13 @@ class ComplaintPolicy(models.Model):
     def __str__(self):
         return f"{self.hall}: {self.verify_days}/{self.followup_days}/{self.autoclose_days}"
 
-    @classmethod
     def followup_days_for(self, kind):
         """Return the agency's working days to follow up a report of ``kind``."""
         if kind == Complaint.Kind.INFORMATION:
             return self.information_days
         return self.followup_days
 
+    @classmethod
     def for_hall(cls, hall):
         policy = getattr(hall, "_complaint_policy_cache", None)
         if policy is None:
@@ -277,11 +277,11 @@ class Complaint(models.Model):
     # Working days left on the verification clock while it is paused.
     paused_days_left = models.PositiveSmallIntegerField(null=True, blank=True)
     # When the pending information request was sent (None when none is).
+    info_requested_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     # When the agency extended the answer of an information request (once,
     # UU 14/2008 Pasal 22 ayat (8); services.complaint_extend).
     extended_at = models.DateTimeField(null=True, blank=True)
-    info_requested_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
     reopened = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(
         _("penilaian"),
@@ -353,6 +353,8 @@ class Complaint(models.Model):
         from mpp_portal.workdays import deadline
 
         asked = self.info_requested_at or self.submitted_at
+        return deadline(asked, ComplaintPolicy.for_hall(self.hall).info_wait_days, self.hall)
+
     def extension_refused(self, now=None):
         """Return why the answer cannot be extended now, or None if it can.
 
@@ -381,8 +383,6 @@ class Complaint(models.Model):
     def can_extend(self):
         return self.extension_refused() is None
 
-        return deadline(asked, ComplaintPolicy.for_hall(self.hall).info_wait_days, self.hall)
-
     @property
     def is_open(self):
         return self.status not in (self.Status.CLOSED, self.Status.ARCHIVED)
@@ -409,9 +409,9 @@ class ComplaintUpdate(models.Model):
         STATUS = "status", _("Perubahan status")
         RESPONSE = "response", _("Tanggapan")
         NOTE = "note", _("Catatan internal")
-        EXTENSION = "extension", _("Perpanjangan waktu")
         REPLY = "reply", _("Balasan pelapor")
         INFO_REQUEST = "info_request", _("Permintaan informasi")
+        EXTENSION = "extension", _("Perpanjangan waktu")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -585,6 +585,12 @@ def complaint_hand_back(*, complaint, by, reason, request=None):
             fields={
                 "assigned_agency": None,
                 "due_at": deadline(timezone.now(), policy.verify_days, complaint.hall),
+            },
+            request=request,
+        )
+    return complaint
+
+
 def complaint_extend(*, complaint, by, reason, request=None):
     """Extend the answer to a request for information once, by 7 working days.
 
@@ -647,12 +653,6 @@ def complaint_extend(*, complaint, by, reason, request=None):
             % {"id": complaint.tracking_id},
             body=body,
             key="extended",
-        )
-    return complaint
-
-
-            },
-            request=request,
         )
     return complaint
 

@@ -60,6 +60,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 ARCHIVE_KIND = "mpp-portal-backup"
 ARCHIVE_FORMAT = 1
@@ -190,7 +191,7 @@ class Toolset:
         return str(self.folder / tool)
 
 
-def pgserver_bin():
+def pgserver_bin() -> Path | None:
     """Return the pgserver package's bin folder (the embedded server's tools)."""
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.origin:
@@ -199,7 +200,7 @@ def pgserver_bin():
     return folder if folder.is_dir() else None
 
 
-def path_bin():
+def path_bin() -> Path | None:
     found = shutil.which("pg_dump")
     return Path(found).parent if found else None
 
@@ -214,7 +215,7 @@ def _version(folder):
     return int(match.group(1)), result.stdout.strip()
 
 
-def toolset(*, at_least, embedded):
+def toolset(*, at_least: int, embedded: bool) -> Toolset:
     """Return the first tool folder of PostgreSQL ``at_least`` or newer."""
     folders = [pgserver_bin(), path_bin()] if embedded else [path_bin(), pgserver_bin()]
     seen = []
@@ -283,7 +284,12 @@ def default_media_root():
 # --------------------------------------------------------------------------
 # Create
 # --------------------------------------------------------------------------
-def backup_create(*, output=None, database=None, media_root=None):
+def backup_create(
+    *,
+    output: str | os.PathLike | BinaryIO | None = None,
+    database: Database | None = None,
+    media_root: str | os.PathLike | None = None,
+) -> dict:
     """Dump the database and copy the media folder into one archive.
 
     ``output`` is a path (default var/backups/mpp-<local time>.tar) or a
@@ -369,7 +375,13 @@ def _write_archive(handle, manifest, dump, media_root, *, stream):
 # --------------------------------------------------------------------------
 # Restore
 # --------------------------------------------------------------------------
-def backup_restore(*, archive, database=None, media_root=None, force=False):
+def backup_restore(
+    *,
+    archive: str | os.PathLike | BinaryIO,
+    database: Database | None = None,
+    media_root: str | os.PathLike | None = None,
+    force: bool = False,
+) -> dict:
     """Replace the database and the media folder with an archive's; return its manifest.
 
     ``archive`` is a path or a binary file object (standard input). A

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from mpp_portal.csv_export import CsvExport
 from mpp_portal.accounts.permissions import can
+from mpp_portal.csv_export import CsvExport
 from services import stats
 from services.forms.stats import StatsFilterForm
 
@@ -102,7 +102,7 @@ def stats_csv(request):
         measures = _measures(row)
         measures[0] = measures[3] = ""
         writer.writerow([str(counter.label), counter.agency.name, *measures])
-    return response
+    return writer.response
 
 
 def _measures(row):
