@@ -13,9 +13,9 @@ from django.db import transaction
 from mpp_portal.accounts.models import User
 from mpp_portal.organizations.models import Agency
 from services.demo_history import seed_history
-from services.models import BookingSchedule, Counter, CounterService, Priority, Service
+from services.models import PRIORITY_LEVELS, BookingSchedule, Counter, CounterService, Service
 
-ALL_PRIORITIES = [Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT]
+ALL_PRIORITIES = list(PRIORITY_LEVELS)
 
 COMMON = {
     "complaint_handling": (

@@ -22,6 +22,7 @@ from django.utils import timezone
 from mpp_portal.workdays import JAKARTA, is_working_day
 from services.booking import CHECK_IN_EARLY, SlotFull, take_seats
 from services.models import (
+    PRIORITY_LEVELS,
     Booking,
     BookingSeat,
     Priority,
@@ -159,7 +160,7 @@ def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, queued
     counter = min(counters, key=lambda c: free_at.get(c.pk, issued_at)) if counters else None
     priority = Priority.NORMAL
     if rng.random() < 0.08:
-        priority = rng.choice([Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT])
+        priority = rng.choice(PRIORITY_LEVELS)
     ticket = Ticket(
         service=service,
         numbered_service=service,

@@ -26,10 +26,22 @@ from mpp_portal.organizations.models import Agency, Hall
 
 
 class Priority(models.TextChoices):
+    """The groups UU 25/2009 Pasal 29 and its elucidation give special
+    treatment (DOMAIN.md "Priority service"), and everybody else.
+
+    A parent who comes with a baby or a small child queues in the children's
+    group, not as a pregnant woman: the law names children, and DOMAIN.md
+    counts the children who accompany a parent among them. Tickets issued
+    before the split keep "ibu_hamil" (then "Ibu hamil / membawa anak").
+    """
+
     NORMAL = "normal", _("Umum")
     ELDERLY = "lansia", _("Lansia")
     DISABILITY = "disabilitas", _("Penyandang disabilitas")
-    PREGNANT = "ibu_hamil", _("Ibu hamil / membawa anak")
+    PREGNANT = "ibu_hamil", _("Ibu hamil")
+    CHILD = "anak", _("Anak-anak / membawa anak kecil")
+    # The elucidation names victims of natural and of social disasters.
+    DISASTER_VICTIM = "korban_bencana", _("Korban bencana")
 
 
 PRIORITY_LEVELS = [p for p in Priority.values if p != Priority.NORMAL]

@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, ExtractHour, Greatest, Least, Round
 from django.utils import timezone
 
 from mpp_portal.workdays import JAKARTA
-from services.models import Counter, Service, Ticket, TicketTransfer
+from services.models import Counter, Priority, Service, Ticket, TicketTransfer
 
 LEARN_WINDOW_DAYS = 30
 LEARN_MIN_TICKETS = 5
@@ -105,6 +105,7 @@ _KEYS = {
         "transfer": "from_service__agency_id",
     },
     "counter": {"issued": None, "handled": "counter_id", "transfer": None},
+    "priority": {"issued": "priority", "handled": "priority", "transfer": "ticket__priority"},
 }
 
 
@@ -221,9 +222,20 @@ def dashboard(scope: StatsScope) -> dict:
         "per_service": per_service,
         "per_counter": per_counter,
         "per_agency": per_agency,
+        "per_priority": priority_rows(scope),
         "hours": hours,
         "busiest_hour": max(hours, key=lambda h: (h[1], -h[0]))[0] if hours else None,
     }
+
+
+def priority_rows(scope: StatsScope) -> list[dict]:
+    """One row per priority group (UU 25/2009 Pasal 29), "Umum" first, zeros kept.
+
+    Every group is listed, so a report shows that no disaster victim came
+    rather than leaving the group out.
+    """
+    rows = grouped(scope, ("priority",))
+    return [{"priority": group, **rows.get((group.value,), _empty_row())} for group in Priority]
 
 
 def counter_rows(scope: StatsScope) -> list[dict]:

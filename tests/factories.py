@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 
 from mpp_portal.accounts.models import User
 from mpp_portal.organizations.models import Agency, Hall
+from services.models import PRIORITY_LEVELS
 
 
 class HallFactory(DjangoModelFactory):
@@ -57,7 +58,7 @@ class ServiceFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Layanan Uji {n}")
     slug = factory.Sequence(lambda n: f"layanan-uji-{n}")
     code = factory.Sequence(lambda n: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26] * (1 + n // 26 % 3))
-    accepted_priorities = factory.LazyFunction(lambda: ["lansia", "disabilitas", "ibu_hamil"])
+    accepted_priorities = factory.LazyFunction(lambda: list(PRIORITY_LEVELS))
     requirements = factory.LazyFunction(lambda: ["KTP-el asli", "Kartu Keluarga"])
 
 
