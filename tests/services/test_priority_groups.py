@@ -6,11 +6,13 @@ chosen per service and counted in the statistics."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from mpp_portal.workdays import JAKARTA
 from services.forms.catalogue import ServiceForm
-from services.models import PRIORITY_LEVELS, Priority, Ticket
+from services.models import PRIORITY_LEVELS, Priority, Service, Ticket
 from services.queue import ticket_issue
 from services.stats import StatsScope, dashboard
 
@@ -97,3 +99,37 @@ def test_the_statistics_count_every_group(client, hall, hall_admin, service_a):
     page = client.get(reverse("services:stats")).content.decode()
     assert "Per kelompok prioritas" in page
     assert "Korban bencana" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_services_that_took_the_old_groups_take_the_new_ones(agency_a):
+    before = [("services", "0005_priority_children_and_disaster_victims")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    executor.loader.build_graph()
+    OldService = executor.loader.project_state(before).apps.get_model("services", "Service")
+
+    def old_service(code, accepted):
+        return OldService.objects.create(
+            agency_id=agency_a.pk,
+            name=f"Layanan {code}",
+            slug=code,
+            code=code,
+            accepted_priorities=accepted,
+        ).pk
+
+    every_old_group = old_service("A", ["lansia", "disabilitas", "ibu_hamil"])
+    pregnant_only = old_service("B", ["ibu_hamil"])
+    elderly_only = old_service("C", ["lansia"])
+    none = old_service("D", [])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    accepted = dict(Service.objects.values_list("pk", "accepted_priorities"))
+    assert accepted == {
+        every_old_group: ["lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana"],
+        pregnant_only: ["ibu_hamil", "anak"],
+        elderly_only: ["lansia"],
+        none: [],
+    }
