@@ -75,7 +75,8 @@ def complaint_sla_scan(*, now=None):
     Returns a dict of counts. The number of queries does not grow with the
     number of complaints: one claim per kind, one query for the staff
     addresses, one for the complaints named in the digests, one UPDATE for
-    the auto-close.
+    the auto-close. Only the auto-closed complaints' reporters add a
+    message each (their outbox rows), as every message to a reporter does.
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
