@@ -600,6 +600,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         workflow.complaint_hand_back(
             complaint=complaint, reason=data["reason"], by=request.user, request=request
         )
+        return self._status(complaint)
+
     @extend_schema(request=ReasonSerializer, responses=ComplaintStatusSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, tracking_id=None):
@@ -610,8 +612,6 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         workflow.complaint_extend(
             complaint=complaint, reason=data["reason"], by=request.user, request=request
         )
-        return self._status(complaint)
-
         return self._status(complaint)
 
     @extend_schema(request=NoteSerializer, responses={201: TimelineEntrySerializer})
