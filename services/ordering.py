@@ -37,6 +37,8 @@ from collections import defaultdict
 
 from django.db import connection
 
+from services.models import Counter, CounterService, Priority, Ticket
+
 # Each point of weight above 1 counts as this much waiting already done:
 # weight 3 puts a ticket 20 minutes ahead of its arrival at that counter.
 WEIGHT_STEP = datetime.timedelta(minutes=10)
@@ -51,8 +53,6 @@ def merged_position(*, line_index: int, is_priority: bool, other_line: int, stre
     first while the streak is under the limit, else a normal ticket (when
     either line is empty, the other one goes).
     """
-    from services.models import Counter
-
     limit = Counter.PRIORITY_STREAK_LIMIT
     # Priority calls before the first normal turn.
     first_turn = max(0, limit - streak)
@@ -140,8 +140,6 @@ WHERE me.id = ANY(%(tickets)s)
 
 
 def _run(sql, *, counters=(), lone_services=(), dates, tickets=()):
-    from services.models import Priority, Ticket
-
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
@@ -180,8 +178,6 @@ def queue_positions(tickets) -> dict[int, tuple[int, int]]:
     those serving the ticket's service (the wait estimate divides by them).
     Two queries for any number of tickets, none when none waits.
     """
-    from services.models import CounterService, Ticket
-
     waiting = [t for t in tickets if t.status == Ticket.Status.WAITING]
     if not waiting:
         return {}
