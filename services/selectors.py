@@ -79,6 +79,29 @@ def board_changed(hall_id):
     transaction.on_commit(lambda: _bump_board_version(hall_id))
 
 
+def _live_calls(calls, open_counter_ids):
+    """Keep the calls a visitor should still act on, newest first, one per ticket.
+
+    A call leaves the board when its ticket is finished, skipped, no-show,
+    cancelled or transferred (the ticket is no longer called or served at
+    that counter), or when the counter closes; a recall replaces the
+    ticket's earlier call.
+    """
+    live, seen = [], set()
+    for call in calls:
+        ticket = call.ticket
+        if ticket.pk in seen:
+            continue
+        seen.add(ticket.pk)
+        if (
+            ticket.status in (Ticket.Status.CALLED, Ticket.Status.SERVING)
+            and ticket.counter_id == call.counter_id
+            and call.counter_id in open_counter_ids
+        ):
+            live.append(call)
+    return live[:BOARD_CALLS]
+
+
 def board_state(hall):
     """Return what the display board of ``hall`` shows, in four queries.
 
@@ -86,14 +109,16 @@ def board_state(hall):
     API can answer 304 to a poll that has already seen this state.
     """
     today = timezone.localdate()
-    calls = list(
+    # Recent calls, more than the board shows: dead ones are dropped below.
+    recent = list(
         TicketCall.objects.filter(hall=hall, called_at__date=today)
         .select_related("ticket__service", "counter")
-        .order_by("-called_at", "-pk")[:BOARD_CALLS]
+        .order_by("-called_at", "-pk")[: BOARD_CALLS * 4]
     )
     counters = list(
         Counter.objects.filter(hall=hall, is_open=True).select_related("agency").order_by("number")
     )
+    calls = _live_calls(recent, {counter.pk for counter in counters})
     current = {
         t.counter_id: t
         for t in Ticket.objects.filter(
@@ -116,7 +141,9 @@ def board_state(hall):
     )
     state = {
         "hall": hall.name,
-        "last_call_id": calls[0].pk if calls else None,
+        # The newest call even if it is already over: the page announces
+        # every call with a larger id, and must not hear an old one again.
+        "last_call_id": recent[0].pk if recent else None,
         "calls": [
             {
                 "id": call.pk,

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from services import queue
 from services.web.board import announcement_text
 from tests.e2e.conftest import launch_chromium
+from tests.e2e.steps import wait_until
 from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -119,7 +120,7 @@ def test_a_call_shows_within_two_seconds_and_is_announced(board, staff_a, servic
     )
     expect(page.locator("#board-counters")).to_contain_text("A-001")
 
-    page.wait_for_function("window.__spoken.length === 1 && window.__spoken[0].end !== null")
+    wait_until(page, "window.__spoken.length === 1 && window.__spoken[0].end !== null")
     [spoken] = _spoken(page)
     assert spoken["text"] == "Nomor antrean A nol nol satu, silakan menuju loket satu"
     assert spoken["lang"] == "id-ID"
@@ -139,8 +140,8 @@ def test_two_quick_calls_are_announced_in_order_without_cutting_off(
     expect(page.locator("#board-now-code")).to_have_text("A-002", timeout=2000)
     expect(page.locator("#board-recent")).to_contain_text("A-001")
 
-    page.wait_for_function(
-        "window.__spoken.length === 2 && window.__spoken[1].end !== null", timeout=20_000
+    wait_until(
+        page, "window.__spoken.length === 2 && window.__spoken[1].end !== null", timeout=20_000
     )
     first, second = _spoken(page)
     assert first["text"] == "Nomor antrean A nol nol satu, silakan menuju loket satu"
@@ -166,10 +167,11 @@ def test_calls_on_screen_at_load_are_not_announced_but_a_recall_is(
     assert _spoken(page) == []
 
     queue.ticket_recall(ticket=ticket, by=staff_a)
-    page.wait_for_function("window.__spoken.length === 1", timeout=8000)
+    wait_until(page, "window.__spoken.length === 1", timeout=8000)
     assert _spoken(page)[0]["text"] == "Nomor antrean A nol nol satu, silakan menuju loket satu"
     expect(page.locator("#board-now-recall")).to_have_text("Panggilan ulang")
-    expect(page.locator("#board-recent")).to_contain_text("A-001")
+    # The recall replaces the first call: A-001 is not listed twice.
+    expect(page.locator("#board-recent")).not_to_contain_text("A-001")
 
 
 def test_the_page_and_the_server_build_the_same_sentence(live_server, page, hall):
@@ -212,7 +214,7 @@ def test_a_tv_that_allows_sound_announces_with_no_click(
 
         queue.ticket_issue(service=service)
         queue.ticket_call_next(counter=counter_one, by=staff_a)
-        page.wait_for_function("window.__spoken.length === 1", timeout=8000)
+        wait_until(page, "window.__spoken.length === 1", timeout=8000)
         assert _spoken(page)[0]["text"].startswith("Nomor antrean A nol nol satu")
         assert page.evaluate("window.__events")[:2] == ["chime", "speak"]
     finally:
@@ -249,3 +251,20 @@ def test_a_tv_that_refuses_sound_shows_a_corner_notice_and_stays_readable(
         expect(page.locator("#board-sound")).to_have_text("Suara aktif")
     finally:
         tv.close()
+
+
+def test_a_no_show_leaves_the_board_at_once(board, staff_a, service, counter_one):
+    """A-003 marked no-show must not stay up as "RECALL / Loket 1" for minutes."""
+    page = board
+    queue.ticket_issue(service=service)
+    ticket = queue.ticket_call_next(counter=counter_one, by=staff_a)
+    queue.ticket_recall(ticket=ticket, by=staff_a)
+    expect(page.locator("#board-now-code")).to_have_text("A-001", timeout=3000)
+    expect(page.locator("#board-now-recall")).to_be_visible()
+
+    queue.ticket_skip(ticket=ticket, by=staff_a)
+
+    expect(page.locator("#board-now-code")).to_have_text("—", timeout=3000)
+    expect(page.locator("#board-now-recall")).to_be_hidden()
+    expect(page.locator("#board-recent")).not_to_contain_text("A-001")
+    expect(page.locator("#board-counters")).not_to_contain_text("A-001")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from services.models import Booking, BookingSchedule, SurveyResponse
-from tests.e2e.steps import log_in, shot
+from tests.e2e.steps import log_in, shot, wait_until
 from tests.e2e.test_queue_journey import SILENT_PRINTER
 from tests.factories import CounterFactory, ServiceFactory
 
@@ -104,7 +104,7 @@ def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
     kiosk.get_by_role("textbox", name="Kode pemesanan").fill(booking.code.lower())
     kiosk.get_by_role("textbox", name="Kode pemesanan").press("Enter")
     expect(kiosk.get_by_role("heading", name="A-001", level=1)).to_be_visible()
-    kiosk.wait_for_function("window.__printed === 1")
+    wait_until(kiosk, "window.__printed === 1")
     shot(kiosk, SHOTS, "b05-kiosk-checked-in")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CHECKED_IN

@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.e2e.steps import log_in, shot
+from tests.e2e.steps import log_in, shot, wait_until
 from tests.e2e.test_board_voice import RECORDER
 from tests.factories import CounterFactory, ServiceFactory
 
@@ -93,7 +93,7 @@ def test_a_ticket_from_the_kiosk_to_done(
     assert re.fullmatch(r"/antrean/lacak/[^/]+/", track_path), printed_url
     # It went to the printer by itself; once the printer is done the kiosk
     # is handed back to the next visitor.
-    kiosk.wait_for_function("window.__printed === 1")
+    wait_until(kiosk, "window.__printed === 1")
     kiosk.evaluate("window.dispatchEvent(new Event('afterprint'))")
     expect(kiosk.get_by_role("heading", name="Pilih instansi tujuan Anda")).to_be_visible(
         timeout=5000
@@ -130,7 +130,7 @@ def test_a_ticket_from_the_kiosk_to_done(
     expect(board.locator("#board-now-code")).to_have_text("A-001", timeout=2000)
     expect(board.locator("#board-now-counter")).to_have_text("Loket 3")
     expect(board.locator("#board-counters")).to_contain_text("A-001")
-    board.wait_for_function("window.__spoken.length === 1")
+    wait_until(board, "window.__spoken.length === 1")
     spoken = board.evaluate("window.__spoken")
     assert [s["text"] for s in spoken] == [
         "Nomor antrean A nol nol satu, silakan menuju loket tiga"
@@ -158,8 +158,9 @@ def test_a_ticket_from_the_kiosk_to_done(
     expect(phone.get_by_text("diperbarui otomatis")).to_be_hidden()
     _shot(phone, "14-phone-done")
 
-    # The counter's tile on the board is free again; the last call stays on top.
+    # The counter's tile on the board is free again, and the finished call has
+    # left the board: nobody is sent to a counter that is done with them.
     expect(board.locator("#board-counters")).not_to_contain_text("A-001", timeout=2000)
-    expect(board.locator("#board-now-code")).to_have_text("A-001")
+    expect(board.locator("#board-now-code")).to_have_text("—")
     _shot(board, "15-board-after")
     assert len(board.evaluate("window.__spoken")) == 1

@@ -114,7 +114,29 @@ class TestBoardApi:
         response = api_client.get(_board_url(hall), HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 200
         calls = response.json()["calls"]
-        assert [(c["code"], c["is_recall"]) for c in calls] == [("A-001", True), ("A-001", False)]
+        # The recall replaces the ticket's first call: one line per ticket.
+        assert [(c["code"], c["is_recall"]) for c in calls] == [("A-001", True)]
+
+    @pytest.mark.parametrize("end", ["no_show", "finish", "transfer", "close"])
+    def test_a_call_leaves_the_board_when_it_is_over(
+        self, api_client, hall, called, staff_a, open_counter, service_a2, end
+    ):
+        """No-show, done, transferred or the counter closed: nobody should walk to it."""
+        before = api_client.get(_board_url(hall)).json()
+        assert [c["code"] for c in before["calls"]] == ["A-001"]
+        if end == "no_show":
+            queue.ticket_skip(ticket=called, by=staff_a)
+        elif end == "finish":
+            queue.ticket_finish(ticket=queue.ticket_start(ticket=called, by=staff_a), by=staff_a)
+        elif end == "transfer":
+            queue.ticket_transfer(ticket=called, to_service=service_a2, by=staff_a)
+        else:
+            queue.ticket_skip(ticket=called, by=staff_a)
+            queue.counter_close(counter=open_counter, by=staff_a)
+        after = api_client.get(_board_url(hall)).json()
+        assert after["calls"] == []
+        # The newest call id stays, so the page does not announce an old call again.
+        assert after["last_call_id"] == before["last_call_id"]
 
     def test_a_new_ticket_reaches_the_board_within_the_cache_time(
         self, api_client, hall, called, service_b
