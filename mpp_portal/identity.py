@@ -2,8 +2,8 @@
 
 One module for every entry point (booking, kiosk, complaints' web form, API
 and Open311, notifications, SIPABES), so the same number is accepted or
-refused the same way everywhere. It imports no models: data migrations may
-call ``normalize_phone``.
+refused the same way everywhere. It imports no models, so data migrations
+may call ``phones_to_e164``. Templates: ``{% load identity %}{{ n|phone }}``.
 
 Phone numbers
     Stored as E.164 (``+6281234567890``) and shown as ``0812-3456-7890``.
@@ -14,7 +14,8 @@ Phone numbers
     SMS/WhatsApp (booking codes, near-turn messages, complaint updates to a
     reporter without e-mail), and a landline can receive neither, so a
     complaint with only a landline would leave its reporter without news.
-    Landlines are refused everywhere, complaints included.
+    Landlines are refused everywhere, complaints included. A landline stored
+    before this rule is kept for staff to call and sent no WhatsApp.
 
 NIK (PP KK CC DDMMYY SSSS)
     Checked part by part against the Kemendagri region codes shipped by the
