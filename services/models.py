@@ -8,6 +8,7 @@ and ``services.booking``.
 
 import datetime
 import hashlib
+import re
 import secrets
 
 from django.contrib.postgres.fields import ArrayField
@@ -368,8 +369,29 @@ class TicketSequence(models.Model):
         return f"{self.service_id}@{self.date}: {self.last_number}"
 
 
+# A tracking code is typed from a paper ticket on a phone: an alphabet with
+# no look-alikes (no 0/O, no 1/I/L), read in any case, grouped by five
+# ("K7QM4-XPD2H"). Ten characters of 31 are about 49.5 bits: far beyond
+# guessing through the throttled lookup, for what a code unlocks (the
+# ticket's tracking page and its one survey).
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
+
+
 def _tracking_code():
-    return secrets.token_urlsafe(9)
+    raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_tracking_code(text):
+    """Return the stored form of a tracking code as a person typed it, or None.
+
+    Case, spaces, dashes and dots do not matter: "k7qm4 xpd2h" is "K7QM4-XPD2H".
+    """
+    cleaned = re.sub(r"[\s._-]", "", text or "").upper()
+    if len(cleaned) != TRACKING_LENGTH or any(c not in TRACKING_ALPHABET for c in cleaned):
+        return None
+    return f"{cleaned[:5]}-{cleaned[5:]}"
 
 
 class _QueuePositionIterable(ModelIterable):
@@ -386,6 +408,19 @@ class _QueuePositionIterable(ModelIterable):
 
 
 class TicketQuerySet(models.QuerySet):
+    def by_tracking_code(self, text):
+        """Filter to the ticket of a tracking code, typed in any case or grouping.
+
+        Codes issued before the readable alphabet (case-sensitive URL-safe
+        tokens) still match exactly.
+        """
+        text = (text or "").strip()
+        codes = {text}
+        normal = normalise_tracking_code(text)
+        if normal:
+            codes.add(normal)
+        return self.filter(tracking_code__in=codes)
+
     def today(self, hall=None):
         qs = self.filter(date=timezone.localdate())
         if hall is not None:

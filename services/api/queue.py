@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -303,10 +304,14 @@ class TicketViewSet(
     @extend_schema(responses=TrackingSerializer)
     @action(detail=False, methods=["get"], url_path=r"track/(?P<tracking_code>[\w-]+)")
     def track(self, request, tracking_code=None):
-        ticket = get_object_or_404(
-            Ticket.objects.select_related("service", "counter").with_queue_position(),
-            tracking_code=tracking_code,
+        ticket = (
+            Ticket.objects.select_related("service", "counter")
+            .with_queue_position()
+            .by_tracking_code(tracking_code)
+            .first()
         )
+        if ticket is None:
+            raise Http404
         return Response(TrackingSerializer(ticket).data)
 
     def _move(self, request, pk, operation, **kwargs):

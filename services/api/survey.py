@@ -45,9 +45,7 @@ class SurveyCreateSerializer(serializers.Serializer):
     )
 
     def validate_tracking_code(self, value):
-        ticket = (
-            Ticket.objects.select_related("service__agency").filter(tracking_code=value).first()
-        )
+        ticket = Ticket.objects.select_related("service__agency").by_tracking_code(value).first()
         if ticket is None:
             raise serializers.ValidationError("Kode pelacakan tiket tidak ditemukan.")
         self.context["ticket"] = ticket

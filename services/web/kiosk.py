@@ -248,7 +248,7 @@ def _ticket_or_404(tracking_code):
     ticket = (
         Ticket.objects.select_related("service__agency__hall", "counter")
         .with_queue_position()
-        .filter(tracking_code=tracking_code)
+        .by_tracking_code(tracking_code)
         .first()
     )
     if ticket is None:
@@ -307,8 +307,11 @@ def track_lookup(request):
     hall_slug = request.GET.get("hall") or ""
     context = {"code": text, "halls": None, "not_found": False, "found": None}
     if text:
-        if Ticket.objects.filter(tracking_code=text).exists():
-            return redirect("services:track", tracking_code=text)
+        known = (
+            Ticket.objects.by_tracking_code(text).values_list("tracking_code", flat=True).first()
+        )
+        if known:
+            return redirect("services:track", tracking_code=known)
         printed = _normalise_printed_code(text)
         matches = []
         if printed:

@@ -35,7 +35,7 @@ TABLET_WINDOW = datetime.timedelta(minutes=30)
 def _ticket_or_404(tracking_code):
     ticket = (
         Ticket.objects.select_related("service__agency__hall")
-        .filter(tracking_code=tracking_code)
+        .by_tracking_code(tracking_code)
         .first()
     )
     if ticket is None:
