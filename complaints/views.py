@@ -10,6 +10,7 @@ the token's hash (never the token) so forms post without it.
 """
 
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -249,7 +251,9 @@ def filed(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track_lookup(request):
-    form = cforms.TrackLookupForm(request.POST or None)
+    form = cforms.TrackLookupForm(
+        request.POST or None, initial={"tracking_id": request.GET.get("nomor", "")}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -350,7 +354,11 @@ def track(request, tracking_id):
         # Drop the secret from the address bar, history and later referrers.
         return redirect("complaints:track", complaint.tracking_id)
     if complaint is None or not _reporter_access(request, complaint):
-        raise Http404
+        # A link without its secret (opened later, or on another phone): ask
+        # for the number and the secret code instead of a bare 404. The same
+        # answer for a number that does not exist.
+        query = urlencode({"nomor": tracking_id})
+        return redirect(f"{reverse('complaints:track_lookup')}?{query}")
 
     now = timezone.now()
     allowed = _reporter_actions(complaint, now)

@@ -338,8 +338,23 @@ def _locked(booking):
     )
 
 
-def _check_owner(booking, token, by):
+def booking_matches_phone(booking, phone):
+    """Return True when ``phone`` (as typed) is the number the booking was made with.
+
+    The fallback for a citizen without the secret link (another phone, the
+    message deleted): the booking code from the PDF or QR and the phone
+    number together, tried through a throttled form.
+    """
+    from mpp_portal.identity import normalize_phone
+
+    e164 = normalize_phone(phone)
+    return bool(e164) and e164 == normalize_phone(booking.phone)
+
+
+def _check_owner(booking, token, by, phone=None):
     if booking.check_manage_token(token):
+        return
+    if phone and booking_matches_phone(booking, phone):
         return
     if (
         by is not None
@@ -350,11 +365,11 @@ def _check_owner(booking, token, by):
     raise PermissionDenied
 
 
-def booking_cancel(*, booking, token=None, by=None, reason="", request=None):
-    """Cancel and free the seat (with the secret token, or as its owner/staff)."""
+def booking_cancel(*, booking, token=None, by=None, phone=None, reason="", request=None):
+    """Cancel and free the seat (with the secret token, the booking's phone, or as owner/staff)."""
     with transaction.atomic():
         booking = _locked(booking)
-        _check_owner(booking, token, by)
+        _check_owner(booking, token, by, phone)
         transition(
             booking,
             Booking.Status.CANCELLED,
@@ -368,7 +383,7 @@ def booking_cancel(*, booking, token=None, by=None, reason="", request=None):
     return booking
 
 
-def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request=None):
+def booking_reschedule(*, booking, day, slot_start, token=None, by=None, phone=None, request=None):
     """Move to another day/slot: take the new seat, then free the old one.
 
     Within the same day the booking keeps its seat of the daily quota and
@@ -376,7 +391,7 @@ def booking_reschedule(*, booking, day, slot_start, token=None, by=None, request
     """
     with transaction.atomic():
         booking = _locked(booking)
-        _check_owner(booking, token, by)
+        _check_owner(booking, token, by, phone)
         if booking.status != Booking.Status.BOOKED:
             raise TransitionNotAllowed(
                 _("Hanya pemesanan aktif yang dapat dijadwal ulang."), code="not_booked"

@@ -1,6 +1,7 @@
 """Forms of online booking: the citizen's data, a service's schedule, closing a day."""
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -235,3 +236,25 @@ def _plain(value):
     if value is None or isinstance(value, (bool, int, str, list)):
         return value
     return str(value)
+
+
+class BookingFindForm(forms.Form):
+    """The booking code (PDF, QR, message) and the phone number it was made with."""
+
+    code = forms.CharField(
+        label=_("Kode pemesanan"),
+        max_length=12,
+        help_text=_("Delapan huruf dan angka di bukti pemesanan, mis. AB12CD34."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Nomor WhatsApp yang dipakai saat memesan"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_code(self):
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).upper()
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"])

@@ -29,6 +29,7 @@ from mpp_portal.identity import nik_check
 from mpp_portal.masking import mask_nik, mask_phone
 from services import booking as bookings
 from services.forms.booking import (
+    BookingFindForm,
     BookingForm,
     BookingScheduleForm,
     CheckInForm,
@@ -41,6 +42,8 @@ from services.web.kiosk import _kiosk_hall
 
 TEMPLATES = "services/booking/"
 SESSION_TOKENS = "booking_tokens"
+# Bookings this session opened with their code and phone number (booking_find).
+SESSION_PHONES = "booking_phones"
 SESSION_NEW = "booking_new"
 MAX_QUERY_LENGTH = 100
 
@@ -105,6 +108,12 @@ def _token_redirect(request, booking):
     del query["token"]
     url = request.path + (f"?{query.urlencode()}" if query else "")
     return redirect(url)
+
+
+def _proven_phone(request, booking):
+    """Return the phone number this session proved for the booking, if any."""
+    phone = request.session.get(SESSION_PHONES, {}).get(booking.code)
+    return phone if phone and bookings.booking_matches_phone(booking, phone) else None
 
 
 def _is_owner(request, booking):
@@ -325,6 +334,34 @@ def booking_pdf(request, code):
 # ---------------------------------------------------------------------------
 # Citizen: manage (token), detail and own list (account)
 # ---------------------------------------------------------------------------
+def booking_find(request):
+    """Open a booking with its code and phone number, for a citizen without the link.
+
+    One answer whether the code exists or not; attempts count against the
+    booking form's throttle, so codes cannot be tried by the thousand.
+    """
+    form = BookingFindForm(request.POST or None, initial={"code": request.GET.get("kode", "")})
+    status = 200
+    if request.method == "POST":
+        if _throttled(request):
+            form.add_error(None, _("Terlalu banyak percobaan. Coba lagi nanti."))
+            status = 429
+        elif form.is_valid():
+            _count_booking_attempt(request)
+            code, phone = form.cleaned_data["code"], form.cleaned_data["phone"]
+            booking = Booking.objects.filter(code=code).first()
+            if booking is not None and bookings.booking_matches_phone(booking, phone):
+                phones = dict(request.session.get(SESSION_PHONES, {}))
+                phones[booking.code] = phone
+                request.session[SESSION_PHONES] = dict(list(phones.items())[-10:])
+                return redirect("services:booking_manage", code=booking.code)
+            form.add_error(None, _("Kode pemesanan atau nomor HP tidak cocok."))
+            status = 400
+        else:
+            status = 400
+    return render(request, TEMPLATES + "find.html", {"form": form}, status=status)
+
+
 def booking_manage(request, code):
     """Status, cancel and reschedule for whoever holds the secret link."""
     booking = _booking_or_404(code)
@@ -332,8 +369,11 @@ def booking_manage(request, code):
     if moved:
         return moved
     token = _session_token(request, booking)
-    if token is None and not _is_owner(request, booking):
-        raise Http404(_("Pemesanan tidak ditemukan."))
+    phone = None if token else _proven_phone(request, booking)
+    if token is None and phone is None and not _is_owner(request, booking):
+        # A link without its token (opened later, or on another phone): ask
+        # for the code and the phone number instead of a bare 404.
+        return redirect(f"{reverse('services:booking_find')}?kode={booking.code}")
     by = request.user if request.user.is_authenticated else None
     here = reverse("services:booking_manage", args=[booking.code])
 
@@ -341,7 +381,9 @@ def booking_manage(request, code):
         action = request.POST.get("action")
         try:
             if action == "cancel":
-                bookings.booking_cancel(booking=booking, token=token, by=by, request=request)
+                bookings.booking_cancel(
+                    booking=booking, token=token, by=by, phone=phone, request=request
+                )
                 messages.success(request, _("Pemesanan %(code)s dibatalkan.") % {"code": code})
             elif action == "reschedule":
                 day = _parse_date(request.POST.get("tanggal"))
@@ -349,7 +391,13 @@ def booking_manage(request, code):
                 if day is None or start is None:
                     raise ValidationError({"slot_start": _("Pilih tanggal dan jam baru.")})
                 booking = bookings.booking_reschedule(
-                    booking=booking, day=day, slot_start=start, token=token, by=by, request=request
+                    booking=booking,
+                    day=day,
+                    slot_start=start,
+                    token=token,
+                    by=by,
+                    phone=phone,
+                    request=request,
                 )
                 messages.success(request, _("Jadwal pemesanan sudah diubah."))
             else:
@@ -580,6 +628,7 @@ urlpatterns = [
     path("pesan/petugas/", booking_staff, name="booking_staff"),
     path("pesan/tutup-hari/", booking_close_day, name="booking_close_day"),
     path("pesan/jadwal/<int:service_id>/", booking_schedule, name="booking_schedule"),
+    path("pesan/buka/", booking_find, name="booking_find"),
     path("pesan/kelola/<booking_code:code>/", booking_manage, name="booking_manage"),
     path("pesan/<booking_code:code>/selesai/", booking_done, name="booking_done"),
     path("pesan/<booking_code:code>/pdf/", booking_pdf, name="booking_pdf"),

@@ -293,12 +293,17 @@ class TestTracking:
         empty = client.post(url, {"tracking_id": "", "token": ""})
         assert "harus diisi" in empty.content.decode()
 
-    def test_wrong_or_missing_token_is_404(self, client, file_complaint):
+    def test_a_wrong_token_is_404_and_a_missing_one_asks_for_the_code(self, client, file_complaint):
         complaint = file_complaint()
         url = reverse("complaints:track", args=[complaint.tracking_id])
-        assert client.get(url).status_code == 404
         assert client.get(f"{url}?token=salah").status_code == 404
-        assert client.get(reverse("complaints:track", args=["LBG-2026-999999"])).status_code == 404
+        lookup = reverse("complaints:track_lookup")
+        assert client.get(url)["Location"] == f"{lookup}?nomor={complaint.tracking_id}"
+        # The same answer for a number that does not exist: nothing is revealed.
+        missing = client.get(reverse("complaints:track", args=["LBG-2026-999999"]))
+        assert missing["Location"] == f"{lookup}?nomor=LBG-2026-999999"
+        page = client.get(missing["Location"]).content.decode()
+        assert 'value="LBG-2026-999999"' in page
 
     def test_it_shows_status_deadline_and_public_timeline(self, client, dispatched):
         complaint = dispatched()

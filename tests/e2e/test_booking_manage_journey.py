@@ -94,3 +94,49 @@ def test_a_citizen_reschedules_a_booking_in_the_browser(live_server, device, boo
         datetime.date(2026, 12, 3),
         datetime.time(10, 30),
     )
+
+
+def test_a_link_without_its_token_asks_for_code_and_phone(live_server, device, booked):
+    """The done page's "Kelola pemesanan", opened later on another phone."""
+    booking, _link = booked
+    phone = _phone(device)
+    phone.goto(live_server.url + reverse("services:booking_manage", args=[booking.code]))
+
+    expect(phone.get_by_role("heading", name="Buka pemesanan")).to_be_visible()
+    expect(phone.get_by_label("Kode pemesanan")).to_have_value(booking.code)
+    phone.get_by_label("Nomor WhatsApp yang dipakai saat memesan").fill("0812-9999-8888")
+    phone.get_by_role("button", name="Buka pemesanan").click()
+    expect(phone.get_by_text("Kode pemesanan atau nomor HP tidak cocok.")).to_be_visible()
+
+    phone.get_by_label("Nomor WhatsApp yang dipakai saat memesan").fill("0812 3456 7890")
+    phone.get_by_role("button", name="Buka pemesanan").click()
+    expect(phone.get_by_role("heading", name="Kelola pemesanan")).to_be_visible()
+    phone.get_by_role("link", name="Batalkan pemesanan").click()
+    phone.get_by_role("button", name="Ya, batalkan").click()
+    expect(phone.get_by_text(f"Pemesanan {booking.code} dibatalkan.")).to_be_visible()
+    shot(phone, SHOTS, "m03-phone-opened-with-code-and-phone")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+
+def test_a_complaint_link_without_its_token_asks_for_the_secret(live_server, device, hall):
+    from complaints.models import Complaint
+    from complaints.services import complaint_file
+
+    complaint, token = complaint_file(
+        hall=hall,
+        kind=Complaint.Kind.COMPLAINT,
+        title="Antrean KTP-el terlalu lama",
+        description="Saya menunggu lebih dari tiga jam tanpa kepastian di loket KTP-el.",
+        reporter_name="Siti Aminah",
+    )
+    phone = _phone(device)
+    phone.goto(live_server.url + reverse("complaints:track", args=[complaint.tracking_id]))
+
+    expect(phone.get_by_role("heading", name="Lacak laporan")).to_be_visible()
+    expect(phone.get_by_label("Nomor pelacakan")).to_have_value(complaint.tracking_id)
+    phone.get_by_label("Kode rahasia atau tautan rahasia").fill(token)
+    phone.get_by_role("button", name="Lacak").click()
+    expect(phone.get_by_text(complaint.tracking_id).first).to_be_visible()
+    expect(phone.get_by_text("Antrean KTP-el terlalu lama").first).to_be_visible()
+    shot(phone, SHOTS, "m04-phone-complaint-opened-with-secret")

@@ -300,14 +300,50 @@ class TestManage:
         assert booking.code in response.text
         assert "Dipesan" in response.text
 
-    def test_wrong_or_missing_token_is_404(self, client, schedule, service_a):
+    def test_a_wrong_token_is_404_and_a_missing_one_asks_for_code_and_phone(
+        self, client, schedule, service_a
+    ):
         booking, _token = _book(service_a)
         url = reverse("services:booking_manage", args=[booking.code])
         assert client.get(url, {"token": "salah"}).status_code == 404
-        assert client.get(url).status_code == 404
-        assert client.post(url, {"action": "cancel"}).status_code == 404
+        find = f"{reverse('services:booking_find')}?kode={booking.code}"
+        assert client.get(url)["Location"] == find
+        assert client.post(url, {"action": "cancel"})["Location"] == find
         booking.refresh_from_db()
         assert booking.status == Booking.Status.BOOKED
+
+    def test_code_and_phone_open_the_booking_without_the_link(self, client, schedule, service_a):
+        booking, _token = _book(service_a)
+        find = reverse("services:booking_find")
+        page = client.get(find, {"kode": booking.code})
+        assert page.status_code == 200
+        assert f'value="{booking.code}"' in page.content.decode()
+
+        # A wrong number, a wrong code: one answer, nothing opened.
+        for code, phone in [(booking.code, "081299998888"), ("ZZZZ9999", booking.phone)]:
+            wrong = client.post(find, {"code": code, "phone": phone})
+            assert wrong.status_code == 400
+            assert "tidak cocok" in wrong.content.decode()
+        assert (
+            client.get(reverse("services:booking_manage", args=[booking.code])).status_code == 302
+        )
+
+        # The number as typed on a phone, the code in lower case.
+        local = "0" + booking.phone.removeprefix("+62")
+        opened = client.post(find, {"code": booking.code.lower(), "phone": local})
+        assert opened["Location"] == reverse("services:booking_manage", args=[booking.code])
+        manage = reverse("services:booking_manage", args=[booking.code])
+        assert client.get(manage).status_code == 200
+        client.post(manage, {"action": "cancel"})
+        booking.refresh_from_db()
+        assert booking.status == Booking.Status.CANCELLED
+
+    def test_the_find_form_is_throttled(self, client, schedule, service_a, monkeypatch):
+        monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "bookings", "2/hour")
+        find = reverse("services:booking_find")
+        for _ in range(2):
+            client.post(find, {"code": "ZZZZ9999", "phone": "081299998888"})
+        assert client.post(find, {"code": "ZZZZ9999", "phone": "081299998888"}).status_code == 429
 
     def test_cancel_with_confirmation(self, client, schedule, service_a):
         booking, token = _book(service_a)
