@@ -8,6 +8,8 @@ import pytest
 import time_machine
 
 from mpp_portal.workdays import JAKARTA
+from services.models import BookingSchedule
+from tests.factories import CounterFactory, ServiceFactory
 
 # Playwright's sync API runs an asyncio loop in this thread; Django would then
 # refuse the test's own database calls (factories, assertions) as "async unsafe".
@@ -97,3 +99,23 @@ def device(browser):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def bookable_ktp(office_hours, agency_a):
+    """What the agency admin set up beforehand: Perekaman KTP-el, bookable
+    Mon-Fri 08-12 in 30-minute slots of two seats, and its counter."""
+    service = ServiceFactory(agency=agency_a, name="Perekaman KTP-el", slug="ktp-el", code="A")
+    BookingSchedule.objects.create(
+        service=service,
+        weekdays=[0, 1, 2, 3, 4],
+        opens=datetime.time(8),
+        closes=datetime.time(12),
+        slot_minutes=30,
+        seats_per_slot=2,
+        daily_quota=10,
+        days_ahead=7,
+        same_day_cutoff=datetime.time(11),
+    )
+    CounterFactory(agency=agency_a, number=2, services=[service])
+    return service

@@ -13,10 +13,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from services.models import Booking, BookingSchedule, SurveyResponse
+from services.models import Booking, SurveyResponse
 from tests.e2e.steps import log_in, shot, wait_until
 from tests.e2e.test_queue_journey import SILENT_PRINTER
-from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,27 +24,8 @@ NIK = "1707014101900001"
 PHONE = "081234567890"
 
 
-@pytest.fixture
-def bookable(office_hours, agency_a):
-    """What the agency admin set up beforehand: a bookable service and its counter."""
-    service = ServiceFactory(agency=agency_a, name="Perekaman KTP-el", slug="ktp-el", code="A")
-    BookingSchedule.objects.create(
-        service=service,
-        weekdays=[0, 1, 2, 3, 4],
-        opens=datetime.time(8),
-        closes=datetime.time(12),
-        slot_minutes=30,
-        seats_per_slot=2,
-        daily_quota=10,
-        days_ahead=7,
-        same_day_cutoff=datetime.time(11),
-    )
-    CounterFactory(agency=agency_a, number=2, services=[service])
-    return service
-
-
 def test_book_on_a_phone_check_in_be_served_and_rate_the_service(
-    live_server, device, hall, kiosk_user, staff_a, hall_admin, bookable
+    live_server, device, hall, kiosk_user, staff_a, hall_admin, bookable_ktp
 ):
     base = live_server.url
     phone = device(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)

@@ -15,9 +15,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from services.booking import booking_create
-from services.models import Booking, BookingSchedule
+from services.models import Booking
 from tests.e2e.steps import shot
-from tests.factories import CounterFactory, ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,23 +27,10 @@ WEDNESDAY = datetime.date(2026, 12, 2)
 
 
 @pytest.fixture
-def booked(office_hours, agency_a):
+def booked(bookable_ktp):
     """A booking for Wednesday 09.00 and the secret link its message carried."""
-    service = ServiceFactory(agency=agency_a, name="Perekaman KTP-el", slug="ktp-el", code="A")
-    BookingSchedule.objects.create(
-        service=service,
-        weekdays=[0, 1, 2, 3, 4],
-        opens=datetime.time(8),
-        closes=datetime.time(12),
-        slot_minutes=30,
-        seats_per_slot=2,
-        daily_quota=10,
-        days_ahead=7,
-        same_day_cutoff=datetime.time(11),
-    )
-    CounterFactory(agency=agency_a, number=2, services=[service])
     booking, token = booking_create(
-        service=service,
+        service=bookable_ktp,
         day=WEDNESDAY,
         slot_start=datetime.time(9),
         name="Siti Aminah",
