@@ -67,6 +67,18 @@ def _actor_label(user, complaint):
     return _("Petugas")
 
 
+def _timeline_add(complaint, *, kind, body, by, is_public):
+    """Add a staff entry that moves no status (note, instruction, extension)."""
+    return ComplaintUpdate.objects.create(
+        complaint=complaint,
+        kind=kind,
+        body=body,
+        is_public=is_public,
+        author=by,
+        author_label=_actor_label(by, complaint),
+    )
+
+
 # ---------------------------------------------------------------------------
 # Attachments: checked by content, photo metadata removed
 # ---------------------------------------------------------------------------
@@ -385,13 +397,8 @@ def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
             request=request,
         )
         if instruction:
-            ComplaintUpdate.objects.create(
-                complaint=complaint,
-                kind=ComplaintUpdate.Kind.NOTE,
-                body=instruction,
-                is_public=False,
-                author=by,
-                author_label=_actor_label(by, complaint),
+            _timeline_add(
+                complaint, kind=ComplaintUpdate.Kind.NOTE, body=instruction, by=by, is_public=False
             )
         _notify_agency(complaint, key=f"dispatch-{now:%Y%m%d%H%M%S}")
         # The agency and the body are fixed now, in this transaction: a retry
@@ -626,13 +633,8 @@ def complaint_extend(*, complaint, by, reason, request=None):
             "due": _format_due(complaint.due_at),
             "reason": reason.strip(),
         }
-        ComplaintUpdate.objects.create(
-            complaint=complaint,
-            kind=ComplaintUpdate.Kind.EXTENSION,
-            body=body,
-            is_public=True,
-            author=by,
-            author_label=_actor_label(by, complaint),
+        _timeline_add(
+            complaint, kind=ComplaintUpdate.Kind.EXTENSION, body=body, by=by, is_public=True
         )
         record(
             actor=by,
@@ -667,13 +669,8 @@ def complaint_add_note(*, complaint, by, body, is_public=False, attachments=(), 
             _require_agency(by, complaint)
         else:
             _require_hall_admin(by, complaint)
-        update = ComplaintUpdate.objects.create(
-            complaint=complaint,
-            kind=ComplaintUpdate.Kind.NOTE,
-            body=body,
-            is_public=is_public,
-            author=by,
-            author_label=_actor_label(by, complaint),
+        update = _timeline_add(
+            complaint, kind=ComplaintUpdate.Kind.NOTE, body=body, by=by, is_public=is_public
         )
         if attachments:
             _store_attachments(
