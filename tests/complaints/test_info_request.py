@@ -223,6 +223,7 @@ class TestPage:
         page = client.get(self.url(request_)).content.decode()
         assert self.BUTTON not in page
         assert "Menunggu data dari kecamatan." in page
+        assert "13 Jan 2027, 16.00 <span" in page and ">diperpanjang</span>" in page
 
     def test_a_missing_reason_is_a_field_error(self, client, request_, agency_admin_a):
         client.force_login(agency_admin_a)
