@@ -113,7 +113,8 @@ def public_list(*, agency=None, status="", kind="", q=""):
 
 
 def public_updates(complaint):
-    """What the public page shows: status changes and the agency's responses.
+    """What the public page shows: status changes, the agency's responses and
+    its extensions of an information request's deadline.
 
     The reporter's own replies stay on the reporter's page: they may carry
     personal details.
