@@ -337,6 +337,9 @@ SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
 # Anti-calo: bookings one phone number may make in seven days.
 BOOKING_MAX_PER_PHONE_PER_WEEK = env_int("BOOKING_MAX_PER_PHONE_PER_WEEK", 3, minimum=1)
+# Anti-calo: active bookings one NIK may hold: not cancelled, and made in the
+# last seven days or with a slot in the coming seven (services.booking).
+BOOKING_MAX_PER_NIK_PER_WEEK = env_int("BOOKING_MAX_PER_NIK_PER_WEEK", 3, minimum=1)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 
 # --------------------------------------------------------------------------

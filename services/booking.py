@@ -220,6 +220,52 @@ def _check_slot(service, day, slot_start, *, moving=None):
 # ---------------------------------------------------------------------------
 # Booking, cancelling, rescheduling
 # ---------------------------------------------------------------------------
+def nik_active_bookings(nik, *, now=None):
+    """Return the bookings that count towards the weekly limit of one NIK.
+
+    A booking is active for the limit when it is not cancelled (booked,
+    checked in or a no-show: each held a seat) and either was made in the
+    last seven days or has its slot in the coming seven days (today and the
+    six days after). The second half closes the gap of the phone rule: a
+    booking made long ago for next week still takes one of the week's seats.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return (
+        Booking.objects.filter(nik=nik)
+        .exclude(status=Booking.Status.CANCELLED)
+        .filter(
+            Q(created_at__gte=now - datetime.timedelta(days=7))
+            | Q(date__gte=today, date__lt=today + datetime.timedelta(days=7))
+        )
+    )
+
+
+def _check_nik_limit(nik):
+    """Refuse a booking past ``BOOKING_MAX_PER_NIK_PER_WEEK`` for this NIK.
+
+    Phones are never verified, so a calo changes numbers to pass the phone
+    rule; the NIK is the person. The advisory lock on the NIK makes the
+    count and the insert one step: two bookings for one NIK sent at once
+    (through different phones, whose locks do not meet) queue here. Locks
+    are always taken phone first, then NIK, so two bookings never wait on
+    each other in a cycle.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"booking-nik:{nik}"])
+    limit = settings.BOOKING_MAX_PER_NIK_PER_WEEK
+    if nik_active_bookings(nik).count() >= limit:
+        raise ValidationError(
+            {
+                "nik": _(
+                    "NIK ini sudah memiliki %(n)s pemesanan aktif dalam seminggu. Batalkan "
+                    "salah satu atau pesan lagi minggu depan."
+                )
+                % {"n": limit}
+            }
+        )
+
+
 def booking_create(
     *, service: Service, day, slot_start, name, nik, phone, email="", user=None, request=None
 ):
@@ -261,6 +307,7 @@ def booking_create(
                         % {"n": limit}
                     }
                 )
+            _check_nik_limit(nik)
             take_seats(service, day, slot_start)
             booking = Booking(
                 service=service,

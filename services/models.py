@@ -818,6 +818,8 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["date", "status"], name="booking_day_status_idx"),
             models.Index(fields=["phone", "created_at"], name="booking_phone_idx"),
+            # The weekly limit per NIK counts a NIK's bookings at every booking.
+            models.Index(fields=["nik", "created_at"], name="booking_nik_idx"),
         ]
 
     def __str__(self):
