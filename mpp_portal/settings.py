@@ -420,6 +420,10 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Tickets one issuing account (a kiosk device, a staff member) may take per
+# minute, through the API and the kiosk page together: a human pace, so one
+# token cannot empty a service's daily quota (mpp_portal.api_throttling).
+KIOSK_TICKETS_PER_MINUTE = env_int("KIOSK_TICKETS_PER_MINUTE", 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MPP Portal API",
     "DESCRIPTION": (

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from mpp_portal import identity
 from mpp_portal.accounts.permissions import can
+from mpp_portal.api_throttling import TicketIssueThrottle
 from mpp_portal.organizations.models import Hall
 from services import queue, selectors
 from services.models import Counter, CounterService, Priority, Service, Ticket
@@ -260,6 +261,9 @@ class TicketViewSet(
             # Citizens' phones poll this; many share one carrier address.
             self.throttle_scope = "track"
             return [ScopedRateThrottle()]
+        if self.action == "create":
+            # One kiosk token must not empty a service's daily quota.
+            return [*super().get_throttles(), TicketIssueThrottle()]
         return super().get_throttles()
 
     def get_permissions(self):

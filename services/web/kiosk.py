@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mpp_portal.accounts.permissions import can
+from mpp_portal.api_throttling import ticket_issue_allowed, ticket_retry_after
 from mpp_portal.exceptions import DomainError
 from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
@@ -143,6 +144,7 @@ def kiosk(request, hall):
     hall = _kiosk_hall(request, hall)
     agency = service = form = None
     error = None
+    throttled = False
 
     service_id = request.POST.get("service") or request.GET.get("service")
     if service_id:
@@ -161,7 +163,14 @@ def kiosk(request, hall):
     if request.method == "POST" and service is not None:
         check_can_issue(request.user, service)
         form = KioskTicketForm(request.POST, service=service)
-        if form.is_valid():
+        if form.is_valid() and not ticket_issue_allowed(request.user):
+            # The API's rate for the same account (mpp_portal.api_throttling).
+            throttled = True
+            error = _(
+                "Terlalu banyak tiket dari kios ini dalam satu menit. Tunggu sebentar, "
+                "lalu coba lagi."
+            )
+        elif form.is_valid():
             try:
                 ticket = ticket_issue(
                     service=service,
@@ -220,7 +229,10 @@ def kiosk(request, hall):
     if htmx and not htmx.boosted and not htmx.history_restore_request and request.method == "GET":
         template += "#step"
     status = 409 if error and request.method == "POST" else 200
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=429 if throttled else status)
+    if throttled:
+        response["Retry-After"] = str(ticket_retry_after())
+    return response
 
 
 # ---------------------------------------------------------------------------
