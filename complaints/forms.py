@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, Category, Complaint
 from complaints.services import MAX_ATTACHMENTS
-from mpp_portal.documents.uploads import check_size
+from mpp_portal.documents.uploads import clean_upload
 from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
 
@@ -36,8 +36,14 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Up to ``MAX_ATTACHMENTS`` files; the content is checked by
-    ``mpp_portal.documents.uploads.clean_upload`` when the complaint is filed."""
+    """Up to ``MAX_ATTACHMENTS`` files, each cleaned by
+    ``mpp_portal.documents.uploads.clean_upload`` in the form's own pass.
+
+    ``clean()`` returns the ``CleanedFile`` objects, which the complaint
+    services store as they are. A file that fails is named in its error and
+    kept in ``refused``, so that a form sent back can tell which of the
+    chosen files were fine (``ComplaintForm.files_to_choose_again``).
+    """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
@@ -51,19 +57,23 @@ class MultipleFileField(forms.FileField):
         files = [f for f in (data or []) if f] if isinstance(data, list | tuple) else []
         if data and not isinstance(data, list | tuple):
             files = [data]
+        self.refused = set()
         if len(files) > MAX_ATTACHMENTS:
             raise ValidationError(
                 _("Paling banyak %(n)s lampiran.") % {"n": MAX_ATTACHMENTS}, code="too_many"
             )
-        errors = []
+        # Every file is checked, in the same pass as the other fields: a
+        # renamed .exe is reported with a missing title, not after it.
+        cleaned, errors = [], []
         for upload in files:
             try:
-                check_size(upload)
+                cleaned.append(clean_upload(upload, stem="lampiran"))
             except ValidationError as exc:
-                errors.append(exc)
+                errors.extend(exc.error_list)
+                self.refused.add(upload.name)
         if errors:
             raise ValidationError(errors)
-        return files
+        return cleaned
 
 
 def attachments_field(label=None):
@@ -252,6 +262,28 @@ class ComplaintForm(forms.Form):
                 ),
             )
         return data
+
+    def files_to_choose_again(self):
+        """Return the names of the good files sent with a form that came back.
+
+        A browser never refills a file input, so the page with the errors
+        has none of the files chosen before: the citizen must choose them
+        again. A refused file is left out (its own error says why).
+        """
+        if not self.is_bound or not self.errors:
+            return []
+        refused = getattr(self.fields["attachments"], "refused", set())
+        chosen = self.files.getlist(self.add_prefix("attachments"))
+        return [upload.name for upload in chosen if upload and upload.name not in refused]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.files_to_choose_again():
+            # Screen readers on the file input hear the note next to it.
+            field = self["attachments"]
+            field.field.widget.attrs["aria-describedby"] = (
+                f"{field.auto_id}_helptext lampiran-pilih-lagi"
+            )
 
     def has_error_any(self):
         return any(name in self.errors for name in ("reporter_phone", "reporter_email"))

@@ -30,7 +30,7 @@ from complaints.models import (
 )
 from mpp_portal.accounts.permissions import can
 from mpp_portal.audit import record
-from mpp_portal.documents.uploads import clean_upload, uploads_undone_on_error
+from mpp_portal.documents.uploads import CleanedFile, clean_upload, uploads_undone_on_error
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications.services import notification_queue
@@ -85,13 +85,21 @@ def _timeline_add(complaint, *, kind, body, by, is_public):
 def _store_attachments(
     complaint, uploads, written, *, update=None, is_public=True, by_reporter=False
 ):
-    """Clean each upload (``mpp_portal.documents.uploads``) and attach it."""
+    """Clean each upload (``mpp_portal.documents.uploads``) and attach it.
+
+    A ``CleanedFile`` was cleaned by the form already (its field checks the
+    files with the other fields) and is stored as it is: cleaning it again
+    would re-encode a JPEG a second time.
+    """
     if len(uploads) + complaint.attachments.count() > MAX_ATTACHMENTS:
         raise ValidationError(
             {"attachments": _("Paling banyak %(n)s lampiran.") % {"n": MAX_ATTACHMENTS}}
         )
     for upload in uploads:
-        cleaned = clean_upload(upload, stem="lampiran")
+        if isinstance(upload, CleanedFile):
+            cleaned = upload
+        else:
+            cleaned = clean_upload(upload, stem="lampiran")
         attachment = Attachment(
             complaint=complaint,
             update=update,
