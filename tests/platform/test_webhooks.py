@@ -261,13 +261,13 @@ def test_a_retry_waits_in_the_row_and_the_rescue_sends_it(celery_worker_process,
             event="nib.recorded", agency=agency_a, payload={"nib": "9120001234567"}
         )
         job = Job.objects.get(key=f"webhook-delivery:{delivery.pk}")
-        celery_worker_process.wait_for(
-            lambda: (
-                Job.objects.get(pk=job.pk).status == Job.Status.PENDING
-                and Job.objects.get(pk=job.pk).attempts == 1
-            ),
-            message="the first attempt to end in a retry",
-        )
+
+        def retried_once():
+            # One read: two would race the worker's claim between them.
+            row = Job.objects.get(pk=job.pk)
+            return row.status == Job.Status.PENDING and row.attempts == 1
+
+        celery_worker_process.wait_for(retried_once, message="the first attempt to end in a retry")
         job.refresh_from_db()
         # Backoff from 30 s (with jitter), kept in the row.
         assert before <= job.wake_at <= timezone.now() + datetime.timedelta(seconds=31)
