@@ -35,4 +35,6 @@ RUN useradd --system --uid 1000 --home-dir /app --shell /usr/sbin/nologin mpp \
 USER mpp
 
 EXPOSE 8000
-CMD ["gunicorn", "mpp_portal.wsgi", "--bind=0.0.0.0:8000", "--workers=3", "--timeout=60", "--access-logfile=-", "--no-control-socket"]
+# gunicorn.conf.py: timeout, and the access log without secrets or full
+# client addresses (mpp_portal/accesslog.py).
+CMD ["gunicorn", "mpp_portal.wsgi", "--config=gunicorn.conf.py", "--bind=0.0.0.0:8000", "--workers=3"]

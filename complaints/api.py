@@ -1,7 +1,9 @@
 """REST API of complaints (/api/v1/complaints/).
 
 Anybody may file (throttled); the reporter reads and answers with the
-secret token of the tracking link (``?token=`` or ``X-Complaint-Token``);
+secret token of the tracking link, sent in the ``X-Complaint-Token`` header
+(``?token=`` still works but is deprecated: a query string ends up in
+proxies' and servers' logs);
 staff read what ``ComplaintQuerySet.visible_to`` gives them and move the
 complaint through ``complaints.services``. Who may see the reporter's
 identity is decided in one place, ``_reporter_for``.
@@ -30,7 +32,9 @@ from complaints.models import (
     ComplaintUpdate,
 )
 from mpp_portal import identity
+from mpp_portal.accesslog import hide_client_address
 from mpp_portal.accounts.permissions import can
+from mpp_portal.api_schema import errors
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
 from mpp_portal.workdays import describe_remaining
@@ -41,16 +45,20 @@ TOKEN_HEADER = "X-Complaint-Token"
 
 TOKEN_PARAMETERS = [
     OpenApiParameter(
-        "token",
-        OpenApiTypes.STR,
-        OpenApiParameter.QUERY,
-        description="Token rahasia pelapor dari tautan pelacakan.",
-    ),
-    OpenApiParameter(
         TOKEN_HEADER,
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
-        description="Token rahasia pelapor (alternatif dari ?token=).",
+        description="Token rahasia pelapor dari tautan pelacakan (bagian setelah ?token=).",
+    ),
+    OpenApiParameter(
+        "token",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description=(
+            f"Usang: kirim token di header {TOKEN_HEADER}. Token di alamat URL "
+            "tercatat di log server dan proxy."
+        ),
+        deprecated=True,
     ),
 ]
 
@@ -126,7 +134,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     agency = AgencyBriefSerializer(source="assigned_agency", read_only=True, allow_null=True)
     reported_agency = AgencyBriefSerializer(read_only=True, allow_null=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_id", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="tracking_id", read_only=True, allow_null=True
+    )
     remaining = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
 
@@ -432,10 +442,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         ).prefetch_related("updates")
 
     def _token(self):
+        # The header first; ?token= (deprecated) only for older clients. The
+        # access log masks it either way (mpp_portal.accesslog).
         request = self.request
         return (
-            request.query_params.get("token")
-            or request.headers.get(TOKEN_HEADER)
+            request.headers.get(TOKEN_HEADER)
+            or request.query_params.get("token")
             or (request.data.get("token") if hasattr(request.data, "get") else None)
         )
 
@@ -494,6 +506,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintCreatedSerializer})
     def create(self, request, *args, **kwargs):
+        # The line of a filing, anonymous or not, keeps no client address
+        # (an anonymous one must not, and the line cannot tell them apart).
+        hide_client_address(request)
         data = ComplaintCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -513,7 +528,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     # -- staff moves ---------------------------------------------------------
     # ``dispatch`` is APIView's own method: the action has another name.
-    @extend_schema(request=DispatchSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=DispatchSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_complaint(self, request, tracking_id=None):
         """Verify the complaint and send it to one agency (hall admin)."""
@@ -528,7 +545,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=RequestInfoSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=RequestInfoSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"], url_path="request-info")
     def request_info(self, request, tracking_id=None):
         """Ask the reporter for more information; the clock pauses (hall admin)."""
@@ -539,7 +558,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=ArchiveSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=ArchiveSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"])
     def archive(self, request, tracking_id=None):
         """Archive with a reason the reporter reads (hall admin)."""
@@ -564,7 +585,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=ArchiveUnansweredSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=ArchiveUnansweredSerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
+    )
     @action(detail=True, methods=["post"], url_path="archive-unanswered")
     def archive_unanswered(self, request, tracking_id=None):
         """Archive a complaint whose reporter left the information request
@@ -576,7 +600,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=RespondSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=RespondSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"])
     def respond(self, request, tracking_id=None):
         """The agency's public follow-up (assigned agency or hall admin)."""
@@ -591,7 +617,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=ReasonSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=ReasonSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"], url_path="hand-back")
     def hand_back(self, request, tracking_id=None):
         """Return the complaint to the hall admin for re-dispatch (agency)."""
@@ -602,7 +630,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._status(complaint)
 
-    @extend_schema(request=ReasonSerializer, responses=ComplaintStatusSerializer)
+    @extend_schema(
+        request=ReasonSerializer, responses={200: ComplaintStatusSerializer, **errors(409)}
+    )
     @action(detail=True, methods=["post"])
     def extend(self, request, tracking_id=None):
         """Extend the answer to a request for information once by 7 working
@@ -629,7 +659,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return Response(TimelineEntrySerializer(update).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ComplaintStatusSerializer)
+    @extend_schema(request=None, responses={200: ComplaintStatusSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def close(self, request, tracking_id=None):
         """Close a responded complaint for a reporter who accepted it by phone
@@ -645,7 +675,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         parameters=TOKEN_PARAMETERS,
         request=ProvideInfoSerializer,
-        responses=ComplaintStatusSerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"], url_path="provide-info")
     def provide_info(self, request, tracking_id=None):
@@ -661,7 +691,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._status(complaint)
 
     @extend_schema(
-        parameters=TOKEN_PARAMETERS, request=BodySerializer, responses=ComplaintStatusSerializer
+        parameters=TOKEN_PARAMETERS,
+        request=BodySerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def reply(self, request, tracking_id=None):
@@ -677,7 +709,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._status(complaint)
 
     @extend_schema(
-        parameters=TOKEN_PARAMETERS, request=AcceptSerializer, responses=ComplaintStatusSerializer
+        parameters=TOKEN_PARAMETERS,
+        request=AcceptSerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, tracking_id=None):
@@ -694,7 +728,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._status(complaint)
 
     @extend_schema(
-        parameters=TOKEN_PARAMETERS, request=RateSerializer, responses=ComplaintStatusSerializer
+        parameters=TOKEN_PARAMETERS,
+        request=RateSerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def rate(self, request, tracking_id=None):
@@ -710,7 +746,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._status(complaint)
 
     @extend_schema(
-        parameters=TOKEN_PARAMETERS, request=BodySerializer, responses=ComplaintStatusSerializer
+        parameters=TOKEN_PARAMETERS,
+        request=BodySerializer,
+        responses={200: ComplaintStatusSerializer, **errors(409)},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, tracking_id=None):

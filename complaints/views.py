@@ -5,8 +5,10 @@ board, the agency's list). Views are thin: state changes go through
 
 Scoping: staff pages read ``Complaint.objects.visible_to(user)`` only, and
 a complaint outside it is a 404 so that its existence does not leak. The
-reporter proves access with the secret token once; the session then keeps
-the token's hash (never the token) so forms post without it.
+reporter proves access with the secret token once; a signed cookie of this
+browser then keeps the token's hash (never the token) so forms post without
+it. Not the session: the session row of a signed-in person would tie an
+anonymous report to their account (see ``_grant``).
 """
 
 import secrets
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -30,6 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from complaints import forms as cforms
 from complaints import selectors, services
 from complaints.models import Attachment, Complaint, ComplaintPolicy, ComplaintUpdate
+from mpp_portal.accesslog import hide_client_address
 from mpp_portal.accounts.permissions import can
 from mpp_portal.audit.services import client_ip
 from mpp_portal.csv_export import CsvExport
@@ -41,10 +45,16 @@ from services.models import SurveyResponse
 
 S = Complaint.Status
 PAGE_SIZE = 20
-SESSION_ACCESS = "complaint_access"
-SESSION_FILED = "complaint_filed"
+# Browser-side state of a reporter, in signed cookies limited to the
+# complaint pages (see _grant): the complaints it may open, and the
+# confirmation shown once after filing.
+ACCESS_COOKIE = "mpp_pengaduan"
+ACCESS_SALT = "complaints.views.access"
+FILED_COOKIE = "mpp_pengaduan_terkirim"
+FILED_SALT = "complaints.views.filed"
+FILED_MAX_AGE = 600
 # Complaints a browser may hold access to at once (oldest dropped first).
-SESSION_ACCESS_MAX = 20
+ACCESS_MAX = 20
 
 
 # ---------------------------------------------------------------------------
@@ -62,21 +72,49 @@ def _chosen_hall(request, halls):
     return next((h for h in halls if h.slug == slug), halls[0] if halls else None)
 
 
-def _grant(request, complaint):
-    """Remember in the session that this browser holds the complaint's secret."""
-    access = dict(request.session.get(SESSION_ACCESS, {}))
+def _held(request):
+    """The complaints this browser proved it holds: {tracking id: token hash}."""
+    raw = request.COOKIES.get(ACCESS_COOKIE)
+    if not raw:
+        return {}
+    try:
+        held = signing.loads(raw, salt=ACCESS_SALT, max_age=settings.SESSION_COOKIE_AGE)
+    except signing.BadSignature:
+        return {}
+    return held if isinstance(held, dict) else {}
+
+
+def _grant(request, response, complaint):
+    """Remember on ``response`` that this browser holds the complaint's secret.
+
+    A signed cookie, never the session: the session row of a signed-in
+    person (or of a visitor who signs in later, as login keeps the data)
+    names their account, so a grant kept there would tie an anonymous
+    report to them in the database. The cookie stays in the browser.
+    Return ``response``.
+    """
+    access = dict(_held(request))
     access.pop(complaint.tracking_id, None)
     access[complaint.tracking_id] = complaint.access_token_hash
-    while len(access) > SESSION_ACCESS_MAX:
+    while len(access) > ACCESS_MAX:
         access.pop(next(iter(access)))
-    request.session[SESSION_ACCESS] = access
+    response.set_cookie(
+        ACCESS_COOKIE,
+        signing.dumps(access, salt=ACCESS_SALT),
+        max_age=settings.SESSION_COOKIE_AGE,
+        path=reverse("complaints:home"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _reporter_access(request, complaint):
     if request.user.is_authenticated and complaint.reporter_id == request.user.pk:
         return True
-    held = request.session.get(SESSION_ACCESS, {}).get(complaint.tracking_id)
-    return bool(held) and secrets.compare_digest(held, complaint.access_token_hash)
+    held = _held(request).get(complaint.tracking_id)
+    return isinstance(held, str) and secrets.compare_digest(held, complaint.access_token_hash)
 
 
 def _reporter_actor(request, complaint):
@@ -143,6 +181,11 @@ def home(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def new(request):
+    if request.method == "POST":
+        # Every filing's access log line goes without an address: an
+        # anonymous one must, and a line that had one only when named would
+        # single out the anonymous ones.
+        hide_client_address(request)
     return _complaint_form(request, counter=False)
 
 
@@ -202,23 +245,35 @@ def _complaint_form(request, *, counter):
             except ValidationError as exc:
                 form.apply_service_error(exc)
             else:
-                if not counter:
-                    _count_submission(request)
-                    _grant(request, complaint)
                 contact = ""
                 if not complaint.is_anonymous:
                     if complaint.reporter_email:
                         contact = mask_email(complaint.reporter_email)
                     elif complaint.reporter_phone:
                         contact = mask_phone(complaint.reporter_phone)
-                request.session[SESSION_FILED] = {
+                # The confirmation travels in a short-lived cookie sent to
+                # the confirmation page only, never in the session (_grant).
+                filed_data = {
                     "tracking_id": complaint.tracking_id,
                     "link": services.tracking_url(complaint, token),
                     "contact": contact,
                     "anonymous": complaint.is_anonymous,
                     "counter": counter,
                 }
-                return redirect("complaints:filed")
+                response = redirect("complaints:filed")
+                response.set_cookie(
+                    FILED_COOKIE,
+                    signing.dumps(filed_data, salt=FILED_SALT),
+                    max_age=FILED_MAX_AGE,
+                    path=reverse("complaints:filed"),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                if not counter:
+                    _count_submission(request)
+                    _grant(request, response, complaint)
+                return response
         if form.errors and status == 200:
             status = 400
     else:
@@ -242,10 +297,20 @@ def _complaint_form(request, *, counter):
 @never_cache
 def filed(request):
     """The confirmation, shown once: the secret link is not kept anywhere."""
-    data = request.session.pop(SESSION_FILED, None)
-    if data is None:
-        return redirect("complaints:home")
-    return render(request, "complaints/filed.html", {"filed": data})
+    # Right after the filing: its address would date the report.
+    hide_client_address(request)
+    try:
+        data = signing.loads(
+            request.COOKIES.get(FILED_COOKIE, ""), salt=FILED_SALT, max_age=FILED_MAX_AGE
+        )
+    except signing.BadSignature:
+        data = None
+    if isinstance(data, dict):
+        response = render(request, "complaints/filed.html", {"filed": data})
+    else:
+        response = redirect("complaints:home")
+    response.delete_cookie(FILED_COOKIE, path=reverse("complaints:filed"), samesite="Lax")
+    return response
 
 
 @never_cache
@@ -261,8 +326,9 @@ def track_lookup(request):
                 tracking_id=form.cleaned_data["tracking_id"]
             ).first()
             if complaint is not None and complaint.check_access_token(form.cleaned_data["token"]):
-                _grant(request, complaint)
-                return redirect("complaints:track", complaint.tracking_id)
+                return _grant(
+                    request, redirect("complaints:track", complaint.tracking_id), complaint
+                )
             # One message whether the number exists or not.
             form.add_error(None, _("Nomor pelacakan atau kode rahasia tidak cocok."))
         status = 400
@@ -350,9 +416,10 @@ def track(request, tracking_id):
     if token is not None:
         if complaint is None or not complaint.check_access_token(token):
             raise Http404
-        _grant(request, complaint)
-        # Drop the secret from the address bar, history and later referrers.
-        return redirect("complaints:track", complaint.tracking_id)
+        # Drop the secret from the address bar, history and later referrers;
+        # the access log masks it in this one request line
+        # (mpp_portal.accesslog).
+        return _grant(request, redirect("complaints:track", complaint.tracking_id), complaint)
     if complaint is None or not _reporter_access(request, complaint):
         # A link without its secret (opened later, or on another phone): ask
         # for the number and the secret code instead of a bare 404. The same

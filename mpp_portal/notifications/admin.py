@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from mpp_portal.masking import mask_url_secrets
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.notifications.services import outbox_retry
 
@@ -30,7 +31,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "channel",
         "masked_recipient",
         "subject",
-        "body",
+        "masked_body",
         "status",
         "attempts",
         "last_error",
@@ -48,6 +49,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("penerima"))
     def masked_recipient(self, obj):
         return obj.masked_recipient
+
+    @admin.display(description=_("isi"))
+    def masked_body(self, obj):
+        # A queued or failed message still holds its live link: whoever may
+        # read the outbox must not be able to act as its recipient.
+        return mask_url_secrets(obj.body)
 
     def has_add_permission(self, request):
         # Messages come from the services that report a change, never by hand.

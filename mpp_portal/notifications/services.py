@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mpp_portal.identity import normalize_phone
+from mpp_portal.masking import mask_url_secrets
 from mpp_portal.notifications import channels
 from mpp_portal.notifications.models import STUCK_AFTER, OutboxMessage
 
@@ -174,8 +175,15 @@ def outbox_deliver(*, message_id):
             status = OutboxMessage.Status.QUEUED
             next_attempt_at = now + OutboxMessage.retry_delay(message.attempts)
     else:
+        # The recipient has the message; the stored copy keeps no live secret
+        # link (a reporter's or booking's ?token=), which would let whoever
+        # reads the outbox act as the recipient.
         OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-            status=OutboxMessage.Status.SENT, sent_at=now, last_error="", next_attempt_at=None
+            status=OutboxMessage.Status.SENT,
+            sent_at=now,
+            last_error="",
+            next_attempt_at=None,
+            body=mask_url_secrets(message.body),
         )
         message.refresh_from_db()
         return message

@@ -236,7 +236,8 @@ def journey(
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
-    link = browser.session["complaint_filed"]["link"]
+    # The link is shown once on the confirmation page (kept in no session).
+    link = browser.get(reverse("complaints:filed")).context["filed"]["link"]
     token = parse_qs(urlparse(link).query)["token"][0]
     complaint = Complaint.objects.get()
     assert complaint.is_anonymous

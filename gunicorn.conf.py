@@ -1,0 +1,19 @@
+"""gunicorn's settings for every way the portal is served.
+
+The Procfile (``make run``), the Dockerfile's CMD and docker-compose.yml
+start ``gunicorn mpp_portal.wsgi -c gunicorn.conf.py``; each adds only its
+bind address and number of workers. The access log goes to stdout through
+``mpp_portal.accesslog.PrivateAccessLogger``: no secret link token, API key
+or credential header is written, and client addresses are cut to their
+network (``ACCESS_LOG_ADDRESSES=none`` drops them).
+"""
+
+wsgi_app = "mpp_portal.wsgi"
+timeout = 60
+accesslog = "-"
+logger_class = "mpp_portal.accesslog.PrivateAccessLogger"
+# The Apache "combined" format; the logger class masks what it must.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+# Nothing manages the workers through gunicorn's control socket, and a
+# read-only image has nowhere to put it.
+control_socket_disable = True
