@@ -1,0 +1,103 @@
+"""The API's errors in the OpenAPI schema (the shape of mpp_portal/api_errors.py).
+
+The schema documents each status an operation can answer. ``AutoSchema``
+adds the ones the machinery gives every operation, from the view's own
+configuration (400 for parameters and bodies, 401 from authentication,
+403 from permissions and the session's CSRF check, 404 for a path or a
+page, 413 for a body, 429 from throttles); an operation adds what its own
+logic answers with ``errors(409)`` and the like. Kept apart from
+api_errors.py, which DRF's settings import before drf-spectacular can be.
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import authentication, permissions, serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Pesan untuk manusia, dalam bahasa permintaan.")
+    code = serializers.CharField(help_text="Kode galat untuk mesin, mis. not_found, throttled.")
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+        "description": "Per field (non_field_errors: the whole object), a list of messages; "
+        "nested objects and lists for nested fields.",
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    pass
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    errors = FieldErrorsField(
+        required=False, help_text="Absent when the body could not be read at all."
+    )
+
+
+class ConflictSerializer(ErrorSerializer):
+    extra = serializers.DictField(
+        required=False, help_text="Details of the refusal, e.g. the states of a transition."
+    )
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ValidationErrorSerializer, "Invalid input (code: invalid, parse_error)."),
+    401: OpenApiResponse(ErrorSerializer, "No valid credentials (Authorization: Token ...)."),
+    403: OpenApiResponse(ErrorSerializer, "Not allowed for this account."),
+    404: OpenApiResponse(ErrorSerializer, "Not found, or not visible to this account."),
+    409: OpenApiResponse(ConflictSerializer, "Refused by a rule of the domain (see code)."),
+    413: OpenApiResponse(ErrorSerializer, "Body larger than the portal accepts (too_large)."),
+    429: OpenApiResponse(ErrorSerializer, "Too many requests (throttled); see Retry-After."),
+}
+
+
+def errors(*codes):
+    """Return the documented error responses for ``codes``, to merge into responses=."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema, adding the errors the machinery answers."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._machinery_errors():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(
+                    ERROR_RESPONSES[code], str(code), direction=direction
+                )
+        return dict(sorted(responses.items()))
+
+    def _machinery_errors(self):
+        view, unsafe = self.view, self.method not in ("GET", "HEAD", "OPTIONS")
+        authenticators = view.get_authenticators()
+        checks = view.get_permissions()
+        found = set()
+        # The NUL-byte guard and the parsers and serializers: any input at all.
+        if unsafe or self._get_parameters():
+            found.add(400)
+        if authenticators:
+            # A wrong or revoked token is a 401 even where nobody needs one.
+            found.add(401)
+        if unsafe and any(
+            isinstance(a, authentication.SessionAuthentication) for a in authenticators
+        ):
+            found.add(403)  # a signed-in session posting without its CSRF token
+        # Without an account these answer 401; only other checks refuse an account.
+        anyone = (
+            permissions.AllowAny,
+            permissions.IsAuthenticated,
+            permissions.IsAuthenticatedOrReadOnly,
+        )
+        if any(not isinstance(check, anyone) for check in checks):
+            found.add(403)
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            found.add(404)  # the object, or ?page= past the end
+        if unsafe:
+            found.add(413)  # mpp_portal.middleware.RequestBodyLimitMiddleware
+        if view.get_throttles():
+            found.add(429)
+        return sorted(found)
