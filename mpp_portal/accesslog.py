@@ -51,7 +51,7 @@ ADDRESS_ATOMS = frozenset(
 )
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
-_ERROR_IP_RE = re.compile(r"(?<=ip=)[0-9A-Fa-f:.]+")
+_ERROR_IP_RE = re.compile(r"(?<=ip=)[0-9A-Fa-f:.]*[0-9A-Fa-f]")
 
 
 def hide_client_address(request):
