@@ -376,3 +376,25 @@ def test_error_log_request_lines_are_masked():
         f"Error handling request GET /pengaduan/lacak/L/?token={LOG_MASK}",
         "Invalid request from ip=203.0.113.0: bad header",
     ]
+
+
+# --------------------------------------------------------------------------
+# The API takes the reporter's token in a header
+# --------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_api_documents_the_token_header_and_deprecates_the_query(client):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/complaints/{tracking_id}/"]["get"]
+    params = {(p["in"], p["name"]): p for p in operation["parameters"]}
+    assert not params[("header", "X-Complaint-Token")].get("deprecated", False)
+    assert params[("query", "token")]["deprecated"] is True
+
+
+@pytest.mark.django_db
+def test_api_header_token_wins_over_a_query_token(api_client, filed):
+    complaint, token = filed
+    url = f"/api/v1/complaints/{complaint.tracking_id}/"
+    response = api_client.get(url, {"token": "salah"}, HTTP_X_COMPLAINT_TOKEN=token)
+    assert response.status_code == 200
+    # The old query parameter still works for older clients.
+    assert api_client.get(url, {"token": token}).status_code == 200
