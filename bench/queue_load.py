@@ -145,6 +145,9 @@ def start_server(port):
         ],
         cwd=ROOT,
         env=env,
+        # gunicorn reads ./gunicorn.conf.py, whose access log goes to stdout:
+        # one line per request would drown the figures (errors stay on stderr).
+        stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
