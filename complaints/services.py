@@ -323,6 +323,14 @@ def _lock(complaint):
     return Complaint.objects.select_for_update().select_related("hall").get(pk=complaint.pk)
 
 
+def _require_status(complaint, sources, target):
+    """Refuse a move the table allows, but this use case only from ``sources``."""
+    if complaint.status not in sources:
+        raise TransitionNotAllowed.for_states(
+            complaint, complaint.get_status_display(), target.label
+        )
+
+
 def _transition(
     complaint,
     target,
@@ -737,6 +745,9 @@ def complaint_reply(*, complaint, by, body, attachments=(), request=None):
         raise ValidationError({"body": _("Balasan tidak boleh kosong.")})
     with uploads_undone_on_error() as written, transaction.atomic():
         complaint = _lock(complaint)
+        # The table lets submitted -> dispatched too (the hall admin's
+        # dispatch): a reporter's reply must not dispatch an unverified report.
+        _require_status(complaint, {S.RESPONDED}, S.DISPATCHED)
         policy = ComplaintPolicy.for_hall(complaint.hall)
         now = timezone.now()
         update = _transition(
@@ -802,6 +813,8 @@ def complaint_reopen(*, complaint, by, body, request=None):
     """The reporter reopens a closed complaint, once, within the reply window."""
     with transaction.atomic():
         complaint = _lock(complaint)
+        # A reporter's move: never the dispatch of a submitted report.
+        _require_status(complaint, {S.CLOSED, S.RESPONDED}, S.DISPATCHED)
         if complaint.reopened:
             raise TransitionNotAllowed(
                 _("Laporan hanya dapat dibuka kembali satu kali."), code="already_reopened"

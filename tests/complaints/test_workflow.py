@@ -273,3 +273,23 @@ class TestWorkflow:
         assert "Siti" not in str(payload)
         signature = webhook_sign("rahasia", b"{}", "1796090400")
         assert signature.startswith("sha256=") and len(signature) == 71
+
+
+@pytest.mark.parametrize("handed_back", [False, True], ids=["new", "handed-back"])
+@pytest.mark.parametrize("move", ["complaint_reply", "complaint_reopen"])
+def test_the_reporter_cannot_dispatch_a_submitted_complaint(
+    file_complaint, hall_admin, agency_a, agency_admin_a, move, handed_back
+):
+    """The table allows submitted -> dispatched for the hall admin's dispatch;
+    a reply or reopen with the reporter's token must not use it (it gave a 500
+    for a new report and sent a handed-back one to the agency unverified)."""
+    complaint = file_complaint()
+    if handed_back:
+        workflow.complaint_dispatch(complaint=complaint, agency=agency_a, by=hall_admin)
+        workflow.complaint_hand_back(
+            complaint=complaint, reason="Bukan kewenangan kami.", by=agency_admin_a
+        )
+    with pytest.raises(TransitionNotAllowed):
+        getattr(workflow, move)(complaint=complaint, by=None, body="Tolong dipercepat.")
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED
