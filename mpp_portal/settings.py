@@ -216,6 +216,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour="15-20"),
     },
     "booking-no-shows": {"task": "services.tasks.booking_no_shows", "schedule": 600.0},
+    # Expired sessions leave the database (Django never deletes them itself).
+    "clear-sessions": {
+        "task": "mpp_portal.accounts.tasks.clear_sessions",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "booking-confirmations-purge": {
+        "task": "services.tasks.booking_confirmations_purge",
+        "schedule": 600.0,
+    },
 }
 
 # --------------------------------------------------------------------------
@@ -340,6 +349,12 @@ BOOKING_MAX_PER_PHONE_PER_WEEK = env_int("BOOKING_MAX_PER_PHONE_PER_WEEK", 3, mi
 # Anti-calo: active bookings one NIK may hold: not cancelled, and made in the
 # last seven days or with a slot in the coming seven (services.booking).
 BOOKING_MAX_PER_NIK_PER_WEEK = env_int("BOOKING_MAX_PER_NIK_PER_WEEK", 3, minimum=1)
+# A one-time code to the booking's phone before the seat is taken: "auto"
+# (on when SMS_GATEWAY_URL is set: without a gateway no code can arrive),
+# "on" or "off" (services.booking.booking_otp_required).
+BOOKING_OTP = env_str("BOOKING_OTP", "auto").lower()
+if BOOKING_OTP not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured(f"BOOKING_OTP must be auto, on or off, not {BOOKING_OTP!r}.")
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 
 # --------------------------------------------------------------------------
@@ -409,7 +424,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mpp_portal.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "mpp_portal.api_errors.exception_handler",
     # JSON nested past Python's recursion limit is a 400, not a 500.
     "DEFAULT_PARSER_CLASSES": [
@@ -465,6 +480,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# fields.W161 warns about a fixed default on a date/time field when the
+# check runs within ten seconds of that value: for our opening hours
+# (TimeField defaults 08:00, 12:00, 16:00) that is a false alarm that made
+# `check --deploy` fail at 16:00:00. Times of day are meant to be fixed.
+SILENCED_SYSTEM_CHECKS = ["fields.W161"]
 # Everything is served from this origin (vendored assets, no CDN): scripts
 # only from files, never inline. Styles allow inline attributes (Bootstrap
 # utilities in a few templates, htmx's indicator style). data: images are

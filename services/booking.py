@@ -6,6 +6,7 @@ the limit, so many people booking the last seat at once never overbook.
 """
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +26,14 @@ from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.transitions import bulk_transition, transition
 from mpp_portal.workdays import add_working_days, is_working_day
-from services.models import Booking, BookingSchedule, ClosedBookingDay, Priority, Service
+from services.models import (
+    Booking,
+    BookingConfirmation,
+    BookingSchedule,
+    ClosedBookingDay,
+    Priority,
+    Service,
+)
 from services.queue import ticket_issue
 
 CHECK_IN_EARLY = datetime.timedelta(minutes=30)
@@ -266,10 +275,8 @@ def _check_nik_limit(nik):
         )
 
 
-def booking_create(
-    *, service: Service, day, slot_start, name, nik, phone, email="", user=None, request=None
-):
-    """Book a seat; return (booking, manage_token). The token is shown once."""
+def _clean_person(*, name, nik, phone):
+    """Return (name, nik, phone) normalised, or raise field errors for all three."""
     errors = {}
     try:
         nik = validate_nik(nik)
@@ -283,30 +290,41 @@ def booking_create(
         errors["name"] = [_("Nama wajib diisi.")]
     if errors:
         raise ValidationError(errors)
-    slot = _check_slot(service, day, slot_start)
+    return name.strip(), nik, phone
+
+
+def _check_phone_limit(phone):
+    """Refuse a booking past ``BOOKING_MAX_PER_PHONE_PER_WEEK`` for this phone.
+
+    The advisory lock makes the count and the insert one step. Cancelled
+    bookings gave their seat back and do not count (the hall closing a day
+    must not use up a citizen's week); no-shows held a seat to the end and do.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"booking:{phone}"])
     limit = settings.BOOKING_MAX_PER_PHONE_PER_WEEK
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    recent = Booking.objects.filter(phone=phone, created_at__gte=week_ago).exclude(
+        status=Booking.Status.CANCELLED
+    )
+    if recent.count() >= limit:
+        raise ValidationError(
+            {
+                "phone": _("Nomor ini sudah dipakai untuk %(n)s pemesanan dalam seminggu terakhir.")
+                % {"n": limit}
+            }
+        )
+
+
+def booking_create(
+    *, service: Service, day, slot_start, name, nik, phone, email="", user=None, request=None
+):
+    """Book a seat; return (booking, manage_token). The token is shown once."""
+    name, nik, phone = _clean_person(name=name, nik=nik, phone=phone)
+    slot = _check_slot(service, day, slot_start)
     try:
         with transaction.atomic():
-            # One phone number books at most ``limit`` times a week; the
-            # advisory lock makes the count and the insert one step.
-            # Cancelled bookings gave their seat back and do not count (the
-            # hall closing a day must not use up a citizen's week); no-shows
-            # held a seat to the end and do.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"booking:{phone}"])
-            week_ago = timezone.now() - datetime.timedelta(days=7)
-            recent = Booking.objects.filter(phone=phone, created_at__gte=week_ago).exclude(
-                status=Booking.Status.CANCELLED
-            )
-            if recent.count() >= limit:
-                raise ValidationError(
-                    {
-                        "phone": _(
-                            "Nomor ini sudah dipakai untuk %(n)s pemesanan dalam seminggu terakhir."
-                        )
-                        % {"n": limit}
-                    }
-                )
+            _check_phone_limit(phone)
             _check_nik_limit(nik)
             take_seats(service, day, slot_start)
             booking = Booking(
@@ -314,7 +332,7 @@ def booking_create(
                 date=day,
                 slot_start=slot_start,
                 slot_end=slot["end"],
-                name=name.strip(),
+                name=name,
                 nik=nik,
                 phone=phone,
                 email=email or "",
@@ -341,6 +359,182 @@ def booking_create(
     except IntegrityError:
         raise ValidationError({"nik": DUPLICATE_NIK}) from None
     return booking, token
+
+
+# ---------------------------------------------------------------------------
+# One-time code to the phone before a booking is made (BOOKING_OTP)
+# ---------------------------------------------------------------------------
+OTP_VALID_MINUTES = 10
+OTP_VALID = datetime.timedelta(minutes=OTP_VALID_MINUTES)
+OTP_MAX_ATTEMPTS = 5
+OTP_MAX_PENDING_PER_PHONE = 3
+
+
+class ConfirmationGone(DomainError):
+    code = "confirmation_expired"
+
+
+def booking_otp_required():
+    """Return True when a booking waits for a code sent to its phone.
+
+    ``BOOKING_OTP``: ``on`` always, ``off`` never, ``auto`` (the default)
+    when an SMS/WhatsApp gateway is configured: without one the code could
+    never arrive.
+    """
+    mode = settings.BOOKING_OTP
+    if mode == "auto":
+        return bool(settings.SMS_GATEWAY_URL)
+    return mode == "on"
+
+
+def _otp_hash(token_hash, code):
+    # Keyed with SECRET_KEY: a copy of the table alone does not give up the
+    # code by trying the million six-digit numbers.
+    return salted_hmac("services.booking.otp", f"{token_hash}:{code}").hexdigest()
+
+
+def booking_request(
+    *, service: Service, day, slot_start, name, nik, phone, email="", user=None, request=None
+):
+    """Check a booking and send a one-time code to its phone; return (pending, secret).
+
+    The checks are those of ``booking_create`` (data, slot, the phone's and
+    the NIK's weekly limits) so a citizen hears at once what is wrong, but
+    no seat is taken: ``booking_confirm`` takes it when the code comes back,
+    checking everything again under the locks. ``secret`` identifies the
+    pending booking to the device that asked; store it, never show it.
+    """
+    name, nik, phone = _clean_person(name=name, nik=nik, phone=phone)
+    _check_slot(service, day, slot_start)
+    with transaction.atomic():
+        _check_phone_limit(phone)
+        _check_nik_limit(nik)
+        # Each request sends a message: a phone gets at most a few codes at
+        # a time, so the form cannot be used to flood someone's number.
+        waiting = BookingConfirmation.objects.filter(phone=phone, expires_at__gt=timezone.now())
+        if waiting.count() >= OTP_MAX_PENDING_PER_PHONE:
+            raise ValidationError(
+                {
+                    "phone": _(
+                        "Sudah ada %(n)s kode konfirmasi yang dikirim ke nomor ini. Masukkan "
+                        "kode itu, atau coba lagi %(minutes)s menit lagi."
+                    )
+                    % {"n": OTP_MAX_PENDING_PER_PHONE, "minutes": OTP_VALID_MINUTES}
+                }
+            )
+        if Booking.objects.filter(
+            service=service, date=day, nik=nik, status__in=["booked", "checked_in"]
+        ).exists():
+            raise ValidationError({"nik": DUPLICATE_NIK})
+        secret = secrets.token_urlsafe(24)
+        code = f"{secrets.randbelow(10**6):06d}"
+        token_hash = Booking.hash_token(secret)
+        pending = BookingConfirmation.objects.create(
+            token_hash=token_hash,
+            code_hash=_otp_hash(token_hash, code),
+            expires_at=timezone.now() + OTP_VALID,
+            service=service,
+            date=day,
+            slot_start=slot_start,
+            name=name,
+            nik=nik,
+            phone=phone,
+            email=email or "",
+            user=user if user is not None and user.is_authenticated else None,
+        )
+        notification_queue(
+            channel="whatsapp",
+            recipient=phone,
+            body=_(
+                "Kode konfirmasi pemesanan MPP: %(code)s. Berlaku %(minutes)s menit. "
+                "Jangan berikan kode ini kepada siapa pun."
+            )
+            % {"code": code, "minutes": OTP_VALID_MINUTES},
+            dedupe_key=f"booking-otp-{pending.pk}",
+            hall=service.agency.hall,
+        )
+    return pending, secret
+
+
+def booking_confirmation_for(secret):
+    """Return the unexpired pending booking ``secret`` stands for, or None."""
+    if not secret:
+        return None
+    return (
+        BookingConfirmation.objects.filter(
+            token_hash=Booking.hash_token(secret), expires_at__gt=timezone.now()
+        )
+        .select_related("service__agency__hall")
+        .first()
+    )
+
+
+def booking_confirm(*, secret, code, request=None):
+    """Book the pending booking when ``code`` is the one sent; return (booking, token).
+
+    A wrong code counts; after ``OTP_MAX_ATTEMPTS`` the pending booking is
+    dropped (a million codes cannot be tried five at a time). Each wrong try
+    is committed before the error is raised, so a failed attempt is never
+    rolled back with it. The row lock makes two confirmations of one code
+    book once.
+    """
+    gone = ConfirmationGone(
+        _("Kode konfirmasi sudah tidak berlaku. Silakan ulangi pemesanan."),
+    )
+    code = "".join(ch for ch in str(code or "") if ch.isdigit())
+    with transaction.atomic():
+        pending = (
+            BookingConfirmation.objects.select_for_update(of=("self",))
+            .filter(token_hash=Booking.hash_token(secret or ""), expires_at__gt=timezone.now())
+            .select_related("service__agency__hall", "user")
+            .first()
+        )
+        if pending is None:
+            raise gone
+        right = secrets.compare_digest(_otp_hash(pending.token_hash, code), pending.code_hash)
+        if not right:
+            pending.attempts += 1
+            if pending.attempts >= OTP_MAX_ATTEMPTS:
+                pending.delete()
+            else:
+                pending.save(update_fields=["attempts"])
+    if not right:
+        if pending.attempts >= OTP_MAX_ATTEMPTS:
+            raise ConfirmationGone(
+                _("Kode salah %(n)s kali. Silakan ulangi pemesanan.") % {"n": OTP_MAX_ATTEMPTS},
+                code="too_many_attempts",
+            )
+        raise ValidationError(
+            {
+                "code": _("Kode salah. Sisa percobaan: %(n)s.")
+                % {"n": OTP_MAX_ATTEMPTS - pending.attempts}
+            }
+        )
+    with transaction.atomic():
+        pending = BookingConfirmation.objects.select_for_update().filter(pk=pending.pk).first()
+        if pending is None:
+            raise gone
+        booking, token = booking_create(
+            service=pending.service,
+            day=pending.date,
+            slot_start=pending.slot_start,
+            name=pending.name,
+            nik=pending.nik,
+            phone=pending.phone,
+            email=pending.email,
+            user=pending.user,
+            request=request,
+        )
+        pending.delete()
+    return booking, token
+
+
+def booking_confirmations_purge(*, now=None):
+    """Delete the pending bookings whose code expired (they hold no seat)."""
+    deleted, _rows = BookingConfirmation.objects.filter(
+        expires_at__lte=now or timezone.now()
+    ).delete()
+    return deleted
 
 
 def manage_url(booking, token):
@@ -473,8 +667,10 @@ def booking_reschedule(*, booking, day, slot_start, token=None, by=None, phone=N
 def booking_check_in(*, code, by, now=None, request=None):
     """Turn a booking into a queue ticket, from 30 minutes before the slot to its end.
 
-    The ticket takes its place in the queue at the slot's start, ahead of
-    walk-ins who arrive later.
+    The ticket arrives at the check-in (its wait counts from there) and is
+    marked booked with its slot's start. When the service's schedule calls
+    bookings first (``BookingSchedule.booked_first``), it is called before
+    the service's walk-ins, in slot order (services.ordering).
     """
     now = now or timezone.now()
     code = (code or "").strip().upper()
@@ -514,15 +710,19 @@ def booking_check_in(*, code, by, now=None, request=None):
                 _("Waktu pemesanan Anda sudah lewat. Silakan ambil antrean biasa (walk-in)."),
                 code="too_late",
             )
+        # The schedule may have been switched off since the booking was made:
+        # its setting still says how its bookings queue (default: first).
+        schedule = BookingSchedule.objects.filter(service_id=booking.service_id).first()
+        booked_first = schedule.booked_first if schedule is not None else True
         ticket = ticket_issue(
             service=booking.service,
             priority=Priority.NORMAL,
             by=by,
             phone=booking.phone,
-            queued_at=booking.slot_start_at,
             # The seat was promised: no walk-in cap, and check-in may open
             # before the hall does (an 08:00 slot checks in from 07:30).
-            booked=True,
+            booked_slot_at=booking.slot_start_at,
+            booked_first=booked_first,
             request=request,
         )
         transition(

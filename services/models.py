@@ -495,9 +495,17 @@ class Ticket(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.WAITING
     )
     issued_at = models.DateTimeField(_("waktu ambil"), default=timezone.now)
-    # Order in the queue: the arrival time, or the booked slot's start
-    # for a booking checked in early.
+    # The arrival: when the ticket was taken or the booking checked in (a
+    # transferred ticket keeps its first arrival). Waits count from it; the
+    # place in line is computed from it by services.ordering.
     queued_at = models.DateTimeField(default=timezone.now)
+    # A booking's check-in: the booked slot's start (the "booked" mark on the
+    # console, the board and the tracking page); empty for a walk-in.
+    booked_slot_at = models.DateTimeField(_("jadwal pemesanan"), null=True, blank=True)
+    # Called before the walk-ins of its booked service (services.ordering).
+    # Copied from BookingSchedule.booked_first at check-in, so that the
+    # setting changed during the day never reorders people already waiting.
+    booked_first = models.BooleanField(default=False)
     counter = models.ForeignKey(
         Counter,
         verbose_name=_("loket"),
@@ -532,6 +540,11 @@ class Ticket(models.Model):
             models.UniqueConstraint(
                 fields=["numbered_service", "date", "number"], name="ticket_unique_number"
             ),
+            # Booked first goes by the slot (services.ordering): it needs one.
+            models.CheckConstraint(
+                condition=Q(booked_first=False) | Q(booked_slot_at__isnull=False),
+                name="ticket_booked_first_has_slot",
+            ),
         ]
         indexes = [
             models.Index(
@@ -558,6 +571,11 @@ class Ticket(models.Model):
     @property
     def is_priority(self):
         return self.priority != Priority.NORMAL
+
+    @property
+    def is_booked(self):
+        """Whether the ticket is a booking's check-in (the "booked" mark)."""
+        return self.booked_slot_at is not None
 
     def people_ahead(self):
         """Waiting tickets that will be called before this one.
@@ -662,6 +680,18 @@ class BookingSchedule(models.Model):
         blank=True,
         default=datetime.time(12, 0),
         help_text=_("Setelah jam ini tidak bisa memesan untuk hari yang sama. Kosong: tidak bisa."),
+    )
+    # Per service, not per hall: slots and quotas are per service, and a
+    # service whose bookings take most of its day would hold its walk-ins
+    # back, while one with a few bookings loses nothing by calling them first.
+    booked_first = models.BooleanField(
+        _("panggil pemesan lebih dulu"),
+        default=True,
+        help_text=_(
+            "Warga yang sudah check-in dengan pemesanannya dipanggil sebelum antrean langsung "
+            "(walk-in) layanan ini; kelompok prioritas tetap didahulukan. Matikan bila "
+            "pemesanan mengambil sebagian besar kursi hari itu."
+        ),
     )
 
     class Meta:
@@ -852,6 +882,47 @@ class Booking(models.Model):
     @property
     def slot_end_at(self):
         return timezone.make_aware(datetime.datetime.combine(self.date, self.slot_end))
+
+
+class BookingConfirmation(models.Model):
+    """A booking waiting for the one-time code sent to its phone (BOOKING_OTP).
+
+    It holds no seat: the seat is taken only when the code comes back, by
+    the same ``booking_create`` as a booking without a code. An unverified
+    phone then cannot keep seats from others for the minutes the code is
+    valid (a calo with a hundred numbers would otherwise hold a whole day),
+    at the price that a slot may fill up meanwhile and the citizen picks
+    another. Rows are deleted on confirmation and when they expire (the
+    NIK is not kept longer than needed).
+    """
+
+    # The secret that lets the device that asked (its session, or the API
+    # caller) enter the code; only its hash is stored, as for the code.
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    slot_start = models.TimeField()
+    name = models.CharField(max_length=150)
+    nik = models.CharField(max_length=16)
+    phone = models.CharField(max_length=20)
+    email = models.EmailField(blank=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="booking_confirm_expiry_idx")]
+
+    def __str__(self):
+        return f"{self.service_id} {self.date} {self.slot_start:%H:%M}"
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
 
 
 # ---------------------------------------------------------------------------

@@ -38,6 +38,14 @@ def booking_no_shows():
     return booking_mark_no_shows()
 
 
+@shared_task(name="services.tasks.booking_confirmations_purge", acks_late=True)
+def booking_confirmations_purge():
+    """Delete pending bookings whose one-time code expired (their NIK goes too)."""
+    from services.booking import booking_confirmations_purge
+
+    return booking_confirmations_purge()
+
+
 @shared_task(name="services.tasks.ikm_report_pdf", base=JobTask)
 def ikm_report_pdf(job):
     """Render the IKM report PDF under the number the page polls for (``job``: a JSON dict).

@@ -7,7 +7,9 @@ number never leave the API unmasked.
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -15,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from mpp_portal.api_schema import errors
 from mpp_portal.exceptions import DomainError
 from mpp_portal.masking import mask_nik, mask_phone
 from services import booking as bookings
@@ -25,9 +28,21 @@ from services.models import Booking, Service
 # ---------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as people read it, "09:30".
+
+    OpenAPI's ``format: time`` is RFC 3339's full time with seconds and an
+    offset, which these never carried: the schema says what is sent.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class SlotSerializer(serializers.Serializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = HourMinuteField()
+    end = HourMinuteField()
     free = serializers.IntegerField()
 
 
@@ -53,9 +68,9 @@ class BookingSerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.name", read_only=True)
     nik = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
-    slot_start = serializers.TimeField(format="%H:%M")
-    slot_end = serializers.TimeField(format="%H:%M")
-    ticket = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    slot_start = HourMinuteField()
+    slot_end = HourMinuteField()
+    ticket = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Booking
@@ -110,6 +125,17 @@ class BookingCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
 
 
+class ConfirmationPendingSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    confirmation_token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class BookingConfirmSerializer(serializers.Serializer):
+    confirmation_token = serializers.CharField(max_length=64)
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12)
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -123,7 +149,7 @@ class ServiceSlotsView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("date", str, required=True, description="YYYY-MM-DD")],
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
         responses=SlotsSerializer,
     )
     def get(self, request, pk):
@@ -154,14 +180,15 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     def get_throttles(self):
-        if self.action == "create":
-            # Anti-calo: one address books only so often (settings: bookings).
+        if self.action in ("create", "confirm"):
+            # Anti-calo: one address books only so often (settings: bookings);
+            # codes are tried at the same rate, five per pending booking.
             self.throttle_scope = "bookings"
             return [ScopedRateThrottle()]
         return super().get_throttles()
 
     def get_permissions(self):
-        if self.action in ("create", "cancel"):
+        if self.action in ("create", "cancel", "confirm"):
             return [permissions.AllowAny()]
         if self.action == "check_in":
             return [CanIssueTickets()]
@@ -172,24 +199,63 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return BookingCreateSerializer
         if self.action == "cancel":
             return TokenSerializer
+        if self.action == "confirm":
+            return BookingConfirmSerializer
         return BookingSerializer
 
-    @extend_schema(request=BookingCreateSerializer, responses={201: BookingCreatedSerializer})
+    @extend_schema(
+        request=BookingCreateSerializer,
+        responses={
+            201: BookingCreatedSerializer,
+            202: ConfirmationPendingSerializer,
+            **errors(409),
+        },
+    )
     def create(self, request):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        booking, token = bookings.booking_create(
+        # With BOOKING_OTP nothing is booked yet: a code goes to the phone
+        # and POST /api/v1/bookings/confirm/ books (202 until then).
+        otp = bookings.booking_otp_required()
+        create = bookings.booking_request if otp else bookings.booking_create
+        booking, token = create(
             service=values.pop("service"),
             day=values.pop("date"),
             user=request.user,
             request=request,
             **values,
         )
+        if otp:
+            body = {
+                "detail": _("Kode konfirmasi dikirim ke nomor WhatsApp pemesan."),
+                "confirmation_token": token,
+                "expires_at": booking.expires_at,
+            }
+            return Response(
+                ConfirmationPendingSerializer(body).data, status=status.HTTP_202_ACCEPTED
+            )
         body = BookingCreatedSerializer(booking, context={"token": token}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TokenSerializer, responses=BookingSerializer)
+    @extend_schema(
+        request=BookingConfirmSerializer,
+        responses={201: BookingCreatedSerializer, **errors(409)},
+    )
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        """Book with the one-time code sent to the phone (BOOKING_OTP)."""
+        data = BookingConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking, token = bookings.booking_confirm(
+            secret=data.validated_data["confirmation_token"],
+            code=data.validated_data["code"],
+            request=request,
+        )
+        body = BookingCreatedSerializer(booking, context={"token": token}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TokenSerializer, responses={200: BookingSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def cancel(self, request, code=None):
         data = TokenSerializer(data=request.data)
@@ -207,7 +273,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise NotFound from None
         return Response(BookingSerializer(booking).data)
 
-    @extend_schema(request=None, responses={201: TicketSerializer})
+    @extend_schema(request=None, responses={201: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, code=None):
         try:

@@ -110,6 +110,7 @@ class BookingScheduleForm(BootstrapMixin, forms.ModelForm):
             "daily_quota",
             "days_ahead",
             "same_day_cutoff",
+            "booked_first",
         ]
         widgets = {
             "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -258,3 +259,22 @@ class BookingFindForm(forms.Form):
 
     def clean_phone(self):
         return validate_phone(self.cleaned_data["phone"])
+
+
+class BookingCodeForm(forms.Form):
+    """The one-time code sent to the booking's phone (BOOKING_OTP)."""
+
+    code = forms.CharField(
+        label=_("Kode konfirmasi"),
+        max_length=12,
+        help_text=_("Enam angka yang kami kirim lewat SMS/WhatsApp."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12}
+        ),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"\D", "", self.cleaned_data["code"])
+        if len(code) != 6:
+            raise forms.ValidationError(_("Kode konfirmasi terdiri dari 6 angka."))
+        return code

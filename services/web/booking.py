@@ -29,6 +29,7 @@ from mpp_portal.identity import nik_check
 from mpp_portal.masking import mask_nik, mask_phone
 from services import booking as bookings
 from services.forms.booking import (
+    BookingCodeForm,
     BookingFindForm,
     BookingForm,
     BookingScheduleForm,
@@ -45,6 +46,8 @@ SESSION_TOKENS = "booking_tokens"
 # Bookings this session opened with their code and phone number (booking_find).
 SESSION_PHONES = "booking_phones"
 SESSION_NEW = "booking_new"
+# The secret of the booking waiting for its one-time code (BOOKING_OTP).
+SESSION_PENDING = "booking_pending"
 MAX_QUERY_LENGTH = 100
 
 
@@ -239,8 +242,12 @@ def booking_service(request, service_id):
         elif form.is_valid() and request.POST.get("step") == "book":
             # Every attempt counts, as every POST does for the API's throttle.
             _count_booking_attempt(request)
+            # With BOOKING_OTP the seat is taken only once the code sent to
+            # the phone comes back (booking_verify).
+            otp = bookings.booking_otp_required()
+            create = bookings.booking_request if otp else bookings.booking_create
             try:
-                booking, token = bookings.booking_create(
+                booking, token = create(
                     service=service,
                     day=day,
                     slot_start=start,
@@ -253,9 +260,10 @@ def booking_service(request, service_id):
             except bookings.SlotFull as exc:
                 slot_error = exc.message
             else:
-                _remember_token(request, booking.code, token)
-                request.session[SESSION_NEW] = booking.code
-                return redirect("services:booking_done", code=booking.code)
+                if otp:
+                    request.session[SESSION_PENDING] = token
+                    return redirect("services:booking_verify")
+                return _booked(request, booking, token)
     elif slot is not None:
         user = request.user
         initial = {}
@@ -285,6 +293,55 @@ def booking_service(request, service_id):
     if throttled:
         status = 429
     return render(request, template, context, status=status)
+
+
+def _booked(request, booking, token):
+    _remember_token(request, booking.code, token)
+    request.session[SESSION_NEW] = booking.code
+    return redirect("services:booking_done", code=booking.code)
+
+
+def booking_verify(request):
+    """The one-time code step: the booking is made when the code sent to the phone matches."""
+    pending = bookings.booking_confirmation_for(request.session.get(SESSION_PENDING))
+    form = BookingCodeForm(request.POST or None)
+    status = 200
+    gone = None
+    if pending is None:
+        gone = _("Kode konfirmasi sudah tidak berlaku. Silakan ulangi pemesanan.")
+        status = 410 if request.method == "POST" else 200
+    elif request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                booking, token = bookings.booking_confirm(
+                    secret=request.session[SESSION_PENDING],
+                    code=form.cleaned_data["code"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                add_booking_errors(form, exc)
+            except bookings.ConfirmationGone as exc:
+                request.session.pop(SESSION_PENDING, None)
+                gone, status = exc.message, 410
+            except DomainError as exc:
+                # The slot filled up while the code was on its way: no seat
+                # was held for it (services.models.BookingConfirmation).
+                request.session.pop(SESSION_PENDING, None)
+                gone, status = exc.message, 409
+            else:
+                request.session.pop(SESSION_PENDING, None)
+                return _booked(request, booking, token)
+    context = {
+        "form": form,
+        "pending": pending,
+        "gone": gone,
+        "phone": mask_phone(pending.phone) if pending else "",
+        "service": pending.service if pending else None,
+    }
+    response = render(request, TEMPLATES + "verify.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def booking_done(request, code):
@@ -629,6 +686,7 @@ urlpatterns = [
     path("pesan/tutup-hari/", booking_close_day, name="booking_close_day"),
     path("pesan/jadwal/<int:service_id>/", booking_schedule, name="booking_schedule"),
     path("pesan/buka/", booking_find, name="booking_find"),
+    path("pesan/konfirmasi/", booking_verify, name="booking_verify"),
     path("pesan/kelola/<booking_code:code>/", booking_manage, name="booking_manage"),
     path("pesan/<booking_code:code>/selesai/", booking_done, name="booking_done"),
     path("pesan/<booking_code:code>/pdf/", booking_pdf, name="booking_pdf"),

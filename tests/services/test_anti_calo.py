@@ -1,6 +1,7 @@
 """Anti-calo: the weekly limit of active bookings per NIK, whatever the phone."""
 
 import datetime
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,9 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
+from mpp_portal.notifications.models import OutboxMessage
 from services import booking as bookings
-from services.models import Booking, BookingSchedule, BookingSeat
+from services.models import Booking, BookingConfirmation, BookingSchedule, BookingSeat
 
 T = datetime.time
 NIK = "1707014101900001"  # Lebong Utara, a woman born 1 Jan 1990
@@ -190,3 +193,165 @@ class TestWhereTheCitizenSeesIt:
         assert body["code"] == "invalid"
         assert list(body["errors"]) == ["nik"]
         assert "pemesanan aktif" in body["errors"]["nik"][0]
+
+
+# ---------------------------------------------------------------------------
+# One-time code to the phone (BOOKING_OTP)
+# ---------------------------------------------------------------------------
+def _sent_code(phone="+6281234567890"):
+    message = OutboxMessage.objects.filter(recipient=phone, body__contains="Kode konfirmasi")
+    return re.search(r"\b(\d{6})\b", message.latest("pk").body).group(1)
+
+
+def _request(service, day=WED, phone="081234567890", nik=NIK):
+    return bookings.booking_request(
+        service=service, day=day, slot_start=NINE, name="Siti", nik=nik, phone=phone
+    )
+
+
+class TestOneTimeCode:
+    @pytest.mark.parametrize(
+        ("mode", "gateway", "required"),
+        [
+            ("auto", None, False),
+            ("auto", "http://gateway.test/send", True),
+            ("on", None, True),
+            ("off", "http://gateway.test/send", False),
+        ],
+    )
+    def test_when_a_code_is_asked(self, settings, mode, gateway, required):
+        settings.BOOKING_OTP, settings.SMS_GATEWAY_URL = mode, gateway
+        assert bookings.booking_otp_required() is required
+
+    def test_the_code_goes_to_the_phone_hashed_and_no_seat_is_held(self, schedules, service_a):
+        pending, secret = _request(service_a)
+        code = _sent_code()
+        assert not Booking.objects.exists()
+        assert not BookingSeat.objects.exists()
+        stored = BookingConfirmation.objects.values().get()
+        assert not any(code in str(value) for value in stored.values())
+        assert secret not in str(stored)
+        booking, token = bookings.booking_confirm(secret=secret, code=code)
+        assert booking.check_manage_token(token)
+        assert (booking.nik, booking.phone) == (NIK, "+6281234567890")
+        assert not BookingConfirmation.objects.exists()
+        assert BookingSeat.objects.get(slot_start=None).taken == 1
+
+    def test_a_request_is_checked_like_a_booking(self, schedules, service_a, service_a2):
+        _book(service_a, THU)
+        _book(service_a2, THU)
+        _book(service_a, FRI)
+        with pytest.raises(ValidationError) as excinfo:
+            _request(service_a)
+        assert list(excinfo.value.message_dict) == ["nik"]
+        assert not OutboxMessage.objects.filter(body__contains="Kode konfirmasi").exists()
+
+    def test_a_phone_gets_at_most_three_codes_at_a_time(self, schedules, service_a):
+        """The form must not be a way to flood somebody's number with messages."""
+        for day in (WED, THU, FRI):
+            _request(service_a, day=day)
+        with pytest.raises(ValidationError, match="Sudah ada 3 kode"):
+            _request(service_a, day=MON)
+        assert OutboxMessage.objects.filter(body__contains="Kode konfirmasi").count() == 3
+
+    def test_five_wrong_codes_drop_the_request(self, schedules, service_a):
+        _pending, secret = _request(service_a)
+        code = _sent_code()
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        for left in (4, 3, 2, 1):
+            with pytest.raises(ValidationError, match=f"Sisa percobaan: {left}"):
+                bookings.booking_confirm(secret=secret, code=wrong)
+        with pytest.raises(bookings.ConfirmationGone, match="5 kali"):
+            bookings.booking_confirm(secret=secret, code=wrong)
+        with pytest.raises(bookings.ConfirmationGone):
+            bookings.booking_confirm(secret=secret, code=code)
+        assert not Booking.objects.exists()
+
+    def test_an_expired_code_is_refused_and_purged(self, schedules, service_a):
+        pending, secret = _request(service_a)
+        code = _sent_code()
+        BookingConfirmation.objects.filter(pk=pending.pk).update(
+            expires_at=timezone.now() - datetime.timedelta(seconds=1)
+        )
+        with pytest.raises(bookings.ConfirmationGone):
+            bookings.booking_confirm(secret=secret, code=code)
+        _fresh, _secret = _request(service_a, phone="081298765432", nik=OTHER_NIK)
+        assert bookings.booking_confirmations_purge() == 1
+        assert list(BookingConfirmation.objects.values_list("nik", flat=True)) == [OTHER_NIK]
+
+    def test_a_slot_taken_while_the_code_travels_is_refused_at_confirmation(
+        self, schedules, service_a
+    ):
+        """No seat was held: the last seats went to others meanwhile."""
+        _pending, secret = _request(service_a)
+        code = _sent_code()
+        _book(service_a, WED, nik="1707011501900031")
+        _book(service_a, WED, nik="1707011501900032")
+        with pytest.raises(bookings.SlotFull):
+            bookings.booking_confirm(secret=secret, code=code)
+        assert Booking.objects.count() == 2
+        # The same code books once only.
+        other_pending, other_secret = _request(service_a, day=THU, nik=OTHER_NIK)
+        other_code = _sent_code()
+        bookings.booking_confirm(secret=other_secret, code=other_code)
+        with pytest.raises(bookings.ConfirmationGone):
+            bookings.booking_confirm(secret=other_secret, code=other_code)
+
+    def test_the_booking_pages_ask_for_the_code(self, client, schedules, service_a, settings):
+        settings.BOOKING_OTP = "on"
+        url = reverse("services:booking_service", args=[service_a.pk])
+        data = {
+            "tanggal": "2026-12-02",
+            "jam": "09:00",
+            "name": "Siti Aminah",
+            "nik": NIK,
+            "phone": "0812-3456-7890",
+            "email": "",
+            "step": "book",
+        }
+        response = client.post(url, data)
+        verify = reverse("services:booking_verify")
+        assert response["Location"] == verify
+        assert not Booking.objects.exists()
+        page = client.get(verify)
+        assert "0812" in page.content.decode() and "567890" not in page.content.decode()
+        wrong = client.post(verify, {"code": "000000" if _sent_code() != "000000" else "111111"})
+        assert wrong.status_code == 400
+        assert "Sisa percobaan: 4" in wrong.content.decode()
+        done = client.post(verify, {"code": _sent_code()})
+        booking = Booking.objects.get()
+        assert done["Location"] == reverse("services:booking_done", args=[booking.code])
+        assert client.get(done["Location"]).status_code == 200
+        # The step is over: the page now says so.
+        assert "tidak berlaku" in client.get(verify).content.decode()
+
+    def test_the_api_answers_202_then_books_on_confirm(self, api_client, schedules, service_a):
+        from django.test import override_settings
+
+        payload = {
+            "service": service_a.pk,
+            "date": "2026-12-02",
+            "slot_start": "09:00",
+            "name": "Siti Aminah",
+            "nik": NIK,
+            "phone": "081234567890",
+        }
+        with override_settings(BOOKING_OTP="on"):
+            pending = api_client.post("/api/v1/bookings/", payload, format="json")
+            assert pending.status_code == 202, pending.content
+            secret = pending.json()["confirmation_token"]
+            assert not Booking.objects.exists()
+            url = "/api/v1/bookings/confirm/"
+            wrong = api_client.post(
+                url, {"confirmation_token": secret, "code": "12345"}, format="json"
+            )
+            assert wrong.status_code == 400 and list(wrong.json()["errors"]) == ["code"]
+            booked = api_client.post(
+                url, {"confirmation_token": secret, "code": _sent_code()}, format="json"
+            )
+            assert booked.status_code == 201, booked.content
+            assert booked.json()["code"] == Booking.objects.get().code
+            again = api_client.post(
+                url, {"confirmation_token": secret, "code": _sent_code()}, format="json"
+            )
+            assert (again.status_code, again.json()["code"]) == (409, "confirmation_expired")
