@@ -131,7 +131,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     hall = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     agency = AgencyBriefSerializer(source="assigned_agency", read_only=True, allow_null=True)
     reported_agency = AgencyBriefSerializer(read_only=True, allow_null=True)
     duplicate_of = serializers.SlugRelatedField(
@@ -196,6 +196,8 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     class Meta(ComplaintSerializer.Meta):
         fields = [*ComplaintSerializer.Meta.fields, "rating_comment", "timeline", "internal_notes"]
+        # Left out for whoever may not read them (api_schema: not required).
+        optional_fields = ["internal_notes"]
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj):

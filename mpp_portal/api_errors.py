@@ -1,8 +1,9 @@
-"""One error format for the whole API.
+"""One error format for the whole API, and its place in the schema.
 
 Every error answers ``{"detail": <message>, "code": <code>}``; a 400 adds
 ``"errors": {<field>: [<message>, ...]}`` (``non_field_errors`` for the
 object as a whole). A domain error from a service answers 409.
+The schema documents this shape for every status: mpp_portal/api_schema.py.
 """
 
 from django.core.exceptions import PermissionDenied

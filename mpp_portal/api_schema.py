@@ -71,6 +71,20 @@ class AutoSchema(SpectacularAutoSchema):
                 )
         return dict(sorted(responses.items()))
 
+    def _map_basic_serializer(self, serializer, direction):
+        """Leave out of ``required`` what a serializer's Meta.optional_fields names.
+
+        drf-spectacular marks every read-only field required; a field that
+        to_representation drops for some readers is not.
+        """
+        schema = super()._map_basic_serializer(serializer, direction)
+        optional = getattr(getattr(serializer, "Meta", None), "optional_fields", ())
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
+
     def _machinery_errors(self):
         view, unsafe = self.view, self.method not in ("GET", "HEAD", "OPTIONS")
         authenticators = view.get_authenticators()

@@ -48,7 +48,7 @@ class RejectNulBytesMiddleware:
         ):
             message = _("Permintaan memuat karakter NUL yang tidak diizinkan.")
             if wants_json(request):
-                return JsonResponse({"detail": message}, status=400)
+                return JsonResponse({"detail": message, "code": "invalid"}, status=400)
             page = loader.get_template("400.html").render({"message": message}, request)
             return HttpResponseBadRequest(page)
         return self.get_response(request)

@@ -6,7 +6,12 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,6 +20,7 @@ from rest_framework.views import APIView
 
 from mpp_portal import identity
 from mpp_portal.accounts.permissions import can
+from mpp_portal.api_schema import errors
 from mpp_portal.api_throttling import TicketIssueThrottle
 from mpp_portal.organizations.models import Hall
 from services import queue, selectors
@@ -171,6 +177,14 @@ class CanIssueTickets(permissions.BasePermission):
 # ---------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Words of the name, code or description."),
+            OpenApiParameter("hall", str, description="The hall's slug or id."),
+        ]
+    )
+)
 class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
     """The service catalogue with each service's standar pelayanan. Public."""
 
@@ -214,13 +228,13 @@ class CounterViewSet(viewsets.ReadOnlyModelViewSet):
     def _counter(self, pk):
         return get_object_or_404(Counter.objects.select_related("agency", "hall"), pk=pk)
 
-    @extend_schema(request=None, responses=CounterSerializer)
+    @extend_schema(request=None, responses={200: CounterSerializer, **errors(409)})
     @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
     def open(self, request, pk=None):
         counter = queue.counter_open(counter=self._counter(pk), by=request.user, request=request)
         return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
 
-    @extend_schema(request=None, responses=CounterSerializer)
+    @extend_schema(request=None, responses={200: CounterSerializer, **errors(409)})
     @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
     def close(self, request, pk=None):
         counter = queue.counter_close(counter=self._counter(pk), by=request.user, request=request)
@@ -228,7 +242,11 @@ class CounterViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: TicketSerializer, 204: OpenApiResponse(description="Nobody waits.")},
+        responses={
+            200: TicketSerializer,
+            204: OpenApiResponse(description="Nobody waits."),
+            **errors(409),
+        },
     )
     @action(detail=True, methods=["post"], url_path="call-next", permission_classes=[IsQueueStaff])
     def call_next(self, request, pk=None):
@@ -290,7 +308,7 @@ class TicketViewSet(
             return TransferSerializer
         return TicketSerializer
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer, **errors(409)})
     def create(self, request, *args, **kwargs):
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -324,27 +342,27 @@ class TicketViewSet(
         ticket = operation(ticket=ticket, by=request.user, request=request, **kwargs)
         return Response(TicketSerializer(_reload(ticket)).data)
 
-    @extend_schema(request=None, responses=TicketSerializer)
+    @extend_schema(request=None, responses={200: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def recall(self, request, pk=None):
         return self._move(request, pk, queue.ticket_recall)
 
-    @extend_schema(request=None, responses=TicketSerializer)
+    @extend_schema(request=None, responses={200: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         return self._move(request, pk, queue.ticket_start)
 
-    @extend_schema(request=None, responses=TicketSerializer)
+    @extend_schema(request=None, responses={200: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
         return self._move(request, pk, queue.ticket_finish)
 
-    @extend_schema(request=None, responses=TicketSerializer)
+    @extend_schema(request=None, responses={200: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         return self._move(request, pk, queue.ticket_skip)
 
-    @extend_schema(request=TransferSerializer, responses=TicketSerializer)
+    @extend_schema(request=TransferSerializer, responses={200: TicketSerializer, **errors(409)})
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         data = TransferSerializer(data=request.data)
@@ -372,7 +390,23 @@ class BoardView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "board"
 
-    @extend_schema(responses=BoardSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The ETag of the board last shown: 304 while it is unchanged.",
+            ),
+            OpenApiParameter(
+                "ETag", str, OpenApiParameter.HEADER, response=[200, 304], required=True
+            ),
+        ],
+        responses={
+            200: BoardSerializer,
+            304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match."),
+        },
+    )
     def get(self, request, slug):
         hall = get_object_or_404(Hall, slug=slug, is_active=True)
         board = selectors.cached_board_state(hall)

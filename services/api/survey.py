@@ -14,22 +14,37 @@ answer in the scope there is no index: ``ikm``, ``grade`` and
 ``grade_label`` are null.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from mpp_portal.api_errors import JSONParser
+from mpp_portal.api_schema import errors
 from mpp_portal.organizations.models import Agency, Hall
 from services import skm
 from services.models import Service, SurveyResponse, Ticket
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 4},
+        "minItems": 9,
+        "maxItems": 9,
+    }
+)
+class ScoresField(serializers.ListField):
+    """The nine scores, checked by skm.survey_submit; the schema says what it accepts."""
 
 
 class SurveyCreateSerializer(serializers.Serializer):
     tracking_code = serializers.CharField(max_length=20)
     # Validated by skm.survey_submit (nine integers 1-4), so the message is the same
     # wherever the answer comes from.
-    scores = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
+    scores = ScoresField(child=serializers.JSONField(), allow_empty=True)
     sex = serializers.ChoiceField(SurveyResponse.Sex.choices, required=False, allow_blank=True)
     age_band = serializers.ChoiceField(
         SurveyResponse.AgeBand.choices, required=False, allow_blank=True
@@ -82,9 +97,14 @@ class SurveyCreateView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "surveys"
+    # JSON only: a form sends the scores as text, which skm refuses as not
+    # being the integers the schema promises.
+    parser_classes = [JSONParser]
 
     @extend_schema(
-        request=SurveyCreateSerializer, responses={201: SurveyResponseSerializer}, tags=["surveys"]
+        request=SurveyCreateSerializer,
+        responses={201: SurveyResponseSerializer, **errors(409)},
+        tags=["surveys"],
     )
     def post(self, request):
         data = SurveyCreateSerializer(data=request.data, context={})
@@ -110,6 +130,7 @@ class IkmQuerySerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         # "from" is a Python keyword: accept it in the query, keep date_from inside.
+        # An empty value is refused like any other that is no date or id.
         data = {
             key: data[name]
             for key, name in [
@@ -119,7 +140,7 @@ class IkmQuerySerializer(serializers.Serializer):
                 ("date_from", "from"),
                 ("date_to", "to"),
             ]
-            if data.get(name) not in (None, "")
+            if name in data
         }
         try:
             return super().to_internal_value(data)
@@ -168,8 +189,8 @@ class IkmView(APIView):
             OpenApiParameter("hall", int, required=False),
             OpenApiParameter("agency", int, required=False),
             OpenApiParameter("service", int, required=False),
-            OpenApiParameter("from", str, required=False, description="YYYY-MM-DD"),
-            OpenApiParameter("to", str, required=False, description="YYYY-MM-DD"),
+            OpenApiParameter("from", OpenApiTypes.DATE, required=False),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=False),
         ],
         responses=IkmSerializer,
         tags=["surveys"],
