@@ -105,11 +105,12 @@ def seed_history(*, hall, services, counters, staff, stdout):
             numbers[code] += 1
             # Only someone checking in within a slot's window (from 30
             # minutes before its start to its end) can have booked it; the
-            # ticket then queues at the slot's start, as booking_check_in does.
+            # ticket arrives at the check-in and is marked with its slot, as
+            # booking_check_in does.
             slot = None
             if rng.random() < BOOKED_SHARE:
                 slot = _slot_to_check_in(rng, service, issued_at, seats)
-            queued_at = _at(day, slot.hour, slot.minute) if slot else issued_at
+            booked_slot_at = _at(day, slot.hour, slot.minute) if slot else None
             ticket = _ticket(
                 rng,
                 service,
@@ -118,7 +119,7 @@ def seed_history(*, hall, services, counters, staff, stdout):
                 counters_of.get(code),
                 staff,
                 free_at,
-                queued_at=queued_at,
+                booked_slot_at=booked_slot_at,
             )
             tickets.append(ticket)
             if slot is not None and ticket.status != Ticket.Status.CANCELLED:
@@ -155,7 +156,7 @@ def _arrival(rng, day):
     return _at(day, hour, rng.randrange(60), rng.randrange(60))
 
 
-def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, queued_at):
+def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, booked_slot_at):
     """A finished (or skipped, or cancelled) ticket, called by the first counter free."""
     counter = min(counters, key=lambda c: free_at.get(c.pk, issued_at)) if counters else None
     priority = Priority.NORMAL
@@ -169,7 +170,9 @@ def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, queued
         code=Ticket.format_code(service.code, number),
         priority=priority,
         issued_at=issued_at,
-        queued_at=queued_at,
+        queued_at=issued_at,
+        booked_slot_at=booked_slot_at,
+        booked_first=booked_slot_at is not None,
         counter=counter,
         served_by=staff.get(service.agency_id) if counter else None,
     )
@@ -180,7 +183,8 @@ def _ticket(rng, service, number, issued_at, counters, staff, free_at, *, queued
         return ticket
     # A counter serves one person at a time: the wait grows as the morning fills.
     called_at = max(
-        max(issued_at, queued_at) + datetime.timedelta(minutes=rng.uniform(1, 6)),
+        # A booking checked in early is served from its slot.
+        max(issued_at, booked_slot_at or issued_at) + datetime.timedelta(minutes=rng.uniform(1, 6)),
         free_at.get(counter.pk, issued_at),
     )
     ticket.called_at = called_at

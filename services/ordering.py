@@ -4,15 +4,35 @@ A counter calls from the waiting tickets of the services it serves
 (``CounterService``), in two lines:
 
 - the **priority line** (every priority group together) and the **normal
-  line**, each in order of *place*: the arrival time ``queued_at`` (a
-  transferred ticket keeps its first arrival, a booked ticket has its slot's
-  start, a late no-show sent back keeps its own), made earlier by
-  ``WEIGHT_STEP`` for each point of the counter's weight for the ticket's
-  service above 1; ties by arrival, then by id. A place never changes while
-  a ticket waits, so two waiting tickets never swap with the clock.
+  line**, each in order of *rank*, then *place*:
+
+  - rank 0 is a **booked ticket**: a booking checked in (services.booking
+    refuses a check-in outside its window, from ``CHECK_IN_EARLY`` before
+    the slot to its end), of a service whose ``BookingSchedule.booked_first``
+    was on at check-in (``Ticket.booked_first``), while it waits in the
+    service it was booked for. It is called before every walk-in (rank 1)
+    of its line at that counter. Its place is its slot's start, so bookings
+    go in slot order, whenever each checked in. After a transfer the
+    ticket waits as a walk-in of the new service, by its first arrival; a
+    booked no-show sent back returns to its own place, booked still.
+  - the place of everyone else is the arrival time ``queued_at`` (the
+    check-in of a booking whose service calls bookings in arrival order; a
+    transferred ticket keeps its first arrival, a late no-show sent back
+    its own).
+
+  Every place is made earlier by ``WEIGHT_STEP`` for each point of the
+  counter's weight for the ticket's service above 1; ties by arrival, then
+  by id. Rank and place never change while a ticket waits, so two waiting
+  tickets never swap with the clock.
 - the lines merge by the streak rule (``merged_position``): priority tickets
   first, but after ``Counter.PRIORITY_STREAK_LIMIT`` priority calls in a row
   the next normal ticket goes, so normal tickets are never starved.
+
+**Bookings and priority groups.** A booking checks in as a normal ticket, so
+it heads the *normal* line: the groups of UU 25/2009 Pasal 29 (elderly,
+disabled, pregnant, children, disaster victims) are still called first, as
+the law asks, and a booked call is a normal turn of the streak rule (it
+resets the streak). A booking is a promise of a slot; priority is a right.
 
 ``ticket_call_next`` calls the head of ``counter_call_order``; the console
 lists it; ``queue_positions`` gives the people ahead that the tracking page,
@@ -28,8 +48,8 @@ counter serves the service, in the service's own two lines. If that counter
 alone called, the ticket would be called exactly after that many. Calls at
 other counters only take tickets, which never moves anyone back, so it is
 called no later than that; what can move it back is a ticket that ranks
-ahead of it arriving (a priority ticket, a transfer, a no-show sent back,
-a weighted service's head start) or a counter closing.
+ahead of it arriving (a priority ticket, a booking checked in, a transfer,
+a no-show sent back, a weighted service's head start) or a counter closing.
 """
 
 import datetime
@@ -87,11 +107,11 @@ def call_order(priority_line: list, normal_line: list, *, streak: int) -> list:
     return [ticket for _position, ticket in sorted(placed, key=lambda pair: pair[0])]
 
 
-# Every waiting ticket of every lane, with its line and its place. A lane is
-# a counter (lane id = counter id: its services, its weights) or a service
-# that no counter serves (lane id = minus the service id: that service alone,
-# weight 1). This CTE is the one definition of a place; both queries below
-# order by (place, queued_at, id).
+# Every waiting ticket of every lane, with its line, its rank and its place.
+# A lane is a counter (lane id = counter id: its services, its weights) or a
+# service that no counter serves (lane id = minus the service id: that
+# service alone, weight 1). This CTE is the one definition of a rank and a
+# place; both queries below order by (rank, place, queued_at, id).
 WAITING_SQL = """
 WITH lane AS (
     SELECT cs.counter_id AS lane_id, cs.service_id, cs.weight
@@ -104,15 +124,21 @@ WITH lane AS (
 ), waiting AS (
     SELECT lane.lane_id, t.id, t.date, t.queued_at,
            t.priority <> %(normal)s AS is_priority,
-           t.queued_at - (lane.weight - 1) * %(step)s AS place
+           CASE WHEN mark.booked THEN 0 ELSE 1 END AS rank,
+           CASE WHEN mark.booked THEN t.booked_slot_at ELSE t.queued_at END
+               - (lane.weight - 1) * %(step)s AS place
     FROM lane
     JOIN services_ticket t ON t.service_id = lane.service_id
+    -- Booked first only in the service it was booked for (which numbered it).
+    CROSS JOIN LATERAL (
+        SELECT t.booked_first AND t.service_id = t.numbered_service_id AS booked
+    ) mark
     WHERE t.status = %(waiting)s AND t.date = ANY(%(dates)s)
 )
 """
 
-# A lane's tickets in order of place (both lines interleaved).
-ORDER_SQL = WAITING_SQL + "SELECT id, is_priority FROM waiting ORDER BY place, queued_at, id"
+# A lane's tickets in order of rank and place (both lines interleaved).
+ORDER_SQL = WAITING_SQL + "SELECT id, is_priority FROM waiting ORDER BY rank, place, queued_at, id"
 
 # For each wanted ticket and lane: its index in its line (the tickets of its
 # line placed before it) and both lines' lengths. Counting, not sorting:
@@ -127,7 +153,8 @@ FROM waiting me
 CROSS JOIN LATERAL (
     SELECT COUNT(*) FILTER (
                WHERE other.is_priority = me.is_priority
-               AND (other.place, other.queued_at, other.id) < (me.place, me.queued_at, me.id)
+               AND (other.rank, other.place, other.queued_at, other.id)
+                   < (me.rank, me.place, me.queued_at, me.id)
            ) AS line_index,
            COUNT(*) FILTER (WHERE NOT other.is_priority) AS normal_waiting,
            COUNT(*) FILTER (WHERE other.is_priority) AS priority_waiting

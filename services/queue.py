@@ -125,21 +125,25 @@ def ticket_issue(
     priority: str = Priority.NORMAL,
     by=None,
     phone: str = "",
-    queued_at: datetime.datetime | None = None,
-    booked: bool = False,
+    booked_slot_at: datetime.datetime | None = None,
+    booked_first: bool = False,
     request=None,
 ) -> Ticket:
-    """Issue the next walk-in ticket of ``service`` for today.
+    """Issue the next ticket of ``service`` for today, arriving now.
 
     Numbers start at 1 each day and never repeat or skip: the sequence row
     is locked by the upsert until this transaction ends, so concurrent
     kiosks queue up behind it, and a failure rolls the number back.
 
-    ``booked`` is a booking's check-in (services.booking): its seat was
-    promised already, and check-in opens 30 minutes before the slot, so the
-    walk-in daily cap and the opening hours do not apply (an inactive
-    service or a closed day still refuse).
+    ``booked_slot_at`` (the slot's start) makes it a booking's check-in
+    (services.booking): its seat was promised already, and check-in opens
+    30 minutes before the slot, so the walk-in daily cap and the opening
+    hours do not apply (an inactive service or a closed day still refuse).
+    ``booked_first`` calls it before the service's walk-ins
+    (services.ordering). Either way it arrives now: its wait counts from
+    the check-in, not from the slot.
     """
+    booked = booked_slot_at is not None
     if not service.accepts(priority):
         raise DomainError(
             _("Layanan ini tidak menerima antrean prioritas %(priority)s.")
@@ -167,7 +171,9 @@ def ticket_issue(
             code=Ticket.format_code(service.code, number),
             priority=priority,
             issued_at=now,
-            queued_at=queued_at or now,
+            queued_at=now,
+            booked_slot_at=booked_slot_at,
+            booked_first=booked and booked_first,
             phone=phone,
             issued_by=by if by is not None and by.is_authenticated else None,
         )

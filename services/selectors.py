@@ -153,6 +153,8 @@ def board_state(hall):
                 "counter": str(call.counter.label),
                 "called_at": timezone.localtime(call.called_at).isoformat(),
                 "is_recall": call.is_recall,
+                # A booking's check-in: why it may be called before earlier walk-ins.
+                "booked": call.ticket.is_booked,
             }
             for call in calls
         ],

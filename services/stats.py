@@ -61,6 +61,9 @@ class EpochMinutes(Func):
     output_field = FloatField()
 
 
+# The wait runs from the arrival at the hall: the ticket's issue, which for a
+# booking is its check-in (services.queue.ticket_issue), never its slot's
+# start, so a booking checked in late did not "wait" before it came.
 WAIT_MINUTES = EpochMinutes(F("called_at") - F("issued_at"))
 SERVICE_MINUTES = EpochMinutes(F("finished_at") - F("started_at"))
 HAS_WAIT = Q(called_at__isnull=False)

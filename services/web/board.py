@@ -83,6 +83,7 @@ def board(request, hall):
             "noCounters": _("Belum ada loket yang buka"),
             "noWaiting": _("Tidak ada yang menunggu"),
             "recall": _("ulang"),
+            "booked": _("terjadwal"),
             "ok": _("Diperbarui otomatis"),
             "offline": _("Koneksi terputus, mencoba lagi…"),
             "soundOn": _("Suara aktif"),

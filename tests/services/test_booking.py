@@ -11,7 +11,7 @@ from mpp_portal.audit.models import AuditEntry
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.workdays import JAKARTA
 from services import booking as bookings
-from services.models import Booking, BookingSchedule, Ticket
+from services.models import Booking, BookingSchedule
 
 WED = datetime.date(2026, 12, 2)
 NIK_F = "1707014101900001"  # Lebong Utara, a woman born 1 Jan 1990 (day + 40)
@@ -224,18 +224,22 @@ class TestCheckIn:
         with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 20, tzinfo=JAKARTA)):
             with pytest.raises(bookings.CheckInWindow, match="Terlalu awal"):
                 bookings.booking_check_in(code=booking.code, by=kiosk_user)
-        with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 45, tzinfo=JAKARTA)):
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 45, tzinfo=JAKARTA), tick=False):
             from services import queue
 
             walk_in = queue.ticket_issue(service=service_a)  # arrived 08:45
             booking = bookings.booking_check_in(code=booking.code.lower(), by=kiosk_user)
         assert booking.status == "checked_in"
         ticket = booking.ticket
-        assert ticket.queued_at == datetime.datetime(2026, 12, 2, 9, 0, tzinfo=JAKARTA)
+        # It arrived at the check-in; its slot marks it booked.
+        assert ticket.queued_at == datetime.datetime(2026, 12, 2, 8, 45, tzinfo=JAKARTA)
+        assert ticket.booked_slot_at == datetime.datetime(2026, 12, 2, 9, 0, tzinfo=JAKARTA)
+        assert ticket.is_booked and ticket.booked_first and not walk_in.is_booked
         with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 5, tzinfo=JAKARTA)):
             late_walk_in = queue.ticket_issue(service=service_a)
-        order = list(Ticket.objects.filter(date=WED).order_by("queued_at"))
-        assert order == [walk_in, ticket, late_walk_in]
+            # Booked first: ahead of the walk-in who came earlier too.
+            ahead = {t: t.people_ahead() for t in (ticket, walk_in, late_walk_in)}
+        assert ahead == {ticket: 0, walk_in: 1, late_walk_in: 2}
         with pytest.raises(Exception, match="Sudah check-in"):
             bookings.booking_check_in(code=booking.code, by=kiosk_user)
 
@@ -251,10 +255,11 @@ class TestCheckIn:
     ):
         """Check-in is promised from 30 minutes before the slot, opening hours or not."""
         booking, _token = _book(service_a, start=T(8))
-        with time_machine.travel(datetime.datetime(2026, 12, 2, 7, 45, tzinfo=JAKARTA)):
+        with time_machine.travel(datetime.datetime(2026, 12, 2, 7, 45, tzinfo=JAKARTA), tick=False):
             booking = bookings.booking_check_in(code=booking.code, by=kiosk_user)
         assert booking.status == "checked_in"
-        assert booking.ticket.queued_at == datetime.datetime(2026, 12, 2, 8, 0, tzinfo=JAKARTA)
+        assert booking.ticket.queued_at == datetime.datetime(2026, 12, 2, 7, 45, tzinfo=JAKARTA)
+        assert booking.ticket.booked_slot_at == datetime.datetime(2026, 12, 2, 8, tzinfo=JAKARTA)
 
     def test_a_service_switched_off_still_refuses_a_booked_check_in(
         self, schedule, service_a, kiosk_user
@@ -287,10 +292,10 @@ class TestCheckIn:
             with pytest.raises(queue.DailyCapReached):
                 queue.ticket_issue(service=service_a)
 
-    def test_the_console_calls_booked_tickets_in_slot_order_ahead_of_later_walk_ins(
+    def test_the_console_calls_booked_tickets_in_slot_order_before_walk_ins(
         self, schedule, service_a, counter_a, staff_a, kiosk_user
     ):
-        """ticket_call_next itself, not a sort: slot start is the booked place in line."""
+        """ticket_call_next itself, not a sort: bookings first, by slot start."""
         from services import queue
 
         at = lambda h, m: datetime.datetime(2026, 12, 2, h, m, tzinfo=JAKARTA)  # noqa: E731
@@ -317,10 +322,10 @@ class TestCheckIn:
                 called.append(names[ticket.pk])
                 queue.ticket_skip(ticket=ticket, by=staff_a)
         assert called == [
-            "walk-in 08.15",
             "booked 08.30",
-            "walk-in 08.50",
             "booked 09.00",
+            "walk-in 08.15",
+            "walk-in 08.50",
             "walk-in 09.10",
         ]
 

@@ -129,7 +129,7 @@ def test_booked_seats_match_the_active_bookings(demo):
 
 
 def test_checked_in_bookings_arrived_within_their_check_in_window(demo):
-    """From 30 minutes before the slot to its end; the ticket queues at the slot's start."""
+    """From 30 minutes before the slot to its end; the ticket arrives at the check-in."""
     checked_in = Booking.objects.filter(
         status=Booking.Status.CHECKED_IN, date__lt=TODAY
     ).select_related("ticket", "service__booking_schedule")
@@ -139,7 +139,8 @@ def test_checked_in_bookings_arrived_within_their_check_in_window(demo):
         end = timezone.make_aware(datetime.datetime.combine(booking.date, booking.slot_end))
         issued = booking.ticket.issued_at
         assert start - datetime.timedelta(minutes=30) <= issued <= end, booking.code
-        assert booking.ticket.queued_at == start
+        assert booking.ticket.queued_at == issued
+        assert booking.ticket.booked_slot_at == start and booking.ticket.booked_first
         assert booking.checked_in_at == issued
     # Afternoon walk-ins (the demo's booking hours end at midday) were not booked.
     schedules = {b.service_id: b.service.booking_schedule for b in checked_in}

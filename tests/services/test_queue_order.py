@@ -15,8 +15,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from mpp_portal.workdays import JAKARTA
+from services import booking as bookings
 from services import ordering, queue
-from services.models import Counter, Priority, Ticket
+from services.models import BookingSchedule, Counter, Priority, Ticket
 from tests.factories import ServiceFactory
 
 N, ELD, DIS, PREG = Priority.NORMAL, Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANT
@@ -26,6 +27,34 @@ def at(hour, minutes):
     """Stop the clock at ``hour`` plus ``minutes`` (past 59 too) on Tuesday 1 December."""
     start = datetime.datetime(2026, 12, 1, hour, tzinfo=JAKARTA)
     return time_machine.travel(start + datetime.timedelta(minutes=minutes), tick=False)
+
+
+def _booked(service, start, n):
+    """Book ``start`` (a time) on Tuesday for citizen ``n``, on Monday; return the booking.
+
+    The service gets a booking schedule calling bookings first (the default).
+    """
+    BookingSchedule.objects.get_or_create(
+        service=service,
+        defaults={
+            "weekdays": [0, 1, 2, 3, 4],
+            "opens": datetime.time(8),
+            "closes": datetime.time(12),
+            "seats_per_slot": 4,
+            "days_ahead": 7,
+        },
+    )
+    monday = datetime.datetime(2026, 11, 30, 10, tzinfo=JAKARTA)
+    with time_machine.travel(monday, tick=False):
+        booking, _token = bookings.booking_create(
+            service=service,
+            day=datetime.date(2026, 12, 1),
+            slot_start=start,
+            name=f"Warga {n}",
+            nik=f"17070141019000{n:02d}",
+            phone=f"0812987654{n:02d}",
+        )
+    return booking
 
 
 def _one_at_a_time(priority_line, normal_line, streak):
@@ -66,13 +95,20 @@ def mixed_queue(
     service_a2,
     service_a3,
     service_b,
+    kiosk_user,
 ):
-    """One counter with three weighted services, every priority group, a transfer, a late no-show.
+    """One counter with three weighted services, every priority group, a transfer,
+    a late no-show and bookings checked in (two services, early and late in their slot).
 
     Returns the waiting tickets, with ``phone`` on some of them.
     """
     queue.counter_service_assign(counter=counter_a, service=service_a2, weight=3, by=agency_admin_a)
     queue.counter_service_assign(counter=counter_a, service=service_a3, weight=2, by=agency_admin_a)
+    booked = [
+        _booked(service_a, datetime.time(9), 1),
+        _booked(service_a, datetime.time(9, 30), 2),
+        _booked(service_a2, datetime.time(9), 3),
+    ]
     with at(8, 30):
         late = queue.ticket_issue(service=service_a)
     with at(8, 31):
@@ -123,11 +159,20 @@ def mixed_queue(
             queue.ticket_issue(
                 service=service, priority=priority, phone=f"+62812345678{i:02d}" if phone else ""
             )
+        if minute == 7:
+            with at(9, 7):
+                # The 09.30 booking checks in early, before the 09.00 ones.
+                bookings.booking_check_in(code=booked[1].code, by=kiosk_user)
+    with at(9, 27):
+        # Late in their slot: ahead of the walk-ins still, in slot order.
+        for booking in (booked[0], booked[2]):
+            bookings.booking_check_in(code=booking.code, by=kiosk_user)
     with at(9, 28):
         # The no-show comes back late and is put back at its own place.
         assert queue.ticket_requeue(ticket=late, by=staff_a).status == "waiting"
     waiting = list(Ticket.objects.filter(status=Ticket.Status.WAITING))
-    assert len(waiting) == len(arrivals) + 2
+    assert len(waiting) == len(arrivals) + 2 + len(booked)
+    assert sum(t.booked_first for t in waiting) == len(booked)
     counter_a.refresh_from_db()
     assert counter_a.priority_streak == 2
     return waiting
@@ -229,7 +274,15 @@ class TestSeveralCounters:
 
     @pytest.fixture
     def two_counters(
-        self, counter_a, counter_a2, staff_a, staff_a2, agency_admin_a, service_a, service_a2
+        self,
+        counter_a,
+        counter_a2,
+        staff_a,
+        staff_a2,
+        agency_admin_a,
+        service_a,
+        service_a2,
+        kiosk_user,
     ):
         # Loket 1 prefers KK (weight 3); Loket 2 serves KTP-el only.
         queue.counter_service_assign(
@@ -245,6 +298,12 @@ class TestSeveralCounters:
         for minute, (service, priority) in enumerate(plan):
             with at(9, minute):
                 queue.ticket_issue(service=service, priority=priority)
+        # A booking of each service checks in last: first at the counters
+        # that serve its service.
+        for n, service in enumerate((a, k), start=1):
+            booking = _booked(service, datetime.time(9), n)
+            with at(9, 12 + n):
+                bookings.booking_check_in(code=booking.code, by=kiosk_user)
         return {counter_a: staff_a, counter_a2: staff_a2}
 
     def _alone(self, counter, staff):

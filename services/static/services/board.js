@@ -111,6 +111,7 @@
       call ? counterLabel(call.counter_number) : strings.noCalls;
     document.getElementById("board-now-service").textContent = call ? call.service : "";
     document.getElementById("board-now-recall").hidden = !(call && call.is_recall);
+    document.getElementById("board-now-booked").hidden = !(call && call.booked);
     document.getElementById("board-now-text").textContent =
       call ? announcementText(call.code, call.counter_number) : "";
   }
@@ -120,6 +121,7 @@
       var li = el("li", "board-row");
       li.appendChild(el("span", "board-row-code", call.code));
       if (call.is_recall) li.appendChild(el("span", "board-badge", strings.recall));
+      if (call.booked) li.appendChild(el("span", "board-badge board-badge-booked", strings.booked));
       li.appendChild(el("span", "board-row-counter", counterLabel(call.counter_number)));
       return li;
     });
