@@ -112,9 +112,15 @@ def test_every_setting_variable_is_in_env_example():
     assert not missing, f"settings.py reads these, .env.example lacks them: {sorted(missing)}"
 
 
+def _gunicorn_env_names():
+    """Variables the gunicorn logger reads (it runs before Django's settings)."""
+    text = (ROOT / "mpp_portal" / "accesslog.py").read_text()
+    return set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', text))
+
+
 def test_env_example_lists_nothing_settings_do_not_read():
     compose_only = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"}
-    extra = _env_example_names() - _settings_env_names() - compose_only
+    extra = _env_example_names() - _settings_env_names() - _gunicorn_env_names() - compose_only
     assert not extra, f".env.example lists unknown variables: {sorted(extra)}"
 
 
@@ -254,3 +260,5 @@ def test_the_sample_nginx_config_has_the_portals_limits(settings):
     # Tokens of secret links never reach the access log: $uri has no query string.
     log_format = re.search(r"log_format mpp (.*?);", text, flags=re.DOTALL).group(1)
     assert "$request_uri" not in log_format and "$args" not in log_format
+    # Networks, not addresses, as gunicorn.conf.py logs them.
+    assert "$remote_addr" not in log_format and "$remote_network" in log_format
