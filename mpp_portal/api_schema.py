@@ -9,6 +9,11 @@ logic answers with ``errors(409)`` and the like. Kept apart from
 api_errors.py, which DRF's settings import before drf-spectacular can be.
 """
 
+import copy
+
+from django.core.validators import RegexValidator
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import authentication, permissions, serializers
@@ -59,6 +64,35 @@ def errors(*codes):
     return {code: ERROR_RESPONSES[code] for code in codes}
 
 
+EMPTY = {"type": "string", "maxLength": 0}
+# PostgreSQL stores no NUL character: the NUL guard (query and path) and
+# DRF's CharField (body) refuse it, so no free text of the API holds one.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _refuse_nul(schema):
+    if schema.get("type") == "string" and not ({"pattern", "format", "enum"} & set(schema)):
+        schema["pattern"] = NO_NUL
+    return schema
+
+
+def _empty_filters_nothing(parameter):
+    parameter = copy.deepcopy(parameter)
+    schema = parameter["schema"]
+    is_list = schema.get("type") == "array"
+    value = schema["items"] if is_list else schema
+    if "enum" in value and value.get("type") == "string":
+        value["enum"] = [*value["enum"], ""]
+    elif not (value.get("type") == "string" and "format" not in value):
+        value = {"anyOf": [value, EMPTY]}
+    if is_list:
+        schema["items"] = value
+    else:
+        parameter["schema"] = value
+    parameter["description"] = (parameter.get("description", "") + "\n\nEmpty: no filter.").strip()
+    return parameter
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema, adding the errors the machinery answers."""
 
@@ -70,6 +104,42 @@ class AutoSchema(SpectacularAutoSchema):
                     ERROR_RESPONSES[code], str(code), direction=direction
                 )
         return dict(sorted(responses.items()))
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") in ("query", "path") and "schema" in parameter:
+                _refuse_nul(parameter["schema"])
+        return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A field with its own pattern gets it later (_insert_field_validators).
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            _refuse_nul(schema)
+        return schema
+
+    def _get_filter_parameters(self):
+        """drf-spectacular's filter parameters, saying that an empty value filters nothing.
+
+        django-filter reads ``?status=`` as no filter at all (a form's empty
+        field), so the empty string is a valid value of every filter.
+        """
+        parameters = []
+        for backend in self.get_filter_backends():
+            extension = OpenApiFilterExtension.get_match(backend())
+            if extension:
+                found = extension.get_schema_operation_parameters(self)
+            else:
+                found = backend().get_schema_operation_parameters(self.view)
+            if issubclass(backend, DjangoFilterBackend):
+                found = [_empty_filters_nothing(parameter) for parameter in found]
+            parameters += found
+        return parameters
 
     def _map_basic_serializer(self, serializer, direction):
         """Leave out of ``required`` what a serializer's Meta.optional_fields names.

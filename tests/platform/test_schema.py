@@ -13,6 +13,7 @@ deep paths (201, 409) run too. The seed is fixed and the examples bounded
 import datetime
 import json
 import os
+import re
 
 import hypothesis
 import pytest
@@ -80,9 +81,20 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/surveys/": {"tracking_code": "names a ticket that exists"},
 }
 
-# Operations that do not keep to their schema yet, each with the reason.
-# An entry must fail (strict): remove it once the operation is fixed.
-KNOWN_MISMATCHES = {}
+# What does not keep to the schema yet, by operation and parameter, with the
+# reason. A failure on it marks the test xfail with that reason (any other
+# failure of the operation still fails it); remove an entry once fixed.
+_LENIENT_BOOLEAN = (
+    "django-filter's BooleanFilter reads any text but true/false as no filter "
+    "(BooleanWidget): ?is_confidential=abc lists everything instead of a 400; "
+    "needs a strict boolean filter for the whole API (DEFAULT_FILTER_BACKENDS)"
+)
+KNOWN_MISMATCHES = {
+    ("GET /api/v1/complaints/", "is_confidential"): _LENIENT_BOOLEAN,
+    ("GET /api/v1/complaints/", "overdue"): _LENIENT_BOOLEAN,
+    ("GET /api/v1/services/", "is_active"): _LENIENT_BOOLEAN,
+    ("GET /api/v1/counters/", "is_open"): _LENIENT_BOOLEAN,
+}
 
 
 def _spec():
@@ -108,13 +120,19 @@ def _personas(operation):
 
 
 def _params():
-    params = []
-    for operation in OPERATIONS:
-        marks = []
-        if operation.label in KNOWN_MISMATCHES:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_MISMATCHES[operation.label]))
-        params.append(pytest.param(operation, id=operation.label, marks=marks))
-    return params
+    return [pytest.param(operation, id=operation.label) for operation in OPERATIONS]
+
+
+def _known(operation, failure):
+    """The KNOWN_MISMATCHES reason of accepted invalid parameters, all of them known, or None."""
+    found = re.search(r"parameters? ((?:`[^`]+`(?:, )?)+)", failure.message or "")
+    if failure.title != "Schema-violating request accepted" or not found:
+        return None
+    reasons = {
+        KNOWN_MISMATCHES.get((operation.label, name))
+        for name in re.findall(r"`([^`]+)`", found.group(1))
+    }
+    return None if None in reasons else "; ".join(sorted(reasons))
 
 
 @pytest.fixture
@@ -257,7 +275,7 @@ def _beyond_the_schema(operation):
     return positive_data_acceptance_within_rules
 
 
-def _explore(operation, persona, mode, world, failures):
+def _explore(operation, persona, mode, world, failures, known):
     """Run EXAMPLES cases of one persona and mode; collect distinct failures."""
     check = _beyond_the_schema(operation)
 
@@ -280,6 +298,10 @@ def _explore(operation, persona, mode, world, failures):
             )
         except FailureGroup as group:
             for failure in group.exceptions:
+                reason = _known(operation, failure)
+                if reason:
+                    known.add(reason)
+                    continue
                 failures.setdefault(
                     (failure.title, response.status_code),
                     f"{persona}, {mode.value}: {failure.title} [{response.status_code}] "
@@ -297,17 +319,19 @@ def _explore(operation, persona, mode, world, failures):
 
 @pytest.mark.parametrize("operation", _params())
 def test_operation_keeps_to_its_schema(operation, world, keep_connection):
-    failures = {}
+    failures, known = {}, set()
     with time_machine.travel(OPEN_MOMENT, tick=True):
         for persona in _personas(operation):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _explore(operation, persona, mode, world, failures)
+                _explore(operation, persona, mode, world, failures, known)
     report = os.environ.get("SCHEMA_REPORT")
     if report and failures:
         with open(report, "a") as out:
             for text in failures.values():
                 out.write(f"=== {operation.label} as {text}\n")
     assert not failures, "\n".join(failures.values())
+    if known:
+        pytest.xfail("; ".join(sorted(known)))
 
 
 # ---------------------------------------------------------------------------
