@@ -107,21 +107,26 @@ class Processes:
     def __init__(self, folder):
         self.folder = folder
         self.running = {}
+        # Once closed, a fault thread still running starts nothing again.
+        self.closed = False
+        self.lock = threading.Lock()
 
     def start(self, name, argv, *, env=None, user=None):
-        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            user=user,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.running[name] = process
+        with self.lock:
+            if self.closed:
+                raise RuntimeError(f"the run is ending: {name} is not started again")
+            with open(self.folder / f"{name}.log", "ab") as log:
+                process = subprocess.Popen(
+                    argv,
+                    cwd=ROOT,
+                    env=env,
+                    user=user,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self.running[name] = process
         return process
 
     def stop(self, name, sig=signal.SIGTERM, timeout=20):
@@ -139,6 +144,8 @@ class Processes:
             pass
 
     def stop_all(self):
+        with self.lock:
+            self.closed = True
         # The web and the workers first, the stores they use last.
         order = ["beat", "worker", "web", *self.running]
         for name in dict.fromkeys(order):
@@ -698,4 +705,13 @@ def main():  # noqa: C901, PLR0915 - one run, read top to bottom
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("interrupted; everything it started is stopped", file=sys.stderr)
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Client threads asleep until their next send would hold the exit until
+    # the load's planned end; whatever they talk to is stopped already.
+    os._exit(code)
