@@ -334,6 +334,8 @@ def main():  # noqa: C901, PLR0915 - one run, read top to bottom
     receiver = None
     # SIGTERM ends the run like Ctrl+C: through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Also when started in the background by a shell, which ignores SIGINT there.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # -- PostgreSQL and Redis of our own ------------------------------
         bindir = pg_bin()
