@@ -31,7 +31,7 @@ from complaints.models import (
     Complaint,
     ComplaintUpdate,
 )
-from mpp_portal import identity
+from mpp_portal import api_filters, identity
 from mpp_portal.accesslog import hide_client_address
 from mpp_portal.accounts.permissions import can
 from mpp_portal.api_schema import errors
@@ -365,11 +365,11 @@ class RateSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------
-class ComplaintFilter(django_filters.FilterSet):
+class ComplaintFilter(api_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Complaint.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Complaint.Kind.choices)
     agency = django_filters.NumberFilter(field_name="assigned_agency_id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = api_filters.BooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Complaint

@@ -142,3 +142,34 @@ def test_every_response_carries_the_content_security_policy(client, hall):
     policy = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self';" in policy
     assert "'unsafe-eval'" not in policy and "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/services/?is_active=abc", "/api/v1/counters/?is_open=maybe"]
+)
+def test_a_yes_no_filter_refuses_what_it_cannot_read(api_client, hall, path):
+    """?is_active=abc was read as "no filter" and listed everything."""
+    response = api_client.get(path)
+    assert response.status_code == 400
+    name = path.split("?")[1].split("=")[0]
+    assert name in response.json()["errors"]
+
+
+def test_a_yes_no_filter_takes_true_false_and_empty(api_client, agency_a):
+    from tests.factories import ServiceFactory
+
+    ServiceFactory(agency=agency_a, is_active=True)
+    ServiceFactory(agency=agency_a, is_active=False)
+    for value, count in [("true", 1), ("FALSE", 1), ("1", 1), ("", 2)]:
+        response = api_client.get(f"/api/v1/services/?is_active={value}")
+        assert response.status_code == 200, value
+        assert response.json()["count"] == count, value
+
+
+def test_the_complaint_filters_are_strict_too(token_client, hall_admin):
+    client = token_client(hall_admin)
+    for name in ("is_confidential", "overdue"):
+        response = client.get(f"/api/v1/complaints/?{name}=abc")
+        assert response.status_code == 400, name
+        assert name in response.json()["errors"]
+    assert client.get("/api/v1/complaints/?overdue=true").status_code == 200

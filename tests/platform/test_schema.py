@@ -84,17 +84,7 @@ RULES_BEYOND_THE_SCHEMA = {
 # What does not keep to the schema yet, by operation and parameter, with the
 # reason. A failure on it marks the test xfail with that reason (any other
 # failure of the operation still fails it); remove an entry once fixed.
-_LENIENT_BOOLEAN = (
-    "django-filter's BooleanFilter reads any text but true/false as no filter "
-    "(BooleanWidget): ?is_confidential=abc lists everything instead of a 400; "
-    "needs a strict boolean filter for the whole API (DEFAULT_FILTER_BACKENDS)"
-)
-KNOWN_MISMATCHES = {
-    ("GET /api/v1/complaints/", "is_confidential"): _LENIENT_BOOLEAN,
-    ("GET /api/v1/complaints/", "overdue"): _LENIENT_BOOLEAN,
-    ("GET /api/v1/services/", "is_active"): _LENIENT_BOOLEAN,
-    ("GET /api/v1/counters/", "is_open"): _LENIENT_BOOLEAN,
-}
+KNOWN_MISMATCHES: dict = {}
 
 
 def _spec():
