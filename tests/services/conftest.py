@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from mpp_portal.workdays import JAKARTA
+from services.models import BookingSchedule
 from tests.factories import CounterFactory, ServiceFactory
 
 # Tuesday 1 December 2026, 09:00 WIB: a working day inside office hours.
@@ -52,3 +53,18 @@ def staff_a2(agency_a):
     from tests.factories import UserFactory
 
     return UserFactory(username="petugas.a2", role=User.Role.COUNTER_STAFF, agency=agency_a)
+
+
+def make_schedule(service, *, seats_per_slot, daily_quota):
+    """Book ``service`` Mon-Fri 08-12 in 30-minute slots, a week ahead, today until 10.00."""
+    return BookingSchedule.objects.create(
+        service=service,
+        weekdays=[0, 1, 2, 3, 4],
+        opens=datetime.time(8),
+        closes=datetime.time(12),
+        slot_minutes=30,
+        seats_per_slot=seats_per_slot,
+        daily_quota=daily_quota,
+        days_ahead=7,
+        same_day_cutoff=datetime.time(10),
+    )

@@ -21,6 +21,7 @@ from services import booking as bookings
 from services import queue, selectors
 from services.models import BookingSchedule, Priority, Ticket
 from services.stats import StatsScope, totals
+from tests.services.conftest import make_schedule
 
 TODAY = datetime.date(2026, 12, 1)  # Tuesday
 T = datetime.time
@@ -37,17 +38,7 @@ def moment(hour, minute):
 
 @pytest.fixture
 def schedule(service_a):
-    return BookingSchedule.objects.create(
-        service=service_a,
-        weekdays=[0, 1, 2, 3, 4],
-        opens=T(8),
-        closes=T(12),
-        slot_minutes=30,
-        seats_per_slot=4,
-        daily_quota=20,
-        days_ahead=7,
-        same_day_cutoff=T(10),
-    )
+    return make_schedule(service_a, seats_per_slot=4, daily_quota=20)
 
 
 def book(service, start, n=1):

@@ -7,7 +7,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from services import booking as bookings
-from services.models import Booking, BookingSchedule, Ticket
+from services.models import Booking, Ticket
+from tests.services.conftest import make_schedule
 
 T = datetime.time
 TODAY = datetime.date(2026, 12, 1)
@@ -19,17 +20,7 @@ NINE = T(9)
 
 @pytest.fixture
 def schedule(service_a):
-    return BookingSchedule.objects.create(
-        service=service_a,
-        weekdays=[0, 1, 2, 3, 4],
-        opens=T(8),
-        closes=T(12),
-        slot_minutes=30,
-        seats_per_slot=1,
-        daily_quota=10,
-        days_ahead=7,
-        same_day_cutoff=T(10),
-    )
+    return make_schedule(service_a, seats_per_slot=1, daily_quota=10)
 
 
 def _book(service, nik=NIK_F, phone="081234567890", day=WED, start=NINE, **extra):
