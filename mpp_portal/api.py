@@ -1,6 +1,6 @@
 """The /api/v1/ router. Each app registers its viewsets here."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from complaints.api import ComplaintViewSet
@@ -42,4 +42,7 @@ urlpatterns = [
     path("surveys/", SurveyCreateView.as_view(), name="survey-create"),
     path("ikm/", IkmView.as_view(), name="ikm"),
     *router.urls,
+    path("sipabes/", include("services.sipabes.api_urls")),
+    path("", include("forums.api_urls")),
+    path("", include("agreements.api_urls")),
 ]

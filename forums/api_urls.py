@@ -1,0 +1,7 @@
+"""REST routes of forums, mounted under /api/v1/ by mpp_portal/api.py."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+
+urlpatterns = [*router.urls]
