@@ -89,6 +89,11 @@ CAPABILITIES = {
     "forum.manage": frozenset({R.HALL_ADMIN}),
     "forum.sign": frozenset({R.SIGNATORY}),
     "agreements.view": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN}),
+    # Read PKS agreements in reach through the API (an agency's token its own).
+    "agreements.read": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN, R.API_CLIENT}),
+    # Record, amend, move and upload scans of the hall's agreements; keep the
+    # list of services not yet in the MPP.
+    "agreements.manage": frozenset({R.HALL_ADMIN}),
 }
 
 

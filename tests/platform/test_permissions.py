@@ -50,6 +50,8 @@ EXPECTED = {
     "forum.manage": {"hall_admin"},
     "forum.sign": {"signatory"},
     "agreements.view": {"agency_admin", "hall_admin"},
+    "agreements.read": {"agency_admin", "hall_admin", "api_client"},
+    "agreements.manage": {"hall_admin"},
 }
 
 
