@@ -126,6 +126,9 @@ class Agency(models.Model):
     description = models.TextField(_("deskripsi"), blank=True)
     head_name = models.CharField(_("nama pimpinan"), max_length=150, blank=True)
     head_title = models.CharField(_("jabatan pimpinan"), max_length=150, blank=True)
+    # The head (head_name/head_title) is the official who signs agreements;
+    # the contact person receives the PKS expiry reminders.
+    contact_name = models.CharField(_("narahubung"), max_length=150, blank=True)
     contact_email = models.EmailField(_("surel kontak"), blank=True)
     contact_phone = models.CharField(_("telepon kontak"), max_length=30, blank=True)
     website = models.URLField(_("situs web"), blank=True)
