@@ -88,6 +88,9 @@ CAPABILITIES = {
     "sipabes.register": frozenset({R.SIPABES_OFFICER, R.HALL_ADMIN}),
     "forum.manage": frozenset({R.HALL_ADMIN}),
     "forum.sign": frozenset({R.SIGNATORY}),
+    # Update the progress of the forum agreements given to the agency (and
+    # the hall admin, for every agency of the hall).
+    "forum.follow_up": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN, R.API_CLIENT}),
     "agreements.view": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN}),
     # Read PKS agreements in reach through the API (an agency's token its own).
     "agreements.read": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN, R.API_CLIENT}),

@@ -49,6 +49,7 @@ EXPECTED = {
     "sipabes.register": {"sipabes_officer", "hall_admin"},
     "forum.manage": {"hall_admin"},
     "forum.sign": {"signatory"},
+    "forum.follow_up": {"agency_admin", "hall_admin", "api_client"},
     "agreements.view": {"agency_admin", "hall_admin"},
     "agreements.read": {"agency_admin", "hall_admin", "api_client"},
     "agreements.manage": {"hall_admin"},
