@@ -225,6 +225,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.tasks.booking_confirmations_purge",
         "schedule": 600.0,
     },
+    # Just after midnight (Asia/Jakarta): PKS start on their start date and
+    # end the day after their end date; expiry reminders at 90/60/30 days
+    # go out once; the day's coverage figures are kept for the chart.
+    "agreements-daily": {
+        "task": "agreements.daily_states",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # --------------------------------------------------------------------------
