@@ -47,3 +47,17 @@ def follow_up_report_pdf(job):
         cache.set(reports.job_key(job["number"]), "failed", reports.JOB_TTL)
         raise
     return document.verification_code
+
+
+@shared_task(name="forums.render_berita_acara", base=JobTask)
+def render_berita_acara(forum_id, final=False, user_id=None):
+    """Render and register a berita acara version (a draft, or the final signed one).
+
+    Enqueued by forums.services (berita_acara_request, the last approval);
+    the final one is made once (its job key, and berita_acara_issue returns
+    the existing final version on a second run).
+    """
+    from forums.services import berita_acara_issue
+
+    row = berita_acara_issue(forum_id, final=final, user_id=user_id)
+    return row.pk if row is not None else None
