@@ -232,6 +232,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.daily_states",
         "schedule": crontab(hour=0, minute=15),
     },
+    # FKM follow-up, hourly: sign-off reminders, target dates approaching,
+    # overdue agreement items, each message once (forums/follow_up.py).
+    "forums-follow-up": {"task": "forums.follow_up_scan", "schedule": crontab(minute=5)},
 }
 
 # --------------------------------------------------------------------------
