@@ -1,13 +1,14 @@
 """Read-side queries of the queue: the display board and counts."""
 
+import hashlib
 import time
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from services.models import Counter, Service, Ticket, TicketCall
+from services.models import Counter, Ticket, TicketCall
 
 BOARD_CALLS = 8
 # Every TV polls each second; the state is computed at most once per this
@@ -16,14 +17,50 @@ BOARD_CALLS = 8
 # ticket (a waiting count + 1) shows when this expires, within two seconds
 # of the kiosk with the TV's own poll.
 BOARD_CACHE_SECONDS = 1
+# The last state computed is kept this long, so that while one process
+# recomputes it (single flight: BOARD_LOCK_SECONDS at most) the other polls
+# serve it instead of all reading the database at the same moment.
+BOARD_KEEP_SECONDS = 60
+BOARD_LOCK_SECONDS = 5
+# A hall's id and name by slug: every poll names the hall by its slug.
+HALL_CACHE_SECONDS = 60
 
 
 def _version_key(hall_id):
     return f"board-version:{hall_id}"
 
 
-def _board_key(hall_id, version):
-    return f"board-state:{hall_id}:{version}"
+def _state_key(hall_id):
+    return f"board-state:{hall_id}"
+
+
+def _lock_key(hall_id):
+    return f"board-lock:{hall_id}"
+
+
+def _hall_key(slug):
+    return f"board-hall:{slug}"
+
+
+def board_hall(slug):
+    """Return the active hall of ``slug`` (id, slug and name only), or None.
+
+    Cached for HALL_CACHE_SECONDS: the board poll would otherwise spend a
+    third of its time on this lookup. A hall switched off or renamed shows
+    so on the boards within that time.
+    """
+    from mpp_portal.organizations.models import Hall
+
+    key = _hall_key(slug)
+    found = cache.get(key)
+    if found is None:
+        row = Hall.objects.filter(slug=slug, is_active=True).values_list("pk", "name").first()
+        found = row or (None, None)
+        cache.set(key, found, HALL_CACHE_SECONDS)
+    pk, name = found
+    if pk is None:
+        return None
+    return Hall(pk=pk, slug=slug, name=name)
 
 
 def board_version(hall_id):
@@ -43,19 +80,48 @@ def board_version(hall_id):
 def cached_board_state(hall):
     """Return board_state(hall), from the cache when nothing has changed.
 
+    One ``get_many`` reads the version and the last state together. The
+    state is fresh when it was computed under the current version less than
+    BOARD_CACHE_SECONDS ago. Otherwise one process at a time recomputes it
+    (a lock taken with ``add``) while the other polls serve the last state,
+    so the database sees one board query per hall and second however many
+    workers poll; with no last state at all, every poll computes its own.
+
     The version is read *before* the database: a poll that read the state
     just before a change committed stores it under the old version, which
-    the change has already left behind, so it can never be served after.
+    the change has already left behind, so it is never served as fresh.
     """
-    version = board_version(hall.pk)
-    if version is None:  # no usable cache
-        return board_state(hall)
-    key = _board_key(hall.pk, version)
-    state = cache.get(key)
-    if state is None:
+    version_key, state_key = _version_key(hall.pk), _state_key(hall.pk)
+    found = cache.get_many([version_key, state_key])
+    version = found.get(version_key)
+    if version is None:
+        version = board_version(hall.pk)
+        if version is None:  # no usable cache
+            return board_state(hall)
+    kept = found.get(state_key)
+    now = time.time()
+    if kept is not None and kept["version"] == version:
+        if now - kept["computed_at"] < BOARD_CACHE_SECONDS:
+            return kept["state"]
+    lock = _lock_key(hall.pk)
+    if kept is not None and not cache.add(lock, 1, BOARD_LOCK_SECONDS):
+        return kept["state"]  # another process is recomputing it
+    try:
         state = board_state(hall)
-        cache.set(key, state, BOARD_CACHE_SECONDS)
+        state["etag"] = board_etag(state["fingerprint"])
+        cache.set(
+            state_key,
+            {"version": version, "computed_at": now, "state": state},
+            BOARD_KEEP_SECONDS,
+        )
+    finally:
+        if kept is not None:
+            cache.delete(lock)
     return state
+
+
+def board_etag(fingerprint):
+    return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
 
 
 def _bump_board_version(hall_id):
@@ -102,6 +168,27 @@ def _live_calls(calls, open_counter_ids):
     return live[:BOARD_CALLS]
 
 
+def waiting_counts(hall, day):
+    """Return the waiting tickets of ``day`` per active service of ``hall``.
+
+    Grouped from the day's waiting tickets, not from the services: the date
+    and the status are conditions on the tickets that their index answers,
+    so no ticket of another day is read (a LEFT JOIN from the services with
+    the test inside COUNT FILTER read every service's whole history).
+    """
+    return (
+        Ticket.objects.filter(
+            date=day,
+            status=Ticket.Status.WAITING,
+            service__agency__hall=hall,
+            service__is_active=True,
+        )
+        .values("service_id", "service__code", "service__name", "service__agency__short_name")
+        .annotate(waiting=Count("pk"))
+        .order_by("service__code")
+    )
+
+
 def board_state(hall):
     """Return what the display board of ``hall`` shows, in four queries.
 
@@ -127,18 +214,7 @@ def board_state(hall):
             status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
         ).order_by("called_at")
     }
-    waiting = list(
-        Service.objects.filter(agency__hall=hall, is_active=True)
-        .annotate(
-            waiting=Count(
-                "tickets",
-                filter=Q(tickets__date=today, tickets__status=Ticket.Status.WAITING),
-            )
-        )
-        .filter(waiting__gt=0)
-        .values("id", "code", "name", "agency__short_name", "waiting")
-        .order_by("code")
-    )
+    waiting = list(waiting_counts(hall, today))
     state = {
         "hall": hall.name,
         # The newest call even if it is already over: the page announces
@@ -171,10 +247,10 @@ def board_state(hall):
         ],
         "waiting": [
             {
-                "service_id": row["id"],
-                "code": row["code"],
-                "service": row["name"],
-                "agency": row["agency__short_name"],
+                "service_id": row["service_id"],
+                "code": row["service__code"],
+                "service": row["service__name"],
+                "agency": row["service__agency__short_name"],
                 "waiting": row["waiting"],
             }
             for row in waiting
