@@ -100,9 +100,9 @@ def cached_board_state(hall):
             return board_state(hall)
     kept = found.get(state_key)
     now = time.time()
-    if kept is not None and kept["version"] == version:
-        if now - kept["computed_at"] < BOARD_CACHE_SECONDS:
-            return kept["state"]
+    fresh = kept is not None and kept["version"] == version
+    if fresh and now - kept["computed_at"] < BOARD_CACHE_SECONDS:
+        return kept["state"]
     lock = _lock_key(hall.pk)
     if kept is not None and not cache.add(lock, 1, BOARD_LOCK_SECONDS):
         return kept["state"]  # another process is recomputing it

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from services import queue, selectors
-from services.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,8 @@ def _seed_history(service, days, per_day):
                 priority, status, issued_at, queued_at, booked_first, call_count,
                 requeued, note, phone, near_turn_notified)
             SELECT %(service)s, %(service)s, %(today)s - d, n, 'H-' || n,
-                   'HIST-' || %(service)s || '-' || d || '-' || n, 'normal', 'done', now(), now(), false, 1,
-                   false, '', '', false
+                   'HIST-' || %(service)s || '-' || d || '-' || n, 'normal', 'done',
+                   now(), now(), false, 1, false, '', '', false
             FROM generate_series(1, %(days)s) AS d, generate_series(1, %(per_day)s) AS n
             """,
             {"service": service.pk, "today": today, "days": days, "per_day": per_day},
