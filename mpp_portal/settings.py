@@ -279,6 +279,8 @@ LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
+# Dates and times of the web pages per language (08.00 in Indonesian, 08:00 in English).
+FORMAT_MODULE_PATH = ["mpp_portal.formats"]
 USE_TZ = True
 
 # --------------------------------------------------------------------------
