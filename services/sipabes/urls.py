@@ -1,5 +1,10 @@
 """HTML pages of sipabes, namespace "sipabes" (mounted at the site root by mpp_portal/urls.py)."""
 
+from services.sipabes import dashboard_views, staff_list
+
 app_name = "sipabes"
 
-urlpatterns = []
+urlpatterns = [
+    *dashboard_views.urlpatterns,
+    *staff_list.urlpatterns,
+]
