@@ -553,6 +553,9 @@ class Ticket(models.Model):
                 name="ticket_waiting_idx",
             ),
             models.Index(fields=["date", "status"], name="ticket_day_status_idx"),
+            # Statistics, IKM and the rollup read one service's days: without
+            # it a year of tickets is filtered row by row.
+            models.Index(fields=["service", "date", "status"], name="ticket_service_day_idx"),
         ]
 
     def __str__(self):
@@ -636,6 +639,57 @@ class TicketTransfer(models.Model):
 
     def __str__(self):
         return f"{self.ticket}: {self.from_service} → {self.to_service}"
+
+
+class TicketDayStat(models.Model):
+    """The daily rollup: one closed day of one service at one counter, per priority.
+
+    Written by services.rollup after the day closes (a Celery task); the
+    statistics read it for the days it covers and the raw tickets for the
+    rest (today). The key is where each figure belongs in services.stats:
+    ``issued`` and ``issued_by_hour`` by the numbering service (counter
+    empty), the handled figures by the service and counter the ticket ended
+    at, ``transferred`` by the service it left. ``waits`` and
+    ``service_times`` keep each ticket's minutes (as services.stats computes
+    them), so medians and percentiles over any range are exact.
+    """
+
+    date = models.DateField()
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    counter = models.ForeignKey(
+        Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    priority = models.CharField(max_length=20, choices=Priority.choices)
+    issued = models.PositiveIntegerField(default=0)
+    served = models.PositiveIntegerField(default=0)
+    no_show = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    transferred = models.PositiveIntegerField(default=0)
+    waits = ArrayField(models.FloatField(), default=list)
+    service_times = ArrayField(models.FloatField(), default=list)
+    issued_by_hour = ArrayField(models.PositiveIntegerField(), size=24, default=list)
+
+    class Meta:
+        verbose_name = _("rekap harian antrean")
+        verbose_name_plural = _("rekap harian antrean")
+        indexes = [models.Index(fields=["date", "service"], name="ticketdaystat_day_idx")]
+
+    def __str__(self):
+        return f"{self.date} {self.service_id}/{self.counter_id}/{self.priority}"
+
+
+class TicketRollupDay(models.Model):
+    """A day whose tickets are in TicketDayStat (for every hall)."""
+
+    date = models.DateField(primary_key=True)
+    rolled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hari yang sudah direkap")
+        verbose_name_plural = _("hari yang sudah direkap")
+
+    def __str__(self):
+        return str(self.date)
 
 
 def local_day_bounds(day: datetime.date):
