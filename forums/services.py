@@ -550,14 +550,14 @@ def item_progress(item, *, by, note, target=None, reason="", attachment=None, re
         raise DomainError(
             _("Tindak lanjut dicatat setelah berita acara ditandatangani."), code="not_signed"
         )
+    if item.is_closed:
+        raise DomainError(_("Butir ini sudah selesai atau dibatalkan."), code="item_closed")
     note = (note or "").strip()
     reason = (reason or "").strip()
     if target == ItemStatus.DROPPED and not reason:
         raise ValidationError({"reason": _("Alasan pembatalan wajib diisi.")})
     if not note and not target:
         raise ValidationError({"note": _("Catatan kemajuan wajib diisi.")})
-    if item.is_closed:
-        raise DomainError(_("Butir ini sudah selesai atau dibatalkan."), code="item_closed")
     cleaned = None
     if attachment is not None:
         cleaned = clean_upload(
