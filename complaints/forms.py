@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, Category, Complaint
 from complaints.services import MAX_ATTACHMENTS
 from mpp_portal.documents.uploads import clean_upload
+from mpp_portal.i18n import format_lazy_percent
 from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
 
@@ -79,11 +80,14 @@ class MultipleFileField(forms.FileField):
 def attachments_field(label=None):
     return MultipleFileField(
         label=label or _("Lampiran"),
-        help_text=_(
-            "Foto (JPEG, PNG, WebP) atau PDF, paling banyak %(n)s berkas, masing-masing paling "
-            "besar %(mb)s MB. Data lokasi dan kamera pada foto dihapus otomatis."
-        )
-        % {"n": MAX_ATTACHMENTS, "mb": _mb()},
+        help_text=format_lazy_percent(
+            _(
+                "Foto (JPEG, PNG, WebP) atau PDF, paling banyak %(n)s berkas, masing-masing "
+                "paling besar %(mb)s MB. Data lokasi dan kamera pada foto dihapus otomatis."
+            ),
+            n=MAX_ATTACHMENTS,
+            mb=_mb(),
+        ),
     )
 
 
@@ -114,17 +118,21 @@ class ComplaintForm(forms.Form):
     title = forms.CharField(
         label=_("Judul"),
         max_length=TITLE_MAX,
-        help_text=_("Ringkas, paling banyak %(n)s karakter.") % {"n": TITLE_MAX},
+        help_text=format_lazy_percent(_("Ringkas, paling banyak %(n)s karakter."), n=TITLE_MAX),
         widget=forms.TextInput(attrs={"data-counter": TITLE_MAX}),
     )
     description = forms.CharField(
         label=_("Uraian"),
         min_length=DESCRIPTION_MIN,
         max_length=DESCRIPTION_MAX,
-        help_text=_(
-            "Ceritakan apa yang terjadi, kapan, dan layanan apa. %(min)s sampai %(max)s karakter."
-        )
-        % {"min": DESCRIPTION_MIN, "max": DESCRIPTION_MAX},
+        help_text=format_lazy_percent(
+            _(
+                "Ceritakan apa yang terjadi, kapan, dan layanan apa. %(min)s sampai %(max)s "
+                "karakter."
+            ),
+            min=DESCRIPTION_MIN,
+            max=DESCRIPTION_MAX,
+        ),
         widget=forms.Textarea(attrs={"rows": 6, "data-counter": DESCRIPTION_MAX}),
     )
     category = forms.ModelChoiceField(

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mpp_portal.accounts.permissions import scope
 from mpp_portal.documents.uploads import UploadKind
@@ -146,7 +147,8 @@ class ComplaintQuerySet(models.QuerySet):
 
 class Complaint(models.Model):
     class Kind(models.TextChoices):
-        COMPLAINT = "pengaduan", _("Pengaduan")
+        # One report of this kind ("Complaint"), not the section ("Complaints").
+        COMPLAINT = "pengaduan", pgettext_lazy("jenis laporan", "Pengaduan")
         ASPIRATION = "aspirasi", _("Aspirasi")
         INFORMATION = "permintaan_informasi", _("Permintaan informasi")
 

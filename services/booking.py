@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -106,11 +107,7 @@ def schedule_hours_error(*, hall, weekdays, opens, closes):
         if hours is None:
             closed.append(str(names[weekday]))
         elif opens < hours[0] or closes > hours[1]:
-            outside.append(
-                "{} {}-{}".format(
-                    names[weekday], hours[0].strftime("%H.%M"), hours[1].strftime("%H.%M")
-                )
-            )
+            outside.append(f"{names[weekday]} {time_format(hours[0])}-{time_format(hours[1])}")
     if closed:
         return _("Gedung tutup pada hari %(days)s. Hapus hari tersebut.") % {
             "days": ", ".join(closed)
@@ -185,7 +182,7 @@ def _day_full(service):
 def _slot_full(slot_start):
     return SlotFull(
         _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.")
-        % {"time": slot_start.strftime("%H.%M")}
+        % {"time": time_format(slot_start)}
     )
 
 
@@ -702,7 +699,7 @@ def booking_check_in(*, code, by, now=None, request=None):
             opens = timezone.localtime(booking.slot_start_at - CHECK_IN_EARLY)
             raise CheckInWindow(
                 _("Terlalu awal. Check-in dibuka %(day)s pukul %(time)s.")
-                % {"day": opens.strftime("%d-%m-%Y"), "time": opens.strftime("%H.%M")},
+                % {"day": date_format(opens, "DATE_FORMAT"), "time": time_format(opens)},
                 code="too_early",
             )
         if now > booking.slot_end_at:

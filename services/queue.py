@@ -11,6 +11,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from mpp_portal.accounts.permissions import can
@@ -94,11 +95,11 @@ def ticketing_closed_reason(service, now=None, *, office_hours=True):
     opens, closes = hours
     if now.time() < opens:
         return _("Layanan belum dibuka. Pengambilan antrean mulai pukul %(time)s.") % {
-            "time": opens.strftime("%H.%M")
+            "time": time_format(opens)
         }
     if now.time() >= closes:
         return _("Layanan sudah tutup untuk hari ini (tutup pukul %(time)s).") % {
-            "time": closes.strftime("%H.%M")
+            "time": time_format(closes)
         }
     return None
 

@@ -9,10 +9,12 @@ script build the same sentence; a browser test keeps them in agreement.
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from mpp_portal.documents.formatting import format_date_id, terbilang
+from mpp_portal.documents.formatting import terbilang
 from mpp_portal.organizations.models import Hall
 from services import selectors
 
@@ -76,7 +78,7 @@ def board(request, hall):
             announcement_text(latest["code"], latest["counter_number"]) if latest else ""
         ),
         "api_url": reverse("hall-board", args=[hall.slug]),
-        "today": format_date_id(now),
+        "today": date_format(now, "DATE_FORMAT"),
         "now": now,
         # Labels the script needs when it redraws the board, in the page language.
         "strings": {
@@ -91,6 +93,10 @@ def board(request, hall):
             "offline": _("Koneksi terputus, mencoba lagi…"),
             "soundOn": _("Suara aktif"),
             "soundOff": _("Suara belum aktif"),
+            # The clock the script redraws: names in the page language, Sunday first.
+            "days": [str(WEEKDAYS[(day + 6) % 7]) for day in range(7)],
+            "months": [str(MONTHS[month]) for month in range(1, 13)],
+            "timeSeparator": get_format("TIME_FORMAT")[1],
         },
     }
     return render(request, "services/board/board.html", context)

@@ -18,7 +18,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, register_converter, reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.throttling import ScopedRateThrottle
 
 from mpp_portal.accounts.permissions import can
@@ -226,7 +228,7 @@ def booking_service(request, service_id):
         step = "slot"
     if slot is not None and slot["free"] <= 0:
         slot_error = _("Slot pukul %(time)s sudah penuh. Silakan pilih jam lain.") % {
-            "time": start.strftime("%H.%M")
+            "time": time_format(start)
         }
         slot = None
     elif start and day and not day_reason and slot is None:
@@ -620,7 +622,11 @@ def booking_close_day(request):
         else:
             messages.success(
                 request,
-                _("Pemesanan ditutup. %(n)s warga yang sudah memesan diberi tahu.")
+                ngettext(
+                    "Pemesanan ditutup. %(n)s warga yang sudah memesan diberi tahu.",
+                    "Pemesanan ditutup. %(n)s warga yang sudah memesan diberi tahu.",
+                    affected,
+                )
                 % {"n": affected},
             )
             url = reverse("services:booking_staff")

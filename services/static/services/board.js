@@ -31,9 +31,6 @@
   var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
     "sembilan"];
   var UNITS = DIGITS.concat(["sepuluh", "sebelas"]);
-  var DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
-  var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-    "September", "Oktober", "November", "Desember"];
 
   // -- Pure text builders (same rules as mpp_portal.documents.formatting) --
 
@@ -384,10 +381,13 @@
     var weekday = new Date(Date.UTC(parts.year, parts.month - 1, parts.day)).getUTCDay();
     var time = document.getElementById("board-time");
     var seconds = el("span", "board-seconds", ":" + pad(parts.second));
-    replaceChildren(time, [document.createTextNode(pad(parts.hour) + "." + pad(parts.minute)),
+    // Day and month names and the clock's separator come in the page language
+    // (strings.days starts on Sunday, as getUTCDay counts).
+    replaceChildren(time, [
+      document.createTextNode(pad(parts.hour) + strings.timeSeparator + pad(parts.minute)),
       seconds]);
-    document.getElementById("board-date").textContent =
-      DAYS[weekday] + ", " + parts.day + " " + MONTHS[parts.month - 1] + " " + parts.year;
+    document.getElementById("board-date").textContent = strings.days[weekday] + ", " +
+      parts.day + " " + strings.months[parts.month - 1] + " " + parts.year;
   }
 
   window.MPPBoard = {
