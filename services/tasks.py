@@ -18,6 +18,16 @@ def learn_service_averages():
     return updated
 
 
+@shared_task(name="services.tasks.rollup_closed_days", acks_late=True)
+def rollup_closed_days():
+    """Write the daily rollup of the days closed since the last run (idempotent)."""
+    from services.rollup import rollup_closed_days as run
+
+    days = run()
+    logger.info("rolled up %s days of queue statistics", days)
+    return days
+
+
 # acks_late (DESIGN.md §5), as CELERY_TASK_ACKS_LATE also says, written out so
 # that it stays when the global default changes: a worker lost mid-run leaves
 # the task queued for another; running twice is harmless, the UPDATE claims
