@@ -212,6 +212,10 @@ class Agreement(models.Model):
         indexes = [models.Index(fields=["hall", "status", "end_date"])]
 
     def __str__(self):
+        # The number only when the parties are at hand: a list of many
+        # agreements (the audit of a bulk move) must not query per row.
+        if "parties" not in getattr(self, "_prefetched_objects_cache", {}):
+            return self.title
         number = self.main_number
         return f"{number} · {self.title}" if number else self.title
 
