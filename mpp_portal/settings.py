@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour="15-20"),
     },
     "booking-no-shows": {"task": "services.tasks.booking_no_shows", "schedule": 600.0},
+    # After midnight: the day just closed goes into the statistics' rollup.
+    "queue-rollup": {
+        "task": "services.tasks.rollup_closed_days",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Expired sessions leave the database (Django never deletes them itself).
     "clear-sessions": {
         "task": "mpp_portal.accounts.tasks.clear_sessions",
