@@ -91,6 +91,11 @@ class Forum(models.Model):
 
     objects = ForumQuerySet.as_manager()
 
+    # The documents module's verification page includes this for a berita
+    # acara issued with ``related=forum``: the forum, its signatories and
+    # the time of each approval.
+    verification_template = "forums/_verification.html"
+
     class Meta:
         ordering = ["-starts_at", "-pk"]
         verbose_name = _("forum konsultasi publik")
@@ -103,7 +108,7 @@ class Forum(models.Model):
         return self.theme
 
     def get_absolute_url(self):
-        return reverse("forums:public_detail", args=[self.slug])
+        return reverse("forums:public_detail", args=[self.pk, self.slug])
 
     @property
     def is_read_only(self):

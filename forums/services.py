@@ -722,28 +722,36 @@ def berita_acara_issue(forum_id, *, final=False, user_id=None):
     """Render and register one version (the task's body). Return the BeritaAcara.
 
     Draft: only while held or minutes_drafted (held moves to
-    minutes_drafted). Final: only once the forum is signed, and only once
-    (a second run returns the existing final version).
+    minutes_drafted). Final: only once the forum is signed, and only once:
+    the forum row stays locked while the final one is made, so a second
+    run (a redelivered job) waits and then returns the existing version.
     """
     from django.contrib.auth import get_user_model
 
-    from mpp_portal.documents.services import document_issue
-
-    forum = Forum.objects.select_related("hall").get(pk=forum_id)
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     if final:
-        existing = forum.versions.filter(is_final=True).first()
-        if existing is not None:
-            return existing
-        if forum.status != S.SIGNED:
-            raise DomainError(_("Berita acara final dibuat setelah semua menyetujui."))
-    elif forum.status not in (S.HELD, S.MINUTES_DRAFTED):
+        with transaction.atomic():
+            forum = Forum.objects.select_for_update().select_related("hall").get(pk=forum_id)
+            existing = forum.versions.filter(is_final=True).first()
+            if existing is not None:
+                return existing
+            if forum.status != S.SIGNED:
+                raise DomainError(_("Berita acara final dibuat setelah semua menyetujui."))
+            return _issue_version(forum, final=True, by=by)
+    forum = Forum.objects.select_related("hall").get(pk=forum_id)
+    if forum.status not in (S.HELD, S.MINUTES_DRAFTED):
         logger.info("forum %s is %s: no new draft", forum.pk, forum.status)
         return None
+    return _issue_version(forum, final=False, by=by)
+
+
+def _issue_version(forum, *, final, by):
+    from mpp_portal.documents.services import document_issue
+
     version = (forum.versions.aggregate(n=Max("version"))["n"] or 0) + 1
     number = forum.number if final else f"{forum.number}/draf-{version}"
     # Registry numbers are unique: a half-finished earlier run may have taken it.
-    while IssuedDocument.objects.filter(kind=KIND, number=number).exists():
+    while not final and IssuedDocument.objects.filter(kind=KIND, number=number).exists():
         version += 1
         number = f"{forum.number}/draf-{version}"
     context = berita_acara_context(forum, final=final, version=version)
