@@ -63,11 +63,36 @@ def _hall_scope(queryset, user, hall_lookup="hall_id"):
         return queryset.none()
     if user.is_superuser:
         return queryset
-    if user.role in permissions.roles_with("sipabes.register") and user.hall_id:
-        return queryset.filter(**{hall_lookup: user.hall_id})
-    if user.role == permissions.Role.API_CLIENT and is_dpmptsp(user.agency):
-        return queryset.filter(**{hall_lookup: user.agency.hall_id})
-    return queryset.none()
+    hall_id = sipabes_hall_id(user)
+    return queryset.filter(**{hall_lookup: hall_id}) if hall_id else queryset.none()
+
+
+def sipabes_hall_id(user):
+    """Return the id of the hall whose SIPABES work ``user`` reaches, or None.
+
+    SIPABES officers and hall admins reach their hall; the DPMPTSP's agency
+    admin and its API clients reach the hall of the DPMPTSP.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if user.role in permissions.roles_with("sipabes.register"):
+        return user.hall_id
+    if user.role in (permissions.Role.AGENCY_ADMIN, permissions.Role.API_CLIENT) and is_dpmptsp(
+        user.agency
+    ):
+        return user.agency.hall_id
+    return None
+
+
+def sees_full_nik(user, registration):
+    """Return True for DPMPTSP staff of the registration's hall (detail page only)."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role in permissions.STAFF_ROLES
+        and is_dpmptsp(user.agency)
+        and user.agency.hall_id == registration.hall_id
+    )
 
 
 def is_dpmptsp(agency):

@@ -1,10 +1,11 @@
 """HTML pages of sipabes, namespace "sipabes" (mounted at the site root by mpp_portal/urls.py)."""
 
-from services.sipabes import dashboard_views, staff_list
+from services.sipabes import dashboard_views, staff_list, views
 
 app_name = "sipabes"
 
 urlpatterns = [
+    *views.urlpatterns,
     *dashboard_views.urlpatterns,
     *staff_list.urlpatterns,
 ]
