@@ -43,7 +43,9 @@ def coverage(hall):
     """
     agencies = list(Agency.objects.filter(hall=hall, is_active=True).order_by("name"))
     services = list(
-        Service.objects.filter(agency__hall=hall, is_active=True).order_by("agency_id", "name")
+        Service.objects.filter(agency__hall=hall, is_active=True)
+        .select_related("agency")
+        .order_by("agency_id", "name")
     )
     links = _active_links(hall)
     counters_of = defaultdict(list)
