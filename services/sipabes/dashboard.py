@@ -350,11 +350,14 @@ def chart_data(data):
     charts = {}
     for name in BREAKDOWNS:
         rows = list(data[name]["rows"])
-        if data[name]["other"] and not data[name]["other"]["suppressed"]:
-            rows.append(data[name]["other"])
+        labels = [row["key"] if name == "by_kbli_section" else row["label"] for row in rows]
+        other = data[name]["other"]
+        if other and not other["suppressed"]:
+            # The table says how many groups it combines; an axis has no room.
+            rows.append(other)
+            labels.append(str(_("Lainnya")))
         charts[name] = {
-            "labels": [row["key"] if name == "by_kbli_section" and row["key"] else row["label"]
-                       for row in rows],
+            "labels": labels,
             **{m: [row[m] for row in rows] for m in MEASURES},
         }
     return charts
