@@ -123,6 +123,29 @@ def _require_hall_admin(user, hall_id):
 # ---------------------------------------------------------------------------
 # Visits
 # ---------------------------------------------------------------------------
+def visit_plan(*, market, date, by, target_traders=0, notes="", officers=(), request=None):
+    """Plan a visit of ``market`` on ``date`` (hall admin); return it (planned)."""
+    _require_hall_admin(by, market.hall_id)
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            hall_id=market.hall_id,
+            market=market,
+            date=date,
+            target_traders=target_traders,
+            notes=notes or "",
+        )
+        if officers:
+            visit.officers.set(officers)
+        audit.record(
+            actor=by,
+            action="sipabes.visit.plan",
+            obj=visit,
+            to_status=visit.status,
+            request=request,
+        )
+    return visit
+
+
 def visit_open(*, visit, by, request=None):
     _require_officer(by, visit.hall_id)
     with transaction.atomic():
