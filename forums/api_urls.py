@@ -2,6 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
+from forums.api import AgreementItemViewSet, ForumViewSet
+
 router = SimpleRouter()
+router.register("forums", ForumViewSet, basename="forum")
+router.register("forum-items", AgreementItemViewSet, basename="forum-item")
 
 urlpatterns = [*router.urls]
