@@ -19,13 +19,18 @@ class IndonesianFirstMiddleware:
     Many Indonesian phones run an English system; visitors still get
     Indonesian until they choose English with the language switch (the
     django_language cookie, which LocaleMiddleware honours after this).
+
+    The API and Open311 keep the header: a program asks for its language
+    with Accept-Language (no cookie), and every message of an answer, DRF's
+    own included, follows it. Without one, answers are Indonesian.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not wants_json(request):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
 
