@@ -54,6 +54,7 @@ def test_the_board_in_english_keeps_its_clock_english(live_server, device, hall)
     first = page.locator("#board-time").inner_text()
     wait_until(page, f"document.getElementById('board-time').textContent !== {first!r}")
     date = page.locator("#board-date").inner_text()
-    assert re.fullmatch(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} [A-Z][a-z]+ \d{4}", date)
+    day_names = "(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+    assert re.fullmatch(day_names + r", \d{1,2} [A-Z][a-z]+ \d{4}", date)
     assert re.fullmatch(r"\d\d:\d\d:\d\d", page.locator("#board-time").inner_text())
     shot(page, SHOTS, "board-1920")

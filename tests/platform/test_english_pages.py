@@ -279,7 +279,8 @@ def _stored_texts():
     complaint's timeline entries): the data of record, not the page's words."""
     from complaints.models import ComplaintUpdate
 
-    return " ".join(" ".join(b.split()) for b in ComplaintUpdate.objects.values_list("body", flat=True))
+    bodies = ComplaintUpdate.objects.values_list("body", flat=True)
+    return " ".join(" ".join(body.split()) for body in bodies)
 
 
 def test_every_page_in_english_has_every_string_translated(client, demo, monkeypatch):
