@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp_portal import audit
-from mpp_portal.exceptions import DomainError
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.jobs.services import enqueue
 from mpp_portal.masking import mask_nik
 from mpp_portal.organizations.models import Agency
@@ -147,9 +147,14 @@ def visit_plan(*, market, date, by, target_traders=0, notes="", officers=(), req
 
 
 def visit_open(*, visit, by, request=None):
+    """planned -> open. A closed visit is reopened with ``visit_reopen`` only."""
     _require_officer(by, visit.hall_id)
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if visit.status == Visit.Status.CLOSED:
+            raise TransitionNotAllowed(
+                _("Kunjungan yang sudah ditutup hanya dapat dibuka kembali oleh admin MPP.")
+            )
         return transition(
             visit,
             Visit.Status.OPEN,
@@ -184,8 +189,6 @@ def visit_reopen(*, visit, by, reason, request=None):
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.status != Visit.Status.CLOSED:
             # Only a closed visit is reopened; anything else is another move.
-            from mpp_portal.exceptions import TransitionNotAllowed
-
             raise TransitionNotAllowed(
                 _("Hanya kunjungan yang sudah ditutup dapat dibuka kembali.")
             )
