@@ -110,7 +110,14 @@ def _check_chain(agreement, agency_ids):
     """Check the chain fields of ``agreement`` (whose parties are ``agency_ids``)."""
     errors = {}
     hall_id = agreement.hall_id
-    amends, implements, renews = agreement.amends, agreement.implements, agreement.renews
+    # Read the linked agreements as stored: a caller's copy may be stale
+    # (moved since by another function, which locks and reloads its row).
+    linked = Agreement.objects.in_bulk(
+        [pk for pk in (agreement.amends_id, agreement.implements_id, agreement.renews_id) if pk]
+    )
+    amends = linked.get(agreement.amends_id)
+    implements = linked.get(agreement.implements_id)
+    renews = linked.get(agreement.renews_id)
     if agreement.kind == K.ADDENDUM:
         if amends is None:
             errors["amends"] = _("Adendum harus menunjuk perjanjian yang diubahnya.")
