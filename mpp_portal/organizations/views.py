@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from mpp_portal.organizations.models import DEFAULT_CLOSES, DEFAULT_OPENS, Agency, Hall, OfficeHours
+from mpp_portal.organizations.opening import hall_opening
 
 
 def home(request):
@@ -44,6 +45,7 @@ def _render_hall(request, hall):
         "agencies": agencies,
         "agency_groups": _group_by_kind(agencies),
         "office_hours": _week_hours(hall),
+        "opening": hall_opening(hall),
     }
     return render(request, "organizations/hall_detail.html", context)
 

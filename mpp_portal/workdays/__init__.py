@@ -16,6 +16,7 @@ from mpp_portal.workdays.calendar import (
     received_on,
     working_days_between,
     working_days_remaining,
+    working_hours_from,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "received_on",
     "working_days_between",
     "working_days_remaining",
+    "working_hours_from",
 ]

@@ -245,6 +245,23 @@ def day_status(d, hall=None):
     return DayStatus(cal.closed_reason(day), cal.hours_on(day))
 
 
+def working_hours_from(start, hall=None, limit=_MAX_SCAN_DAYS):
+    """Yield ``(day, opens, closes)`` for each working day from ``start`` on
+    (``start`` itself included), reading the calendar in chunks: the usual
+    first answer costs two queries (admin rows, the hall's hours).
+
+    Stops after ``limit`` days. "When does the hall open again?" reads it.
+    """
+    cal = _Calendar(hall)
+    day = _as_date(start)
+    cal.load(day, day + datetime.timedelta(days=_SLACK_DAYS))
+    for _ in range(limit):
+        if cal.is_working(day):
+            opens, closes = cal.office_hours(day)
+            yield day, opens, closes
+        day += datetime.timedelta(days=1)
+
+
 def add_working_days(start, n, hall=None):
     """Return the ``n``th working day after ``start``.
 

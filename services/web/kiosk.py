@@ -25,6 +25,7 @@ from mpp_portal.api_throttling import ticket_issue_allowed, ticket_retry_after
 from mpp_portal.exceptions import DomainError
 from mpp_portal.identity import validate_phone
 from mpp_portal.organizations.models import Agency, Hall
+from mpp_portal.organizations.opening import hall_opening
 from services.models import Counter, Priority, Service, Ticket, TicketSequence
 from services.queue import check_can_issue, ticket_issue, ticketing_closed_reason
 
@@ -213,6 +214,10 @@ def kiosk(request, hall):
 
     context = {
         "hall": hall,
+        # The first screen says it: open until when, or when it opens again
+        # (holidays and cuti bersama counted). Later steps say why no ticket.
+        "opening": hall_opening(hall) if step == 1 else None,
+        "booking_url": settings.SITE_URL + reverse("services:booking_start"),
         "step": step,
         "agencies": agencies,
         "agency": agency,
