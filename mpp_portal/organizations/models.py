@@ -25,6 +25,17 @@ class Hall(models.Model):
     phone = models.CharField(_("telepon"), max_length=30, blank=True)
     email = models.EmailField(_("surel"), blank=True)
     website = models.URLField(_("situs web"), blank=True)
+    map_url = models.URLField(
+        _("tautan peta"),
+        blank=True,
+        help_text=_("Tautan lokasi gedung di peta, mis. dari Google Maps atau OpenStreetMap."),
+    )
+    complaint_hotline = models.CharField(
+        _("layanan pengaduan (telepon/WhatsApp)"),
+        max_length=30,
+        blank=True,
+        help_text=_("Nomor pengaduan yang dicantumkan di setiap halaman, mis. 0812-3456-7890."),
+    )
     code = models.CharField(
         _("kode"),
         max_length=6,

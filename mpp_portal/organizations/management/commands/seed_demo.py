@@ -37,6 +37,12 @@ HALL = {
         "Kompleks Pasar Tradisional Modern (PTM), Kelurahan Pasar Muara Aman, "
         "Kecamatan Lebong Utara, Kabupaten Lebong, Bengkulu"
     ),
+    # Contacts printed in every page's footer (demo values: .test domain, a
+    # number from the Kominfo fiction range).
+    "phone": "(0732) 21000",
+    "email": "mpp@lebongkab.test",
+    "map_url": "https://www.openstreetmap.org/?mlat=-3.1606&mlon=102.2286#map=17/-3.1606/102.2286",
+    "complaint_hotline": "081200001234",
 }
 
 _T = datetime.time
