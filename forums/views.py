@@ -296,15 +296,15 @@ def manage_job(request, pk):
 def manage_inputs(request, pk):
     forum = _forum_for(request, pk)
     user = request.user
-    topic_form = TopicForm(forum=forum)
-    complaint_form = LinkComplaintForm()
-    survey_form = LinkSurveyForm()
-    note_form = TopicNoteForm()
+    topic_form = TopicForm(forum=forum, prefix="group")
+    complaint_form = LinkComplaintForm(prefix="complaint")
+    survey_form = LinkSurveyForm(prefix="survey")
+    note_form = TopicNoteForm(prefix="note")
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "topic":
-                topic_form = TopicForm(request.POST, forum=forum)
+                topic_form = TopicForm(request.POST, forum=forum, prefix="group")
                 if topic_form.is_valid():
                     n = services.inputs_set_topic(
                         forum,
@@ -317,7 +317,7 @@ def manage_inputs(request, pk):
             elif action == "complaint":
                 from complaints.models import Complaint
 
-                complaint_form = LinkComplaintForm(request.POST)
+                complaint_form = LinkComplaintForm(request.POST, prefix="complaint")
                 if complaint_form.is_valid():
                     complaint = (
                         Complaint.objects.visible_to(user)
@@ -340,7 +340,7 @@ def manage_inputs(request, pk):
             elif action == "survey":
                 from services.models import SurveyResponse
 
-                survey_form = LinkSurveyForm(request.POST)
+                survey_form = LinkSurveyForm(request.POST, prefix="survey")
                 if survey_form.is_valid():
                     response = SurveyResponse.objects.filter(
                         pk=survey_form.cleaned_data["survey"],
@@ -358,7 +358,7 @@ def manage_inputs(request, pk):
                         messages.success(request, _("Saran survei ditautkan sebagai masukan."))
                         return redirect("forums:manage_inputs", forum.pk)
             elif action == "note":
-                note_form = TopicNoteForm(request.POST)
+                note_form = TopicNoteForm(request.POST, prefix="note")
                 if note_form.is_valid():
                     services.topic_note_save(forum, by=user, **note_form.cleaned_data)
                     messages.success(request, _("Catatan topik disimpan."))
