@@ -223,6 +223,6 @@ def test_forum_from_plan_to_signed_and_followed_up(
     expect(agency.get_by_text("Tindak lanjut dicatat.")).to_be_visible()
     _shot(agency, "12-agency-done")
     phone.goto(base + forum.get_absolute_url())
-    row = phone.get_by_role("row").filter(has_text=ITEM_1)
+    row = phone.get_by_role("listitem").filter(has_text=ITEM_1)
     expect(row).to_contain_text("Selesai")
     _shot(phone, "13-phone-item-done")
