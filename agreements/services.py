@@ -419,7 +419,8 @@ def agreement_renew(*, agreement, successor, by, request=None):
 def _claim_reminders(today):
     """Insert one ExpiryReminder per agreement due a reminder today.
 
-    Each active agreement gets the smallest stage its days left reach
+    An adendum ends with what it amends: the reminder of that one is
+    enough. Each other active agreement gets the smallest stage its days left reach
     (30, else 60, else 90), so a late recording or a missed day sends one
     reminder, not three. ON CONFLICT DO NOTHING makes a second or concurrent
     run claim nothing. Return the claimed (agreement_id, days) rows.
@@ -432,7 +433,7 @@ def _claim_reminders(today):
         INSERT INTO agreements_expiryreminder (agreement_id, days, end_date, sent_at)
         SELECT a.id, CASE {case} END, a.end_date, now()
         FROM agreements_agreement a
-        WHERE a.status = 'active' AND a.end_date IS NOT NULL
+        WHERE a.status = 'active' AND a.end_date IS NOT NULL AND a.kind <> 'adendum'
           AND a.end_date >= %s::date AND a.end_date - %s::date <= %s
         ON CONFLICT (agreement_id, days, end_date) DO NOTHING
         RETURNING agreement_id, days

@@ -16,15 +16,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements import forms as aforms
 from agreements import selectors, services
-from agreements.models import Agreement, PendingService, _today
+from agreements.models import Agreement, CoverageSnapshot, PendingService, _today
 from mpp_portal.accounts.permissions import can
 from mpp_portal.csv_export import CsvExport
-from mpp_portal.documents.formatting import format_date_id
 from mpp_portal.documents.uploads import uploads_undone_on_error
 from mpp_portal.exceptions import DomainError
 from mpp_portal.organizations.models import Hall
@@ -245,8 +245,22 @@ def detail(request, pk):
             "terminate_form": aforms.TerminateForm(),
             "renew_form": aforms.RenewForm(agreement=agreement) if can_manage else None,
             "successor": agreement.successor,
+            "reminders": _reminders(agreement) if can_manage else [],
         },
     )
+
+
+def _reminders(agreement):
+    """The expiry reminders queued for ``agreement`` (the outbox rows)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from mpp_portal.notifications.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(
+        content_type=ContentType.objects.get_for_model(Agreement),
+        object_id=agreement.pk,
+        dedupe_key__startswith="agreement-expiry:",
+    ).order_by("created_at", "pk")
 
 
 # ---------------------------------------------------------------------------
@@ -509,10 +523,25 @@ def coverage(request):
         # An agency admin sees their own agency's lines only.
         data["agencies"] = [r for r in data["agencies"] if r["agency"].pk == request.user.agency_id]
         data["flagged"] = [e for e in data["flagged"] if e["service"].agency_id == request.user.agency_id]
+    history = list(data["history"])
+    today = _today()
+    if not history or history[-1].date != today:
+        # Today's figures as the last point, before the night's snapshot.
+        figures = data["figures"]
+        history.append(
+            CoverageSnapshot(
+                hall=hall,
+                date=today,
+                services_in_mpp=figures["services_in_mpp"],
+                services_covered=figures["services_covered"],
+                services_pending=figures["services_pending"],
+            )
+        )
+    data["history"] = history
     chart = {
-        "labels": [format_date_id(s.date) for s in data["history"]],
-        "centralised": [s.share_centralised for s in data["history"]],
-        "covered": [s.share_covered for s in data["history"]],
+        "labels": [date_format(s.date, "j M Y") for s in history],
+        "centralised": [s.share_centralised for s in history],
+        "covered": [s.share_covered for s in history],
         "label_centralised": _("Layanan sudah di MPP (%)"),
         "label_covered": _("Layanan di MPP yang dicakup PKS berlaku (%)"),
     }

@@ -1,0 +1,176 @@
+"""Issue 12's proof in Chromium: the hall admin records a PKS with two
+parties and its signed scan, links it to services and sees the coverage go
+up, records an adendum, and, with the clock moved in the test process
+(time_machine, no sleep), sees the expiry reminder in the outbox."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from agreements import services
+from agreements.models import Agreement
+from agreements.tasks import daily_states
+from mpp_portal.accounts.models import User
+from mpp_portal.notifications.models import OutboxMessage
+from mpp_portal.workdays import JAKARTA
+from tests.agreements.conftest import pdf_bytes
+from tests.e2e.steps import log_in, shot
+from tests.e2e.test_accessibility import AUDIT
+from tests.factories import CounterFactory, ServiceFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/agreements-journey")
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=JAKARTA)  # a Monday
+END = datetime.date(2026, 7, 31)
+TITLE = "Perjanjian Kerja Sama Penyelenggaraan Pelayanan Dukcapil dan Bapenda di MPP"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _shot(page, name):
+    shot(page, SHOTS, name)
+
+
+def _audit(page, where):
+    assert page.evaluate(AUDIT) == [], where
+
+
+def _open(page, url, username):
+    page.goto(url)
+    if "/akun/masuk/" in page.url:
+        log_in(page, username)
+        expect(page).not_to_have_url(re.compile(r"/akun/masuk/"))
+
+
+def test_hall_admin_records_links_amends_and_is_reminded(
+    live_server, device, hall, agency_a, agency_b, tmp_path
+):
+    base = live_server.url
+    admin_user = UserFactory(
+        username="admin.pks.e2e", role=User.Role.HALL_ADMIN, hall=hall,
+        email="admin.mpp@example.test",
+    )
+    agency_a.contact_name = "Rahmat Hidayat"
+    agency_a.contact_email = "kontak.dukcapil@example.test"
+    agency_a.save()
+    ktp = ServiceFactory(agency=agency_a, name="Perekaman KTP-el")
+    ServiceFactory(agency=agency_a, name="Akta Kelahiran")
+    pbb = ServiceFactory(agency=agency_b, name="Pembayaran PBB-P2")
+    ServiceFactory(agency=agency_b, name="BPHTB")
+    CounterFactory(agency=agency_a, hall=hall, number=1, services=[ktp])
+    CounterFactory(agency=agency_b, hall=hall, number=2, services=[pbb])
+    scan = tmp_path / "pks-ditandatangani.pdf"
+    scan.write_bytes(pdf_bytes("PKS Dukcapil Bapenda"))
+
+    with time_machine.travel(START, tick=True):
+        services.coverage_snapshot(hall=hall, today=START.date() - datetime.timedelta(days=30))
+        admin = device(1366, 900)
+
+        # -- 1. Record the PKS: the regency and two agencies, with the scan. ---
+        _open(admin, base + reverse("agreements:list"), admin_user.username)
+        admin.get_by_role("link", name="Catat perjanjian").click()
+        admin.get_by_label("Judul*").fill(TITLE)
+        admin.locator("#id_regency_number").fill("100.3.7/15/PKS/III/2026")
+        admin.locator("#id_regency_signatory_name").fill("Kopli Ansori")
+        admin.locator("#id_regency_signatory_title").fill("Bupati Lebong")
+        admin.locator("#id_pihak-0-agency").select_option(label=str(agency_a))
+        admin.locator("#id_pihak-0-number").fill("470/88/DUKCAPIL/2026")
+        admin.locator("#id_pihak-1-agency").select_option(label=str(agency_b))
+        admin.locator("#id_pihak-1-number").fill("973/12/BAPENDA/2026")
+        admin.locator("#id_signed_on").fill("2026-03-02")
+        admin.locator("#id_signed_place").fill("Muara Aman")
+        admin.locator("#id_start_date").fill("2026-03-02")
+        admin.locator("#id_end_date").fill(END.isoformat())
+        admin.locator("#id_staff_count").fill("3")
+        admin.locator("#id_scan").set_input_files(str(scan))
+        _audit(admin, "form")
+        _shot(admin, "01-record-form")
+        admin.get_by_role("button", name="Simpan").click()
+        expect(admin.get_by_text("Perjanjian dicatat sebagai konsep.")).to_be_visible()
+        agreement = Agreement.objects.get(title=TITLE)
+        assert agreement.scan and agreement.parties.count() == 3
+        expect(admin.get_by_role("link", name="Unduh pindaian (PDF)")).to_be_visible()
+
+        # -- 2. Coverage before: nothing covered, both counters flagged. -------
+        admin.goto(base + reverse("agreements:coverage"))
+        expect(admin.locator("#angka-dicakup")).to_have_text("0,0%")
+        expect(admin.locator("#angka-loket")).to_have_text("2")
+        _shot(admin, "02-coverage-before")
+
+        # -- 3. Sign it (in force today) and link its services. ----------------
+        admin.goto(base + agreement.get_absolute_url())
+        admin.get_by_role("button", name="Catat sudah ditandatangani").click()
+        expect(admin.get_by_text("Perjanjian ditandatangani.")).to_be_visible()
+        expect(admin.locator(".agreement-status").first).to_have_text("Berlaku")
+        admin.get_by_role("link", name="Atur layanan dan loket").click()
+        admin.get_by_label(f"{agency_a} · Perekaman KTP-el").check()
+        admin.get_by_label(f"{agency_b} · Pembayaran PBB-P2").check()
+        admin.get_by_role("button", name="Simpan").click()
+        expect(admin.get_by_text("Ruang lingkup perjanjian disimpan.")).to_be_visible()
+        expect(admin.locator("#layanan-dicakup li")).to_have_count(2)
+
+        # -- 4. Coverage goes up. ----------------------------------------------
+        admin.goto(base + reverse("agreements:coverage"))
+        expect(admin.locator("#angka-dicakup")).to_have_text("50,0%")
+        expect(admin.locator("#angka-loket")).to_have_text("0")
+        expect(admin.locator("#grafik-cakupan")).to_be_visible()
+        _audit(admin, "coverage")
+        _shot(admin, "03-coverage-after")
+
+        # -- 5. Record an adendum to it and sign it. -----------------------------
+        admin.goto(base + agreement.get_absolute_url())
+        admin.get_by_role("link", name="Catat adendum").click()
+        expect(admin.locator("#id_kind")).to_have_value("adendum")
+        admin.get_by_role("checkbox", name="jumlah petugas").check()
+        admin.locator("#id_regency_number").fill("100.3.7/02/ADD/III/2026")
+        admin.locator("#id_signed_on").fill("2026-03-02")
+        admin.locator("#id_start_date").fill("2026-03-02")
+        admin.locator("#id_end_date").fill(END.isoformat())
+        admin.locator("#id_staff_count").fill("4")
+        _shot(admin, "04-adendum-form")
+        admin.get_by_role("button", name="Simpan").click()
+        expect(admin.get_by_text("Perjanjian dicatat sebagai konsep.")).to_be_visible()
+        admin.get_by_role("button", name="Catat sudah ditandatangani").click()
+        expect(admin.get_by_text("Perjanjian ditandatangani.")).to_be_visible()
+        adendum = Agreement.objects.get(kind=Agreement.Kind.ADDENDUM)
+        assert adendum.amends == agreement and adendum.status == Agreement.Status.ACTIVE
+        timeline = admin.locator(".chain-timeline li")
+        expect(timeline).to_have_count(2)
+        expect(timeline.nth(1)).to_contain_text("mengubah")
+        _audit(admin, "adendum detail")
+        _shot(admin, "05-adendum-timeline")
+
+    # -- 6. Sixty days before the end: the daily task, in this process. ------
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 0, 15, tzinfo=JAKARTA), tick=True):
+        result = daily_states()
+        assert result["reminders"] == 1  # the PKS (its adendum ends with it), 60 days
+        assert daily_states()["reminders"] == 0  # a second run sends nothing
+        _open(admin, base + agreement.get_absolute_url(), admin_user.username)
+        reminders = admin.locator("#daftar-pengingat li")
+        expect(reminders).to_have_count(2)
+        expect(reminders.first).to_contain_text("berakhir dalam 60 hari")
+        expect(admin.get_by_text("segera berakhir")).to_be_visible()
+        _audit(admin, "detail with reminders")
+        _shot(admin, "06-reminder-in-outbox")
+    assert set(
+        OutboxMessage.objects.filter(object_id=agreement.pk).values_list("recipient", flat=True)
+    ) == {"admin.mpp@example.test", "kontak.dukcapil@example.test"}
+
+    # -- 7. The public page: the agencies and the agreement, no scan. --------
+    public = device(390, 844)
+    public.goto(base + reverse("agreements:public", args=[hall.slug]))
+    expect(public.locator(".public-agency").filter(has_text=agency_a.name)).to_contain_text(
+        "100.3.7/15/PKS/III/2026"
+    )
+    assert "pindaian" not in public.content().lower()
+    _audit(public, "public")
+    _shot(public, "07-public")
