@@ -16,8 +16,9 @@ DATE_WORDS = "Pada hari ini Kamis tanggal dua puluh bulan Juni tahun dua ribu du
 
 
 def _text(path):
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                         capture_output=True, timeout=60)
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60
+    )
     return out.stdout.decode()
 
 
@@ -27,8 +28,9 @@ def _squash(text):
 
 def _sign_all(forum):
     for signatory in forum.signatories.select_related("user"):
-        services.signoff_approve(forum, user=signatory.user, sha256=forum.frozen_sha256,
-                                 ip="192.0.2.1")
+        services.signoff_approve(
+            forum, user=signatory.user, sha256=forum.frozen_sha256, ip="192.0.2.1"
+        )
     forum.refresh_from_db()
     return services.berita_acara_issue(forum.pk, final=True)
 
@@ -79,8 +81,23 @@ def test_qr_opens_the_verification_page(signing_forum, tmp_path, client):
     final = _sign_all(signing_forum)
     pdf = tmp_path / "ba.pdf"
     pdf.write_bytes(Path(final.document.file.path).read_bytes())
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "150",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
     codes = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
     assert [c.format.name for c in codes] == ["QRCode"]
     url = f"http://testserver/verifikasi/{final.document.verification_code}/"
@@ -127,8 +144,9 @@ def test_two_approvals_at_the_same_moment(signing_forum, bupati, kadis):
     def approve(user):
         try:
             barrier.wait(5)
-            services.signoff_approve(Forum.objects.get(pk=signing_forum.pk), user=user,
-                                     sha256=frozen, ip="192.0.2.7")
+            services.signoff_approve(
+                Forum.objects.get(pk=signing_forum.pk), user=user, sha256=frozen, ip="192.0.2.7"
+            )
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -176,3 +194,23 @@ def test_render_through_the_real_worker(held_forum, hall_admin, celery_worker_pr
     assert job.status == Job.Status.DONE
     held_forum.refresh_from_db()
     assert held_forum.status == Forum.Status.MINUTES_DRAFTED
+
+
+@pytest.mark.django_db
+def test_signed_sends_the_webhook_to_each_agency(
+    signing_forum, agency_a, agency_b, django_capture_on_commit_callbacks
+):
+    from mpp_portal.webhooks.models import Event, Webhook, WebhookDelivery
+
+    Webhook.objects.create(
+        agency=agency_a,
+        url="https://dukcapil.example.test/hook",
+        secret="rahasia",
+        events=[Event.BERITA_ACARA_SIGNED],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        final = _sign_all(signing_forum)
+    [delivery] = WebhookDelivery.objects.all()
+    assert delivery.event == "berita_acara.signed" and delivery.agency == agency_a
+    assert delivery.payload["document"]["sha256"] == final.sha256
+    assert [i["number"] for i in delivery.payload["items"]] == [1]
