@@ -180,45 +180,45 @@ def registry_csv(request):
 # Detail and the chain
 # ---------------------------------------------------------------------------
 def _chain(agreement):
-    """The agreement's chain, oldest first, as (agreement, relation) pairs.
+    """The agreement's chain, oldest first, as dicts of agreement and relation.
 
-    Goes up through implements/amends/renews to the root, then lists every
-    agreement of that family by date. A fixed, small number of queries for
-    a chain of a few links.
+    Up: what it implements, amends or renews, to the root. Down: its
+    addenda and renewals (and, for a nota kesepakatan, what implements it),
+    and the addenda and renewals of the agreements above it on the way,
+    never the other PKS implementing the same nota kesepakatan. A few
+    queries for a chain of a few links.
     """
-    root = agreement
-    seen = {root.pk}
+    framework = (Agreement.Kind.MOU, Agreement.Kind.JOINT)
+    path, seen, node = [agreement], {agreement.pk}, agreement
     while True:
-        parent = root.implements or root.amends or root.renews
+        parent = node.amends or node.renews or node.implements
         if parent is None or parent.pk in seen:
             break
+        path.append(parent)
         seen.add(parent.pk)
-        root = parent
-    family = {root.pk: root}
-    frontier = [root.pk]
-    while frontier:
-        children = list(
-            Agreement.objects.filter(
-                Q(implements_id__in=frontier) | Q(amends_id__in=frontier) | Q(renews_id__in=frontier)
-            ).exclude(pk__in=list(family)).prefetch_related("parties")
-        )
-        frontier = [c.pk for c in children]
+        node = parent
+    family = {a.pk: a for a in path}
+    # The first step down from the agreement itself follows every link.
+    frontier = [agreement.pk]
+    line = [a.pk for a in path[1:] if a.kind not in framework]
+    first = True
+    while frontier or line:
+        links = Q(amends_id__in=frontier + line) | Q(renews_id__in=frontier + line)
+        if first:
+            links |= Q(implements_id__in=frontier)
+        children = list(Agreement.objects.filter(links).exclude(pk__in=list(family)))
+        frontier, line, first = [c.pk for c in children], [], False
         for child in children:
             family[child.pk] = child
-    items = sorted(
-        family.values(), key=lambda a: (a.signed_on or datetime.date.max, a.pk)
-    )
+    items = sorted(family.values(), key=lambda a: (a.signed_on or datetime.date.max, a.pk))
     result = []
     for item in items:
         if item.amends_id:
-            relation = _("mengubah")
-            target = family.get(item.amends_id)
+            relation, target = _("mengubah"), family.get(item.amends_id)
         elif item.renews_id:
-            relation = _("memperpanjang")
-            target = family.get(item.renews_id)
+            relation, target = _("memperpanjang"), family.get(item.renews_id)
         elif item.implements_id:
-            relation = _("melaksanakan")
-            target = family.get(item.implements_id)
+            relation, target = _("melaksanakan"), family.get(item.implements_id)
         else:
             relation, target = "", None
         result.append({"agreement": item, "relation": relation, "target": target})
@@ -551,6 +551,7 @@ def coverage(request):
         {
             **data,
             "hall": hall,
+            "agencies_without": [r["agency"].name for r in data["agencies"] if not r["services"]],
             "chart": chart,
             "can_manage": can(request.user, "agreements.manage", hall=hall),
         },

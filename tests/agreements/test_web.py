@@ -388,3 +388,24 @@ def test_public_page_lists_agencies_and_agreements_without_personal_data(
 
 def test_public_page_unknown_hall(client):
     assert client.get(reverse("agreements:public", args=["tidak-ada"])).status_code == 404
+
+
+def test_the_chain_shows_the_line_not_the_siblings(client, admin_mpp, make_agreement, agency_a, agency_b):
+    mou = make_agreement(agency_a, agency_b, kind=Agreement.Kind.MOU, title="Nota", status=S.ACTIVE)
+    first = make_agreement(agency_a, title="PKS lama", implements=mou, status=S.ACTIVE)
+    sibling = make_agreement(agency_b, title="PKS saudara", implements=mou, status=S.ACTIVE)
+    second = make_agreement(agency_a, title="PKS baru", implements=mou, renews=first,
+                            signed_on=datetime.date(2025, 6, 16))
+    force_status(second, S.ACTIVE)
+    adendum = services.agreement_create(
+        hall=first.hall, by=admin_mpp, title="Adendum baru", kind=Agreement.Kind.ADDENDUM,
+        amends=second, amended_fields=["term"], signed_on=datetime.date(2026, 2, 10),
+        parties=[{"agency": None}, {"agency": agency_a}],
+    )
+    _login(client, admin_mpp)
+    chain = [link["agreement"].pk for link in client.get(second.get_absolute_url()).context["chain"]]
+    assert chain == [mou.pk, first.pk, second.pk, adendum.pk]
+    chain = [link["agreement"].pk for link in client.get(first.get_absolute_url()).context["chain"]]
+    assert sibling.pk not in chain and adendum.pk in chain
+    chain = [link["agreement"].pk for link in client.get(mou.get_absolute_url()).context["chain"]]
+    assert {first.pk, sibling.pk, second.pk} <= set(chain)
