@@ -214,7 +214,7 @@ def seed(*, hall, users, stdout):
             defaults={
                 "name": name,
                 "slug": _slugify(name),
-                "description": f"{name} di {agencies[slug].short_name}, MPP {hall.name}.",
+                "description": f"{name} di {agencies[slug].short_name}, {hall.name}.",
                 "average_service_minutes": minutes,
                 "fee": fee,
                 "fee_note": "Disetor melalui bank persepsi/QRIS." if fee else "",
@@ -225,10 +225,10 @@ def seed(*, hall, users, stdout):
                 "accepted_priorities": ALL_PRIORITIES,
                 "daily_ticket_cap": 150,
                 "procedure": (
-                    "1. Ambil nomor antrean di kios atau pesan secara daring. "
-                    "2. Tunggu panggilan di ruang tunggu. "
-                    "3. Serahkan persyaratan kepada petugas loket. "
-                    "4. Petugas memverifikasi dan memproses permohonan. "
+                    "1. Ambil nomor antrean di kios atau pesan secara daring.\n"
+                    "2. Tunggu panggilan di ruang tunggu.\n"
+                    "3. Serahkan persyaratan kepada petugas loket.\n"
+                    "4. Petugas memverifikasi dan memproses permohonan.\n"
                     "5. Terima produk layanan atau tanda terima."
                 ),
                 "staff_competence": "Petugas terlatih pada aplikasi layanan instansi.",

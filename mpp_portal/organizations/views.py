@@ -31,7 +31,11 @@ def hall_detail(request, slug):
 
 def _render_hall(request, hall):
     query = request.GET.get("q", "").strip()[:100]
-    agencies = hall.agencies.active().order_by("kind", "name")
+    agencies = (
+        hall.agencies.active()
+        .annotate(service_count=Count("services", filter=Q(services__is_active=True)))
+        .order_by("kind", "name")
+    )
     if query:
         # The no-JavaScript path of the search box; portal.js filters in place.
         agencies = agencies.filter(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from mpp_portal.accounts.permissions import can
 from mpp_portal.organizations.models import Agency, Hall, OfficeHours
+from mpp_portal.organizations.opening import hall_opening
 from services.forms.catalogue import ServiceForm, service_save
 from services.models import Counter, Service
 
@@ -68,7 +69,7 @@ def _service_for_page(pk):
     counters = Counter.objects.order_by("number")
     return get_object_or_404(
         Service.objects.active()
-        .select_related("agency", "agency__hall")
+        .select_related("agency", "agency__hall", "booking_schedule")
         .prefetch_related("agency__hall__office_hours", Prefetch("counters", queryset=counters)),
         pk=pk,
     )
@@ -103,11 +104,25 @@ def _detail_context(service):
     }
 
 
+def _next_steps(request, service):
+    """What the reader can do from the page: book a visit, take a number."""
+    schedule = getattr(service, "booking_schedule", None)  # None: no schedule row
+    hall = service.agency.hall
+    return {
+        "bookable": schedule is not None and schedule.is_active,
+        # A kiosk (or hall staff at one) takes the number here; a citizen
+        # reads where and when to take it.
+        "can_issue": can(request.user, "queue.issue", hall=hall),
+        "opening": hall_opening(hall),
+    }
+
+
 def service_detail(request, pk, slug):
     service = _service_for_page(pk)
     if slug != service.slug:
         return redirect(service.get_absolute_url(), permanent=True)
-    return render(request, "services/catalogue/detail.html", _detail_context(service))
+    context = {**_detail_context(service), **_next_steps(request, service)}
+    return render(request, "services/catalogue/detail.html", context)
 
 
 def service_detail_print(request, pk, slug):
