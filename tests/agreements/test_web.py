@@ -409,3 +409,41 @@ def test_the_chain_shows_the_line_not_the_siblings(client, admin_mpp, make_agree
     assert sibling.pk not in chain and adendum.pk in chain
     chain = [link["agreement"].pk for link in client.get(mou.get_absolute_url()).context["chain"]]
     assert {first.pk, sibling.pk, second.pk} <= set(chain)
+
+
+def test_edit_a_draft_and_not_a_signed_one(client, admin_mpp, make_agreement, agency_a, agency_b):
+    agreement = make_agreement(agency_a, title="Konsep")
+    _login(client, admin_mpp)
+    url = reverse("agreements:edit", args=[agreement.pk])
+    page = client.get(url)
+    assert page.context["form"].initial["regency_number"] == "100.3/1/PKS/2024"
+    data = _form_data(agency_a, agency_b, title="Konsep diubah")
+    assert client.post(url, data).status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.title == "Konsep diubah" and agreement.parties.count() == 3
+    response = client.post(url, _form_data(agency_a, agency_b, title="", end_date="2020-01-01"))
+    assert response.status_code == 200 and response.context["form"].errors
+    force_status(agreement, S.ACTIVE)
+    assert client.get(url).url == reverse("agreements:scope", args=[agreement.pk])
+
+
+def test_scope_page_refuses_another_agencys_service(
+    client, admin_mpp, make_agreement, agency_a, catalogue
+):
+    agreement = make_agreement(agency_a, status=S.ACTIVE)
+    _login(client, admin_mpp)
+    url = reverse("agreements:scope", args=[agreement.pk])
+    response = client.post(url, {"services": [catalogue["b1"].pk]})
+    assert response.status_code == 200 and response.context["form"].errors
+    response = client.post(url, {"services": [catalogue["a1"].pk], "counters": [catalogue["ca"].pk]})
+    assert response.status_code == 302
+    assert list(agreement.services.all()) == [catalogue["a1"]]
+
+
+def test_admin_lists_agreements_read_only(client, make_agreement, agency_a):
+    make_agreement(agency_a, title="PKS admin")
+    root = UserFactory(username="root.pks", is_superuser=True, is_staff=True)
+    _login(client, root)
+    response = client.get("/admin/agreements/agreement/")
+    assert response.status_code == 200 and "PKS admin" in response.content.decode()
+    assert client.get("/admin/agreements/agreement/add/").status_code == 403

@@ -159,6 +159,11 @@ def test_hall_admin_records_links_amends_and_is_reminded(
         expect(reminders).to_have_count(2)
         expect(reminders.first).to_contain_text("berakhir dalam 60 hari")
         expect(admin.get_by_text("segera berakhir")).to_be_visible()
+        admin.goto(base + reverse("agreements:list") + "?status=expiring")
+        expect(admin.get_by_role("link", name="100.3.7/15/PKS/III/2026")).to_be_visible()
+        _audit(admin, "registry")
+        _shot(admin, "06b-registry-expiring")
+        admin.goto(base + agreement.get_absolute_url())
         _audit(admin, "detail with reminders")
         _shot(admin, "06-reminder-in-outbox")
     assert set(
