@@ -81,6 +81,9 @@ class TargetSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     regency = serializers.CharField()
     year = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(
+        help_text="When the figures were computed; they are reused for a few minutes."
+    )
     min_group_size = serializers.IntegerField()
     suppressed = serializers.BooleanField(
         help_text="True when the whole year has fewer than min_group_size traders."
@@ -113,6 +116,7 @@ def _row(key, label, traders, nib, workers, capital, **extra):
 EXAMPLE = {
     "regency": "Kabupaten Lebong",
     "year": 2024,
+    "computed_at": "2024-12-02T09:15:00+07:00",
     "min_group_size": 3,
     "suppressed": False,
     "totals": _row(None, "Jumlah", 212, 180, 371, 2_915_000_000),
@@ -158,7 +162,14 @@ class DashboardView(APIView):
         parameters=[
             OpenApiParameter(
                 "year",
-                int,
+                # The maximum is read when this module loads: a server running
+                # across New Year documents last year's until it restarts (the
+                # validation itself always takes the current year).
+                {
+                    "type": "integer",
+                    "minimum": dashboard.FIRST_YEAR,
+                    "maximum": dashboard.current_year(),
+                },
                 required=False,
                 description=f"{dashboard.FIRST_YEAR} to the current year; default the current one.",
             ),
@@ -176,7 +187,7 @@ class DashboardView(APIView):
     def get(self, request):
         query = DashboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        data = dashboard.dashboard_data(**query.validated_data)
+        data = {**dashboard.cached_dashboard(**query.validated_data)}
         data["notes"] = {
             "population": str(dashboard.POPULATION_NOTE),
             "capital": str(dashboard.CAPITAL_NOTE),

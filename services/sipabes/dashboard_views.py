@@ -52,7 +52,7 @@ def dashboard_page(request):
     if form.is_valid():
         regency, year = form.scope()
         if regency:
-            data = dashboard.dashboard_data(regency=regency, year=year)
+            data = dashboard.cached_dashboard(regency=regency, year=year)
             charts = dashboard.chart_data(data)
     context = {
         "form": form,
@@ -75,6 +75,7 @@ def dashboard_page(request):
             "capital": _("Modal usaha (Rp)"),
         },
         "query": request.GET.urlencode(),
+        "cache_minutes": max(1, dashboard.cache_seconds() // 60),
     }
     return render(
         request, "sipabes/dashboard/page.html", context, status=200 if form.is_valid() else 400
@@ -111,13 +112,11 @@ def dashboard_csv(request):
     writer.writerow(["Dasbor SIPABES", regency or "", year])
     if regency is None:
         return writer.response
-    data = dashboard.dashboard_data(regency=regency, year=year)
+    data = dashboard.cached_dashboard(regency=regency, year=year)
     writer.writerow(["", *CSV_MEASURES])
     writer.writerow(["Jumlah", *_csv_values(data["totals"])])
     writer.writerow(["Target investasi kabupaten (Rp)", data["target"]["amount"]])
-    writer.writerow(
-        ["Modal usaha terhadap target (%)", data["target"]["capital_share_percent"]]
-    )
+    writer.writerow(["Modal usaha terhadap target (%)", data["target"]["capital_share_percent"]])
     for name, (title, key_label) in CSV_TITLES.items():
         block = data[name]
         writer.writerows([[], [title], [key_label, *CSV_MEASURES]])
@@ -130,8 +129,14 @@ def dashboard_csv(request):
             writer.writerow([label, *_csv_values(row)])
         if block["other"]:
             writer.writerow([block["other"]["label"], *_csv_values(block["other"])])
-    writer.writerows([[], [str(dashboard.POPULATION_NOTE)], [str(dashboard.CAPITAL_NOTE)],
-                      [str(dashboard.PRIVACY_NOTE)]])
+    writer.writerows(
+        [
+            [],
+            [str(dashboard.POPULATION_NOTE)],
+            [str(dashboard.CAPITAL_NOTE)],
+            [str(dashboard.PRIVACY_NOTE)],
+        ]
+    )
     return writer.response
 
 

@@ -1,9 +1,10 @@
 """Staff list of SIPABES registrations: filters, search, pages, CSV export.
 
-Who sees it: the hall admin, the hall's SIPABES officers and the staff of
-the hall's DPMPTSP (the agency that runs SIPABES), each only the
-registrations of their own hall. NIK and phone are masked here and in the
-export; the full NIK is on the registration's detail page only.
+Who sees it: the hall admin, the hall's SIPABES officers and the DPMPTSP's
+agency admin (the agency that runs SIPABES), each only the registrations of
+their own hall (``models.sipabes_hall_id``, the app's one scope). NIK and
+phone are masked here and in the export; the full NIK is on the
+registration's detail page only.
 
 Routes are collected in services/sipabes/urls.py.
 """
@@ -23,36 +24,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp_portal.accounts.models import User
-from mpp_portal.accounts.permissions import Role, roles_with
+from mpp_portal.accounts.permissions import Role
 from mpp_portal.csv_export import CsvExport
 from mpp_portal.masking import mask_nik, mask_phone
 from mpp_portal.workdays import JAKARTA
-from services.sipabes.models import Market, Registration, Visit, is_dpmptsp
+from services.sipabes.models import Market, Registration, Visit, sipabes_hall_id
 
 PAGE_SIZE = 50
-# Agency staff who work for the hall's DPMPTSP see its registrations too.
-DPMPTSP_STAFF_ROLES = frozenset({Role.COUNTER_STAFF, Role.AGENCY_ADMIN})
 
 
 def staff_hall_id(user):
-    """Return the id of the hall whose registrations ``user`` may list, or None."""
-    if not (user and user.is_authenticated and user.is_active):
+    """Return the id of the hall whose registrations ``user`` may list, or None.
+
+    The app's one reach (``models.sipabes_hall_id``), less API clients: this
+    is a page for people.
+    """
+    if user.is_authenticated and user.role == Role.API_CLIENT:
         return None
-    if user.role in roles_with("sipabes.register") and user.hall_id:
-        return user.hall_id
-    if user.role in DPMPTSP_STAFF_ROLES and is_dpmptsp(user.agency):
-        return user.agency.hall_id
-    return None
+    return sipabes_hall_id(user)
 
 
 def staff_registrations(user):
     """Return the registrations ``user`` may list (none for anybody else)."""
-    if user.is_authenticated and user.is_superuser:
-        return Registration.objects.all()
-    hall_id = staff_hall_id(user)
-    if hall_id is None:
+    if not (user.is_superuser or staff_hall_id(user)):
         return Registration.objects.none()
-    return Registration.objects.filter(hall_id=hall_id)
+    return Registration.objects.visible_to(user)
 
 
 def _check_staff(user):
@@ -84,12 +80,10 @@ class StaffFilterForm(forms.Form):
     def __init__(self, data, *, user):
         super().__init__(data)
         hall_id = staff_hall_id(user)
-        markets = Market.objects.all() if user.is_superuser else Market.objects.filter(
-            hall_id=hall_id
+        markets = (
+            Market.objects.all() if user.is_superuser else Market.objects.filter(hall_id=hall_id)
         )
-        visits = Visit.objects.all() if user.is_superuser else Visit.objects.filter(
-            hall_id=hall_id
-        )
+        visits = Visit.objects.all() if user.is_superuser else Visit.objects.filter(hall_id=hall_id)
         officers = User.objects.filter(sipabes_registrations__isnull=False).distinct()
         if not user.is_superuser:
             officers = officers.filter(sipabes_registrations__hall_id=hall_id)
@@ -107,7 +101,9 @@ class StaffFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("dari"), data.get("sampai")
         if start and end and start > end:
-            self.add_error("sampai", _("Tanggal akhir harus sama dengan atau sesudah tanggal awal."))
+            self.add_error(
+                "sampai", _("Tanggal akhir harus sama dengan atau sesudah tanggal awal.")
+            )
         return data
 
     def filter(self, queryset):

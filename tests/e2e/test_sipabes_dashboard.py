@@ -58,9 +58,7 @@ def seeded(hall, officer):
         )
     for _ in range(4):
         seed.registration(market=tes, officer=officer, when=datetime.datetime(2025, 3, 3, 9))
-    InvestmentTarget.objects.create(
-        regency="Kabupaten Lebong", year=2024, amount=1_500_000_000_000
-    )
+    InvestmentTarget.objects.create(regency="Kabupaten Lebong", year=2024, amount=1_500_000_000_000)
 
 
 def _charts_drawn(page):

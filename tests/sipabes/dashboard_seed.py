@@ -9,8 +9,8 @@ in any month of any year.
 import datetime
 import itertools
 
-from services.sipabes.models import Kbli, Market, Registration, Visit
 from mpp_portal.workdays import JAKARTA
+from services.sipabes.models import Kbli, Market, Registration, Visit
 
 _serial = itertools.count(1)
 

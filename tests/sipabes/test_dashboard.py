@@ -49,24 +49,62 @@ def year_2024(hall, officer):
     tes = seed.market(hall, "Pasar Tes", "17.07.04")
     june = datetime.datetime(2024, 6, 20, 10)
     july = datetime.datetime(2024, 7, 4, 10)
-    seed.registration(market=muara, officer=officer, when=june, status=S.NIB_ISSUED,
-                      capital=5_000_000, workers=1, codes=("47811", "47812"))
-    seed.registration(market=muara, officer=officer, when=june, status=S.HANDED_OVER,
-                      capital=20_000_000, workers=2, codes=("47811", "56101"))
-    seed.registration(market=muara, officer=officer, when=june, status=S.SUBMITTED,
-                      capital=7_000_000, workers=1)
-    seed.registration(market=muara, officer=officer, when=july, status=S.CAPTURED,
-                      capital=3_000_000, workers=1)
-    seed.registration(market=tes, officer=officer, when=july, status=S.NIB_ISSUED,
-                      capital=2_000_000_000, workers=6, codes=("14111",))
-    seed.registration(market=tes, officer=officer, when=july, status=S.RETURNED,
-                      capital=4_000_000, workers=1, codes=("56101",))
-    seed.registration(market=tes, officer=officer, when=july, status=S.CAPTURED,
-                      capital=6_000_000, workers=2)
-    seed.registration(market=muara, officer=officer, when=june, status=S.REJECTED,
-                      capital=999_000_000, workers=9)
-    seed.registration(market=muara, officer=officer, when=datetime.datetime(2025, 1, 2, 9),
-                      status=S.NIB_ISSUED, capital=888_000_000, workers=9)
+    seed.registration(
+        market=muara,
+        officer=officer,
+        when=june,
+        status=S.NIB_ISSUED,
+        capital=5_000_000,
+        workers=1,
+        codes=("47811", "47812"),
+    )
+    seed.registration(
+        market=muara,
+        officer=officer,
+        when=june,
+        status=S.HANDED_OVER,
+        capital=20_000_000,
+        workers=2,
+        codes=("47811", "56101"),
+    )
+    seed.registration(
+        market=muara, officer=officer, when=june, status=S.SUBMITTED, capital=7_000_000, workers=1
+    )
+    seed.registration(
+        market=muara, officer=officer, when=july, status=S.CAPTURED, capital=3_000_000, workers=1
+    )
+    seed.registration(
+        market=tes,
+        officer=officer,
+        when=july,
+        status=S.NIB_ISSUED,
+        capital=2_000_000_000,
+        workers=6,
+        codes=("14111",),
+    )
+    seed.registration(
+        market=tes,
+        officer=officer,
+        when=july,
+        status=S.RETURNED,
+        capital=4_000_000,
+        workers=1,
+        codes=("56101",),
+    )
+    seed.registration(
+        market=tes, officer=officer, when=july, status=S.CAPTURED, capital=6_000_000, workers=2
+    )
+    seed.registration(
+        market=muara, officer=officer, when=june, status=S.REJECTED, capital=999_000_000, workers=9
+    )
+    seed.registration(
+        market=muara,
+        officer=officer,
+        when=datetime.datetime(2025, 1, 2, 9),
+        status=S.NIB_ISSUED,
+        capital=888_000_000,
+        workers=9,
+    )
     InvestmentTarget.objects.create(regency=REGENCY, year=2024, amount=1_500_000_000_000)
     return {"muara": muara, "tes": tes}
 
@@ -118,9 +156,7 @@ def test_a_registration_counts_once_in_each_kbli_section_it_has(year_2024):
     assert data["by_kbli_section"]["other"]["groups"] == 2
 
 
-def test_groups_of_fewer_than_three_traders_are_combined_so_none_can_be_derived(
-    hall, officer
-):
+def test_groups_of_fewer_than_three_traders_are_combined_so_none_can_be_derived(hall, officer):
     big = seed.market(hall, "Pasar Besar", "17.07.01")
     mid = seed.market(hall, "Pasar Tengah", "17.07.02")
     small = seed.market(hall, "Pasar Kecil", "17.07.02")
@@ -198,7 +234,9 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(hall, officer):
 # --- the page ------------------------------------------------------------------------
 
 
-def test_the_page_shows_the_figures_charts_and_tables(client, year_2024, django_assert_max_num_queries):
+def test_the_page_shows_the_figures_charts_and_tables(
+    client, year_2024, django_assert_max_num_queries
+):
     # Regencies, target, 6 aggregates; the session-less public request needs no more.
     with django_assert_max_num_queries(dashboard.QUERIES + 2):
         response = client.get(reverse("sipabes:dashboard"), {"tahun": 2024})
@@ -213,6 +251,21 @@ def test_the_page_shows_the_figures_charts_and_tables(client, year_2024, django_
     for name in dashboard.BREAKDOWNS:
         assert f'id="grafik-{name}"' in html and f'id="tabel-{name}"' in html
     assert "vendor/chartjs/chart.umd.min.js" in html and "js/sipabes-dashboard.js" in html
+
+
+def test_the_figures_are_computed_once_for_many_visitors(
+    client, year_2024, django_assert_max_num_queries
+):
+    client.get(reverse("sipabes:dashboard"), {"tahun": 2024})
+    # Only the regencies of the form (and the footer's hall) are read again.
+    with django_assert_max_num_queries(2):
+        again = client.get(reverse("sipabes:dashboard"), {"tahun": 2024})
+    assert 'id="jumlah-pelaku">7<' in again.content.decode()
+    assert "dihitung ulang paling lambat setiap 5 menit" in again.content.decode()
+    # The API answers from the same entry: the same moment of computation.
+    api = client.get("/api/v1/sipabes/dashboard/", {"year": 2024}).json()
+    computed = datetime.datetime.fromisoformat(api["computed_at"])
+    assert computed == again.context["data"]["computed_at"]
 
 
 def test_the_public_page_holds_no_personal_data(client, year_2024):

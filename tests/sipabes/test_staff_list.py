@@ -51,15 +51,26 @@ def regs(hall, officer, second_officer):
     launch = seed.visit(muara, datetime.date(2024, 6, 20))
     return {
         "siti": seed.registration(
-            market=muara, officer=officer, visit=launch, name="Siti Aminah",
-            status=S.HANDED_OVER, when=datetime.datetime(2024, 6, 20, 9),
+            market=muara,
+            officer=officer,
+            visit=launch,
+            name="Siti Aminah",
+            status=S.HANDED_OVER,
+            when=datetime.datetime(2024, 6, 20, 9),
         ),
         "budi": seed.registration(
-            market=muara, officer=second_officer, visit=launch, name="Budi Santoso",
-            status=S.CAPTURED, when=datetime.datetime(2024, 6, 20, 11),
+            market=muara,
+            officer=second_officer,
+            visit=launch,
+            name="Budi Santoso",
+            status=S.CAPTURED,
+            when=datetime.datetime(2024, 6, 20, 11),
         ),
         "yanti": seed.registration(
-            market=tes, officer=officer, name="Yanti Lestari", status=S.RETURNED,
+            market=tes,
+            officer=officer,
+            name="Yanti Lestari",
+            status=S.RETURNED,
             when=datetime.datetime(2024, 8, 1, 10),
         ),
     }
@@ -191,13 +202,20 @@ def test_the_list_runs_a_fixed_number_of_queries(
         client.get(URL)
 
 
-def test_the_csv_export_is_masked_and_filtered(client, hall_admin, regs, django_assert_max_num_queries):
+def test_the_csv_export_is_masked_and_filtered(
+    client, hall_admin, regs, django_assert_max_num_queries
+):
     client.force_login(hall_admin)
     with django_assert_max_num_queries(8):
         response = client.get(CSV_URL, {"pasar": regs["siti"].market_id})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["Kode tanda terima", "Tanggal daftar", "Nama pelaku usaha", "NIK (disamarkan)"]
+    assert rows[0][:4] == [
+        "Kode tanda terima",
+        "Tanggal daftar",
+        "Nama pelaku usaha",
+        "NIK (disamarkan)",
+    ]
     by_name = {row[2]: row for row in rows[1:]}
     assert set(by_name) == {"Siti Aminah", "Budi Santoso"}
     siti = regs["siti"]
