@@ -337,7 +337,7 @@ def registration_detail(request, pk):
         "phone": format_phone(registration.phone) if full_nik else mask_phone(registration.phone),
         "kblis": list(registration.kbli.all()),
         "locations": list(registration.locations.select_related("market")),
-        "nib_form": NibForm(initial={"nib_issued_on": timezone.localdate()}),
+        "nib_form": NibForm(initial={"nib_issued_on": timezone.localdate().isoformat()}),
         "records_manually": gateway().records_manually,
         "reason_form": ReasonForm(),
         "handover_form": HandOverForm(),

@@ -219,6 +219,9 @@
     putItem(item).then(function () {
       form.reset();
       form.querySelectorAll("input[name=kbli]").forEach(function (el) { el.checked = false; });
+      // The KBLI filter follows its (now empty) search box again.
+      var search = document.getElementById("kbli-search");
+      if (search) search.dispatchEvent(new Event("input"));
       updateScale();
       say(form.getAttribute("data-saved") || "Tersimpan.", "success");
       return render();
