@@ -18,9 +18,12 @@ number of unique keys.
 Phase 2, dashboard: --rows registrations are bulk-inserted (bulk_create
 in batches, dates spread over the year, every state, 24 markets in the 12
 kecamatan, one or two KBLI codes), then the public dashboard is requested
---dashboard-requests times through the API and the page. Prints the p95 of
-each and the number of SQL queries of one dashboard, measured in-process
-before and after the bulk insert: it must not change.
+--dashboard-requests times through the API and the page (the figures are
+computed by the first and reused by the rest, as in production: see
+dashboard.cached_dashboard), and computed in-process without the cache a
+fifth as many times. Prints the p95 of each and the number of SQL queries
+of one dashboard, measured before and after the bulk insert: it must not
+change.
 """
 
 import argparse
@@ -92,8 +95,14 @@ def prepare():
     from services.sipabes.models import LEBONG_DISTRICTS, Kbli, Market, Visit
 
     kbli_import_seed()
-    for code, section in [("47811", "G"), ("47812", "G"), ("47819", "G"), ("56101", "I"),
-                          ("14111", "C"), ("95230", "S")]:
+    for code, section in [
+        ("47811", "G"),
+        ("47812", "G"),
+        ("47819", "G"),
+        ("56101", "I"),
+        ("14111", "C"),
+        ("95230", "S"),
+    ]:
         Kbli.objects.get_or_create(
             code=code, defaults={"title": f"KBLI {code}", "section": section, "is_verified": True}
         )
@@ -232,8 +241,9 @@ def bulk_rows(ctx, rows, year, batch=5000):
     from services.sipabes.models import Registration
 
     S = Registration.Status
-    states = [S.HANDED_OVER] * 5 + [S.NIB_ISSUED] * 2 + [S.SUBMITTED, S.CAPTURED,
-                                                          S.RETURNED, S.REJECTED]
+    states = (
+        [S.HANDED_OVER] * 5 + [S.NIB_ISSUED] * 2 + [S.SUBMITTED, S.CAPTURED, S.RETURNED, S.REJECTED]
+    )
     through = Registration.kbli.through
     now = timezone.now()
     started = time.perf_counter()
@@ -288,6 +298,7 @@ def bulk_rows(ctx, rows, year, batch=5000):
 
 
 def dashboard_queries(year):
+    """Compute the dashboard in-process, uncached: (queries, seconds, data)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -303,16 +314,24 @@ def dashboard_queries(year):
 def phase_dashboard(client, ctx, rows, requests, year):
     before, _t, _data = dashboard_queries(year)
     bulk_rows(ctx, rows, year)
-    after, elapsed, data = dashboard_queries(year)
+    runs = [dashboard_queries(year) for _ in range(max(5, requests // 5))]
+    after, _elapsed, data = runs[-1]
     print(
         f"-- dashboard over {data['totals']['traders']} registered traders of {year} "
         f"({rows} rows inserted)"
     )
     print(
         f"dashboard queries: {before} before the insert, {after} after "
-        f"({'constant' if before == after else 'NOT CONSTANT'}); "
-        f"in-process {elapsed * 1000:.0f} ms"
+        f"({'constant' if before == after else 'NOT CONSTANT'})"
     )
+    print(describe("dashboard computed in-process, uncached", [r[1] for r in runs]))
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from services.sipabes import dashboard
+
+    with translation.override("id"):  # what a request without Accept-Language gets
+        cache.delete(dashboard.cache_key(regency=REGENCY, year=year))
     query = urllib.parse.urlencode({"year": year, "regency": REGENCY})
     page_query = urllib.parse.urlencode({"tahun": year, "kabupaten": REGENCY})
     ok = before == after
@@ -326,7 +345,10 @@ def phase_dashboard(client, ctx, rows, requests, year):
             status, _body, _etag = client.request("GET", path)
             latencies.append(time.perf_counter() - began)
             statuses[status] += 1
-        print(describe(name, latencies) + f"; statuses {dict(statuses)}")
+        print(
+            describe(f"{name} over HTTP (first computes, the rest reuse it)", latencies)
+            + f"; first {latencies[0] * 1000:.0f} ms; statuses {dict(statuses)}"
+        )
         ok = ok and set(statuses) == {200}
     return ok
 
@@ -344,7 +366,9 @@ def main():
 
     base_url = os.environ.get("DATABASE_URL")
     if not base_url:
-        raise SystemExit("Set DATABASE_URL (a PostgreSQL server the bench may create a database on).")
+        raise SystemExit(
+            "Set DATABASE_URL (a PostgreSQL server the bench may create a database on)."
+        )
     url, name = bench_database_url(base_url)
     recreate_database(base_url, name)
     os.environ["DATABASE_URL"] = url

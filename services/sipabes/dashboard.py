@@ -394,13 +394,18 @@ def cached_dashboard(*, regency, year):
     Labels are translated, so each language has its own entry; while the
     cache is away (mpp_portal/cache.py) every request computes.
     """
-    digest = hashlib.sha256(f"{get_language()}|{regency}|{year}".encode()).hexdigest()[:32]
-    key = f"sipabes:dashboard:{digest}"
+    key = cache_key(regency=regency, year=year)
     data = cache.get(key)
     if data is None:
         data = dashboard_data(regency=regency, year=year)
         cache.set(key, data, cache_seconds())
     return data
+
+
+def cache_key(*, regency, year):
+    """Return the cache key of the figures of ``regency`` and ``year`` in this language."""
+    digest = hashlib.sha256(f"{get_language()}|{regency}|{year}".encode()).hexdigest()[:32]
+    return f"sipabes:dashboard:{digest}"
 
 
 def cache_seconds():
