@@ -1,19 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mpp_portal.accounts.forms import LoginForm
+from mpp_portal.accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "masuk/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("masuk/", views.LoginView.as_view(), name="login"),
+    path("beranda/", views.coming, name="coming"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
 ]

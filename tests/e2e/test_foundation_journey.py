@@ -81,7 +81,8 @@ def test_visitor_switches_language_and_hall_admin_signs_in_and_out(live_server, 
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Masuk").click()
 
-    expect(page).to_have_url(re.compile(r"/mpp/perigo-agung/$"))
+    # The hall admin lands on the complaints inbox, their work page.
+    expect(page).to_have_url(re.compile(r"/pengaduan/kelola/$"))
     # The hall admin's pages sit in the "Kelola" drop-down, opened from the keyboard.
     manage = nav.get_by_role("button", name="Kelola")
     manage.focus()

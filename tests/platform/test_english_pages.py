@@ -254,6 +254,9 @@ STAFF_PAGES = [
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.mpp"),
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.dukcapil"),
     Page(_r("complaints:inbox"), user="bupati"),
+    Page(_r("accounts:coming"), user="bupati"),
+    Page(_r("accounts:coming"), user="petugas.sipabes"),
+    Page(_r("accounts:coming"), user="api.dukcapil"),
     Page(_r("services:console"), user="warga"),  # forbidden: the 403 page
 ]
 

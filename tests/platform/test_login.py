@@ -24,11 +24,11 @@ def test_login_page_has_labelled_fields(client, db):
     assert 'autocomplete="current-password"' in html
 
 
-def test_login_happy_path_redirects_home(client, hall_admin):
+def test_login_happy_path_lands_on_the_roles_work_page(client, hall_admin):
     response = _login(client, "admin.mpp.uji", PASSWORD)
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/pengaduan/kelola/"  # the hall admin's inbox
     assert client.session[SESSION_KEY] == str(hall_admin.pk)
 
 
@@ -43,7 +43,7 @@ def test_login_follows_a_safe_next_only(client, hall_admin):
         LOGIN_URL + "?next=https://contoh-jahat.test/",
         {"username": "admin.mpp.uji", "password": PASSWORD},
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/pengaduan/kelola/"
 
 
 def test_wrong_password_shows_indonesian_error(client, hall_admin):

@@ -1,0 +1,48 @@
+"""Signing in through the login form lands each role on its work page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from mpp_portal.accounts.models import User
+from tests.e2e.steps import log_in, shot
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = "var/screenshots/landing"
+
+
+def _sign_in(page, live_server, username):
+    page.goto(live_server.url + "/")
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():  # a phone: the header's "Masuk" is in the menu
+        page.goto(live_server.url + reverse("accounts:login"))
+    else:
+        page.get_by_role("banner").get_by_role("link", name="Masuk").click()
+    log_in(page, username)
+
+
+def test_counter_staff_lands_on_the_console(live_server, device, hall, staff_a):
+    page = device(1366, 900)
+    _sign_in(page, live_server, staff_a.username)
+    expect(page).to_have_url(live_server.url + reverse("services:console"))
+
+
+def test_kiosk_lands_on_the_kiosk(live_server, device, hall, kiosk_user):
+    page = device(1080, 1920)
+    _sign_in(page, live_server, kiosk_user.username)
+    expect(page).to_have_url(live_server.url + reverse("services:kiosk", args=[hall.slug]))
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_signatory_reads_what_is_coming(live_server, device, hall, viewport):
+    UserFactory(username="bupati.e2e", role=User.Role.SIGNATORY, hall=hall, first_name="Bupati")
+    page = device(*viewport)
+    _sign_in(page, live_server, "bupati.e2e")
+    expect(page).to_have_url(re.compile(r"/akun/beranda/$"))
+    expect(page.locator("[data-coming]")).to_contain_text("Segera hadir")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tanda tangan berita acara")
+    shot(page, SHOTS, f"coming-{viewport[0]}")
