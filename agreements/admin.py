@@ -37,9 +37,10 @@ class AgreementAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "hall"]
     search_fields = ["title", "parties__number"]
     exclude = ["scan"]
-    readonly_fields = [
-        f.name for f in Agreement._meta.fields if f.name != "scan"
-    ] + ["services", "counters"]
+    readonly_fields = [f.name for f in Agreement._meta.fields if f.name != "scan"] + [
+        "services",
+        "counters",
+    ]
     inlines = [PartyInline]
 
 

@@ -47,8 +47,10 @@ class PartySerializer(serializers.Serializer):
         help_text="The agency; null for the regency (pemerintah daerah).",
     )
     name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text="Defaults to the agency's "
-        "or the regency's name."
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Defaults to the agency's or the regency's name.",
     )
     number = serializers.CharField(max_length=120, required=False, allow_blank=True)
     signatory_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -134,9 +136,7 @@ class AgreementWriteSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False, allow_null=True)
     signed_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
     start_date = serializers.DateField(required=False, allow_null=True)
-    end_date = serializers.DateField(
-        required=False, allow_null=True, help_text="Null: open-ended."
-    )
+    end_date = serializers.DateField(required=False, allow_null=True, help_text="Null: open-ended.")
     legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     regency_duties = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -187,8 +187,12 @@ WRITE_EXAMPLE = OpenApiExample(
         "kind": "pks",
         "title": "Perjanjian Kerja Sama Penyelenggaraan Pelayanan pada MPP Perigo Agung",
         "parties": [
-            {"agency": None, "number": "100.3.7/15/PKS/VI/2024", "signatory_name": "Kopli Ansori",
-             "signatory_title": "Bupati Lebong"},
+            {
+                "agency": None,
+                "number": "100.3.7/15/PKS/VI/2024",
+                "signatory_name": "Kopli Ansori",
+                "signatory_title": "Bupati Lebong",
+            },
             {"agency": 1, "number": "470/88/DUKCAPIL/2024"},
             {"agency": 2, "number": "973/12/BAPENDA/2024"},
         ],
@@ -212,11 +216,20 @@ READ_EXAMPLE = OpenApiExample(
         "expiring": False,
         "days_left": 1658,
         "parties": [
-            {"agency": None, "name": "Pemerintah Kabupaten Lebong",
-             "number": "100.3.7/15/PKS/VI/2024", "signatory_name": "Kopli Ansori",
-             "signatory_title": "Bupati Lebong"},
-            {"agency": 1, "name": "Dinas Kependudukan dan Pencatatan Sipil",
-             "number": "470/88/DUKCAPIL/2024", "signatory_name": "", "signatory_title": ""},
+            {
+                "agency": None,
+                "name": "Pemerintah Kabupaten Lebong",
+                "number": "100.3.7/15/PKS/VI/2024",
+                "signatory_name": "Kopli Ansori",
+                "signatory_title": "Bupati Lebong",
+            },
+            {
+                "agency": 1,
+                "name": "Dinas Kependudukan dan Pencatatan Sipil",
+                "number": "470/88/DUKCAPIL/2024",
+                "signatory_name": "",
+                "signatory_title": "",
+            },
         ],
         "signed_on": "2024-06-20",
         "signed_place": "Muara Aman",
@@ -262,7 +275,9 @@ class AgreementFilter(api_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Agreement.Kind.choices)
     agency = django_filters.NumberFilter(field_name="parties__agency_id", distinct=True)
     ending_within = django_filters.NumberFilter(
-        method="filter_ending_within", min_value=0, max_value=3650,
+        method="filter_ending_within",
+        min_value=0,
+        max_value=3650,
         label="Not finished and ending within this many days.",
     )
     expiring = api_filters.BooleanFilter(method="filter_expiring")
@@ -317,9 +332,13 @@ class AgreementViewSet(
     ordering_fields = ["signed_on", "end_date"]
 
     def get_queryset(self):
-        return selectors.registry_queryset(
-            Agreement.objects.visible_to(self.request.user, "agreements.read")
-        ).prefetch_related("services", "counters").order_by("-signed_on", "-pk")
+        return (
+            selectors.registry_queryset(
+                Agreement.objects.visible_to(self.request.user, "agreements.read")
+            )
+            .prefetch_related("services", "counters")
+            .order_by("-signed_on", "-pk")
+        )
 
     def _managed(self):
         agreement = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
@@ -482,7 +501,9 @@ class CoverageFiguresSerializer(serializers.Serializer):
     services_uncovered = serializers.IntegerField()
     services_pending = serializers.IntegerField()
     share_centralised = serializers.FloatField(help_text="In the MPP / (in the MPP + not yet), %.")
-    share_covered = serializers.FloatField(help_text="Covered by an active agreement / in the MPP, %.")
+    share_covered = serializers.FloatField(
+        help_text="Covered by an active agreement / in the MPP, %."
+    )
     counters_flagged = serializers.IntegerField()
 
 
@@ -515,18 +536,42 @@ class CoverageView(APIView):
                 value={
                     "hall": "perigo-agung",
                     "figures": {
-                        "services_in_mpp": 12, "services_covered": 10, "services_uncovered": 2,
-                        "services_pending": 3, "share_centralised": 80.0, "share_covered": 83.3,
+                        "services_in_mpp": 12,
+                        "services_covered": 10,
+                        "services_uncovered": 2,
+                        "services_pending": 3,
+                        "share_centralised": 80.0,
+                        "share_covered": 83.3,
                         "counters_flagged": 1,
                     },
-                    "agencies": [{"id": 1, "name": "Disdukcapil", "services": [
-                        {"id": 1, "name": "KTP-el", "covered": True, "agreements": [7],
-                         "counters": [1], "flagged": False}]}],
-                    "pending": [{"agency": None, "agency_name": "Kantor Pertanahan",
-                                 "service_name": "Pendaftaran tanah pertama kali",
-                                 "reason": "Aplikasi pusat", "planned_on": "2026-06-01"}],
-                    "history": [{"date": "2026-12-01", "share_centralised": 80.0,
-                                 "share_covered": 83.3}],
+                    "agencies": [
+                        {
+                            "id": 1,
+                            "name": "Disdukcapil",
+                            "services": [
+                                {
+                                    "id": 1,
+                                    "name": "KTP-el",
+                                    "covered": True,
+                                    "agreements": [7],
+                                    "counters": [1],
+                                    "flagged": False,
+                                }
+                            ],
+                        }
+                    ],
+                    "pending": [
+                        {
+                            "agency": None,
+                            "agency_name": "Kantor Pertanahan",
+                            "service_name": "Pendaftaran tanah pertama kali",
+                            "reason": "Aplikasi pusat",
+                            "planned_on": "2026-06-01",
+                        }
+                    ],
+                    "history": [
+                        {"date": "2026-12-01", "share_centralised": 80.0, "share_covered": 83.3}
+                    ],
                 },
             )
         ],
@@ -582,5 +627,3 @@ class CoverageView(APIView):
                 ],
             }
         )
-
-

@@ -43,7 +43,9 @@ PARTNER_DUTIES = (
 )
 MONITORING = "Monitoring bulanan oleh pengelola MPP; evaluasi bersama setiap semester."
 RENEWAL = "Dapat diperpanjang atas kesepakatan para pihak paling lambat 3 bulan sebelum berakhir."
-FINANCING = "Biaya pelaksanaan ditanggung masing-masing pihak sesuai tugasnya (APBD dan anggaran mitra)."
+FINANCING = (
+    "Biaya pelaksanaan ditanggung masing-masing pihak sesuai tugasnya (APBD dan anggaran mitra)."
+)
 BUPATI = ("Kopli Ansori", "Bupati Lebong")
 
 CONTACTS = {
@@ -59,15 +61,30 @@ CONTACTS = {
 }
 
 PENDING = [
-    ("Dinas Kesehatan", "Surat Izin Praktik tenaga kesehatan",
-     "Menunggu integrasi aplikasi SIP dengan sistem antrean MPP.", datetime.date(2027, 3, 1)),
-    ("Dinas Perhubungan", "Uji berkala kendaraan bermotor (KIR)",
-     "Pengujian memerlukan alat uji di lokasi UPTD; loket pendaftaran direncanakan di MPP.",
-     datetime.date(2027, 6, 1)),
-    ("Dinas Sosial", "Pendaftaran dan pemutakhiran DTKS",
-     "Petugas belum tersedia; PKS sedang disusun.", datetime.date(2027, 1, 15)),
-    ("Pengadilan Agama Tubei", "Informasi dan pendaftaran perkara (e-Court)",
-     "Menunggu persetujuan Badilag untuk gerai di luar kantor.", None),
+    (
+        "Dinas Kesehatan",
+        "Surat Izin Praktik tenaga kesehatan",
+        "Menunggu integrasi aplikasi SIP dengan sistem antrean MPP.",
+        datetime.date(2027, 3, 1),
+    ),
+    (
+        "Dinas Perhubungan",
+        "Uji berkala kendaraan bermotor (KIR)",
+        "Pengujian memerlukan alat uji di lokasi UPTD; loket pendaftaran direncanakan di MPP.",
+        datetime.date(2027, 6, 1),
+    ),
+    (
+        "Dinas Sosial",
+        "Pendaftaran dan pemutakhiran DTKS",
+        "Petugas belum tersedia; PKS sedang disusun.",
+        datetime.date(2027, 1, 15),
+    ),
+    (
+        "Pengadilan Agama Tubei",
+        "Informasi dan pendaftaran perkara (e-Court)",
+        "Menunggu persetujuan Badilag untuk gerai di luar kantor.",
+        None,
+    ),
 ]
 
 
@@ -85,8 +102,12 @@ def _scan(title):
 
 
 def _party(agency, number, signer=("", "")):
-    return {"agency": agency, "number": number, "signatory_name": signer[0],
-            "signatory_title": signer[1]}
+    return {
+        "agency": agency,
+        "number": number,
+        "signatory_name": signer[0],
+        "signatory_title": signer[1],
+    }
 
 
 def _services(agencies, *slugs):
@@ -94,7 +115,9 @@ def _services(agencies, *slugs):
 
 
 def _counters(hall, agencies, *slugs):
-    return list(Counter.objects.filter(hall=hall, agency__in=[agencies[s] for s in slugs if s in agencies]))
+    return list(
+        Counter.objects.filter(hall=hall, agency__in=[agencies[s] for s in slugs if s in agencies])
+    )
 
 
 def seed(*, hall, users, stdout):
@@ -155,8 +178,19 @@ def seed(*, hall, users, stdout):
     mou_parties = [_party(None, "100.3.7/01/NK/VI/2024", BUPATI)] + [
         _party(agencies[slug], f"NK/{n:02d}/{agencies[slug].short_name.upper()}/VI/2024")
         for n, slug in enumerate(
-            ["disdukcapil", "dpmptsp", "bapenda", "samsat", "bpjs-kesehatan",
-             "bpjs-ketenagakerjaan", "kpp-pratama", "polres", "pos"], start=1)
+            [
+                "disdukcapil",
+                "dpmptsp",
+                "bapenda",
+                "samsat",
+                "bpjs-kesehatan",
+                "bpjs-ketenagakerjaan",
+                "kpp-pratama",
+                "polres",
+                "pos",
+            ],
+            start=1,
+        )
         if slug in agencies
     ]
     mou = record(
@@ -177,8 +211,11 @@ def seed(*, hall, users, stdout):
             f"Perjanjian Kerja Sama Penyelenggaraan Pelayanan {agency.name} pada MPP Perigo Agung",
             parties=[
                 _party(None, f"100.3.7/{number}/PKS/VI/2024", BUPATI),
-                _party(agency, f"{number}/PKS/{agency.short_name.upper()}/2024",
-                       (agency.head_name, agency.head_title)),
+                _party(
+                    agency,
+                    f"{number}/PKS/{agency.short_name.upper()}/2024",
+                    (agency.head_name, agency.head_title),
+                ),
             ],
             slugs=[slug],
             implements=mou,
@@ -220,7 +257,9 @@ def seed(*, hall, users, stdout):
 
     # Renewed: a one-year PKS, its successor, then an adendum to the successor.
     bpjstk = agencies.get("bpjs-ketenagakerjaan")
-    first = pks("bpjs-ketenagakerjaan", "19", end=datetime.date(2025, 6, 19), then=[signed_on_start])
+    first = pks(
+        "bpjs-ketenagakerjaan", "19", end=datetime.date(2025, 6, 19), then=[signed_on_start]
+    )
     if first is not None and bpjstk is not None:
         renewal_title = (
             f"Perjanjian Kerja Sama Perpanjangan Pelayanan {bpjstk.name} pada MPP Perigo Agung"
@@ -269,7 +308,9 @@ def seed(*, hall, users, stdout):
         )
 
     _history(hall, today)
-    stdout.write(f"Perjanjian: {made} baru, {len(existing)} tercatat; {len(PENDING)} layanan belum di MPP.")
+    stdout.write(
+        f"Perjanjian: {made} baru, {len(existing)} tercatat; {len(PENDING)} layanan belum di MPP."
+    )
 
 
 def _history(hall, today):

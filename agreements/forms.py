@@ -37,7 +37,9 @@ class ScanField(forms.FileField):
 class AgreementForm(forms.ModelForm):
     """Everything of an agreement but its parties (AgencyPartyFormSet)."""
 
-    regency_number = forms.CharField(label=_("Nomor dari pemerintah daerah"), max_length=120, required=False)
+    regency_number = forms.CharField(
+        label=_("Nomor dari pemerintah daerah"), max_length=120, required=False
+    )
     regency_signatory_name = forms.CharField(
         label=_("Penanda tangan pemerintah daerah"), max_length=150, required=False
     )
@@ -188,7 +190,9 @@ class ScopeForm(forms.Form):
 
 
 class PartyForm(forms.Form):
-    agency = forms.ModelChoiceField(label=_("Instansi"), queryset=Agency.objects.none(), required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Instansi"), queryset=Agency.objects.none(), required=False
+    )
     number = forms.CharField(label=_("Nomor dari instansi ini"), max_length=120, required=False)
     signatory_name = forms.CharField(label=_("Penanda tangan"), max_length=150, required=False)
     signatory_title = forms.CharField(label=_("Jabatan"), max_length=150, required=False)
@@ -236,7 +240,9 @@ class TerminateForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    successor = forms.ModelChoiceField(label=_("Perjanjian pengganti"), queryset=Agreement.objects.none())
+    successor = forms.ModelChoiceField(
+        label=_("Perjanjian pengganti"), queryset=Agreement.objects.none()
+    )
 
     def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,7 +258,9 @@ class RenewForm(forms.Form):
 
 class RegistryFilterForm(forms.Form):
     q = forms.CharField(label=_("Cari nomor atau judul"), required=False, max_length=100)
-    agency = forms.ModelChoiceField(label=_("Instansi"), queryset=Agency.objects.none(), required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Instansi"), queryset=Agency.objects.none(), required=False
+    )
     kind = forms.ChoiceField(
         label=_("Jenis"), choices=[("", _("Semua"))] + list(Agreement.Kind.choices), required=False
     )

@@ -62,9 +62,7 @@ class AgreementQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(
-            Q(title__icontains=text) | Q(parties__number__icontains=text)
-        ).distinct()
+        return self.filter(Q(title__icontains=text) | Q(parties__number__icontains=text)).distinct()
 
 
 def scan_path(instance, filename):

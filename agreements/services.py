@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import (
@@ -23,8 +22,8 @@ from agreements.models import (
     _today,
 )
 from mpp_portal.audit import record
-from mpp_portal.documents.uploads import UploadKind, clean_upload
 from mpp_portal.documents.formatting import format_date_id
+from mpp_portal.documents.uploads import UploadKind, clean_upload
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import Hall
 from mpp_portal.transitions import bulk_transition, transition
@@ -126,8 +125,10 @@ def _check_chain(agreement, agency_ids):
         elif amends.hall_id != hall_id:
             errors["amends"] = _("Perjanjian yang diubah harus dari MPP yang sama.")
         elif amends.status in (S.DRAFT, S.TERMINATED, S.RENEWED, S.EXPIRED):
-            errors["amends"] = _("Hanya perjanjian yang sudah ditandatangani dan masih berlaku "
-                                 "yang dapat diubah dengan adendum.")
+            errors["amends"] = _(
+                "Hanya perjanjian yang sudah ditandatangani dan masih berlaku "
+                "yang dapat diubah dengan adendum."
+            )
         elif not agency_ids <= amends.agency_ids():
             errors["amends"] = _(
                 "Adendum tidak dapat mengubah perjanjian instansi lain: setiap instansi pihak "
@@ -167,11 +168,7 @@ def _check_chain(agreement, agency_ids):
             errors["renews"] = _("Perjanjian asal sudah diperpanjang oleh perjanjian lain.")
         elif agency_ids and not agency_ids & renews.agency_ids():
             errors["renews"] = _("Perpanjangan harus dengan instansi yang sama.")
-    if (
-        agreement.start_date
-        and agreement.end_date
-        and agreement.end_date < agreement.start_date
-    ):
+    if agreement.start_date and agreement.end_date and agreement.end_date < agreement.start_date:
         errors["end_date"] = _("Tanggal berakhir harus sesudah tanggal mulai.")
     if errors:
         raise ValidationError(errors)
@@ -181,14 +178,18 @@ def _check_scope(agreement, services, counters, agency_ids):
     bad = [s for s in services if s.agency_id not in agency_ids]
     if bad:
         raise ValidationError(
-            {"services": _("Layanan %(names)s bukan layanan instansi pihak perjanjian.")
-             % {"names": ", ".join(s.name for s in bad)}}
+            {
+                "services": _("Layanan %(names)s bukan layanan instansi pihak perjanjian.")
+                % {"names": ", ".join(s.name for s in bad)}
+            }
         )
     bad = [c for c in counters if c.agency_id not in agency_ids or c.hall_id != agreement.hall_id]
     if bad:
         raise ValidationError(
-            {"counters": _("Loket %(names)s bukan loket instansi pihak perjanjian.")
-             % {"names": ", ".join(str(c) for c in bad)}}
+            {
+                "counters": _("Loket %(names)s bukan loket instansi pihak perjanjian.")
+                % {"names": ", ".join(str(c) for c in bad)}
+            }
         )
 
 
@@ -320,11 +321,11 @@ def agreement_sign(*, agreement, by, request=None, today=None):
     if not agreement.parties.exclude(agency=None).exists():
         missing.append(_("instansi pihak"))
     if agreement.status == S.DRAFT and missing:
-        raise ValidationError(
-            _("Lengkapi dulu: %(missing)s.") % {"missing": ", ".join(missing)}
-        )
+        raise ValidationError(_("Lengkapi dulu: %(missing)s.") % {"missing": ", ".join(missing)})
     transition(agreement, S.SIGNED, by=by, action="agreement.sign", request=request)
-    if agreement.start_date <= today and (agreement.end_date is None or agreement.end_date >= today):
+    if agreement.start_date <= today and (
+        agreement.end_date is None or agreement.end_date >= today
+    ):
         agreement_activate(agreement=agreement, by=by, request=request, today=today)
     return agreement
 
@@ -386,7 +387,9 @@ def agreement_renew(*, agreement, successor, by, request=None):
     agreement = _locked(agreement)
     successor = Agreement.objects.select_for_update().get(pk=successor.pk)
     if successor.pk == agreement.pk:
-        raise ValidationError({"successor": _("Perjanjian tidak dapat memperpanjang dirinya sendiri.")})
+        raise ValidationError(
+            {"successor": _("Perjanjian tidak dapat memperpanjang dirinya sendiri.")}
+        )
     if _renewal_chain_reaches(agreement, successor):
         raise ValidationError(
             {"successor": _("Perpanjangan ini membentuk lingkaran dengan perjanjian asalnya.")}
@@ -396,9 +399,7 @@ def agreement_renew(*, agreement, successor, by, request=None):
             {"successor": _("Perjanjian pengganti sudah memperpanjang perjanjian lain.")}
         )
     if successor.status not in (S.SIGNED, S.ACTIVE):
-        raise ValidationError(
-            {"successor": _("Perjanjian pengganti harus sudah ditandatangani.")}
-        )
+        raise ValidationError({"successor": _("Perjanjian pengganti harus sudah ditandatangani.")})
     successor.renews = agreement
     _check_chain(successor, successor.agency_ids())
     Agreement.objects.filter(pk=successor.pk).update(renews=agreement)
@@ -602,4 +603,3 @@ __all__ = [
     "pending_service_delete",
     "pending_service_save",
 ]
-

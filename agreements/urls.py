@@ -1,4 +1,4 @@
-"""HTML pages of agreements, namespace "agreements" (mounted at the site root by mpp_portal/urls.py)."""
+"""HTML pages of agreements, namespace "agreements" (mounted at the site root)."""
 
 from django.urls import path
 

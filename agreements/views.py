@@ -235,7 +235,9 @@ def detail(request, pk):
         "agreements/detail.html",
         {
             "agreement": agreement,
-            "services": agreement.services.select_related("agency").order_by("agency__name", "name"),
+            "services": agreement.services.select_related("agency").order_by(
+                "agency__name", "name"
+            ),
             "counters": agreement.counters.select_related("agency").order_by("number"),
             "chain": _chain(agreement),
             "can_manage": can_manage,
@@ -281,8 +283,16 @@ def _prefill(request, hall):
         initial["implements"] = base.implements_id if key == "renews" else None
         prefix = _("Adendum") if key == "amends" else _("Perpanjangan")
         initial["title"] = f"{prefix}: {base.title}"[:300]
-        for name in ("legal_basis", "purpose", "regency_duties", "partner_duties",
-                     "staff_count", "financing", "renewal_clause", "monitoring"):
+        for name in (
+            "legal_basis",
+            "purpose",
+            "regency_duties",
+            "partner_duties",
+            "staff_count",
+            "financing",
+            "renewal_clause",
+            "monitoring",
+        ):
             initial[name] = getattr(base, name)
         parties = [
             {
@@ -522,7 +532,9 @@ def coverage(request):
     if not can(request.user, "agreements.manage", hall=hall):
         # An agency admin sees their own agency's lines only.
         data["agencies"] = [r for r in data["agencies"] if r["agency"].pk == request.user.agency_id]
-        data["flagged"] = [e for e in data["flagged"] if e["service"].agency_id == request.user.agency_id]
+        data["flagged"] = [
+            e for e in data["flagged"] if e["service"].agency_id == request.user.agency_id
+        ]
     history = list(data["history"])
     today = _today()
     if not history or history[-1].date != today:

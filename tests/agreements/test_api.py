@@ -18,8 +18,12 @@ def api_user_a(agency_a):
 
 
 def test_hall_admin_lists_and_filters(token_client, admin_mpp, make_agreement, agency_a, agency_b):
-    a = make_agreement(agency_a, title="PKS A", status=S.ACTIVE,
-                       end_date=datetime.date.today() + datetime.timedelta(days=30))
+    a = make_agreement(
+        agency_a,
+        title="PKS A",
+        status=S.ACTIVE,
+        end_date=datetime.date.today() + datetime.timedelta(days=30),
+    )
     make_agreement(agency_b, title="PKS B", status=S.TERMINATED)
     client = token_client(admin_mpp)
     body = client.get("/api/v1/agreements/").json()
@@ -46,7 +50,9 @@ def test_agency_token_reads_own_agency_only_and_cannot_write(
     assert client.post("/api/v1/agreements/", {}, format="json").status_code == 403
 
 
-def test_anonymous_and_citizens_get_nothing(api_client, token_client, citizen, make_agreement, agency_a):
+def test_anonymous_and_citizens_get_nothing(
+    api_client, token_client, citizen, make_agreement, agency_a
+):
     agreement = make_agreement(agency_a)
     assert api_client.get("/api/v1/agreements/").status_code == 401
     assert api_client.get("/api/v1/agreements/coverage/").status_code == 401
@@ -127,13 +133,19 @@ def test_renew_through_the_api(token_client, admin_mpp, make_agreement, agency_a
     old = make_agreement(agency_a, status=S.ACTIVE)
     new = make_agreement(agency_a, status=S.ACTIVE)
     client = token_client(admin_mpp)
-    response = client.post(f"/api/v1/agreements/{old.pk}/renew/", {"successor": old.pk}, format="json")
+    response = client.post(
+        f"/api/v1/agreements/{old.pk}/renew/", {"successor": old.pk}, format="json"
+    )
     assert response.status_code == 400
-    response = client.post(f"/api/v1/agreements/{old.pk}/renew/", {"successor": new.pk}, format="json")
+    response = client.post(
+        f"/api/v1/agreements/{old.pk}/renew/", {"successor": new.pk}, format="json"
+    )
     assert response.json()["status"] == "renewed" and response.json()["successor"] == new.pk
 
 
-def test_coverage_endpoint(token_client, admin_mpp, api_user_a, make_agreement, agency_a, catalogue):
+def test_coverage_endpoint(
+    token_client, admin_mpp, api_user_a, make_agreement, agency_a, catalogue
+):
     make_agreement(agency_a, status=S.ACTIVE, services_=[catalogue["a1"]])
     body = token_client(admin_mpp).get("/api/v1/agreements/coverage/").json()
     assert body["figures"]["services_covered"] == 1 and body["figures"]["services_in_mpp"] == 4

@@ -14,22 +14,40 @@ from tests.factories import AgencyFactory, CounterFactory, ServiceFactory, UserF
 S = Agreement.Status
 pytestmark = pytest.mark.django_db
 
-SLUGS = ["disdukcapil", "dpmptsp", "bapenda", "samsat", "bpjs-kesehatan",
-         "bpjs-ketenagakerjaan", "kpp-pratama", "polres", "pos", "bpn"]
+SLUGS = [
+    "disdukcapil",
+    "dpmptsp",
+    "bapenda",
+    "samsat",
+    "bpjs-kesehatan",
+    "bpjs-ketenagakerjaan",
+    "kpp-pratama",
+    "polres",
+    "pos",
+    "bpn",
+]
 
 
 def test_demo_seed_is_complete_and_idempotent(hall):
     agencies = {slug: AgencyFactory(hall=hall, slug=slug, short_name=slug[:10]) for slug in SLUGS}
     for slug in ("disdukcapil", "samsat", "bpjs-kesehatan", "bpn"):
-        CounterFactory(agency=agencies[slug], hall=hall, services=[ServiceFactory(agency=agencies[slug])])
+        CounterFactory(
+            agency=agencies[slug], hall=hall, services=[ServiceFactory(agency=agencies[slug])]
+        )
     admin = UserFactory(username="admin.mpp", role=User.Role.HALL_ADMIN, hall=hall)
     out = io.StringIO()
     demo.seed(hall=hall, users={"admin.mpp": admin}, stdout=out)
-    counts = (Agreement.objects.count(), PendingService.objects.count(),
-              CoverageSnapshot.objects.count())
+    counts = (
+        Agreement.objects.count(),
+        PendingService.objects.count(),
+        CoverageSnapshot.objects.count(),
+    )
     demo.seed(hall=hall, users={"admin.mpp": admin}, stdout=out)
-    assert counts == (Agreement.objects.count(), PendingService.objects.count(),
-                      CoverageSnapshot.objects.count())
+    assert counts == (
+        Agreement.objects.count(),
+        PendingService.objects.count(),
+        CoverageSnapshot.objects.count(),
+    )
 
     mou = Agreement.objects.get(kind=Agreement.Kind.MOU)
     assert mou.signed_on == datetime.date(2024, 6, 20) and mou.signed_on.weekday() == 3

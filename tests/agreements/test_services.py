@@ -30,7 +30,8 @@ MOVES = {
 
 
 @pytest.mark.parametrize(
-    "source,target", list(itertools.product(S.values, [S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED]))
+    "source,target",
+    list(itertools.product(S.values, [S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED])),
 )
 def test_every_pair_of_the_table(make_agreement, agency_a, admin_mpp, source, target):
     """Allowed pairs move (and are audited); every other pair is refused."""
@@ -171,9 +172,7 @@ def test_a_pks_implements_a_nota_kesepakatan_only(make_agreement, agency_a):
         make_agreement(agency_a, implements=pks)
 
 
-def test_a_renewal_cannot_point_to_itself_or_form_a_cycle(
-    make_agreement, agency_a, admin_mpp
-):
+def test_a_renewal_cannot_point_to_itself_or_form_a_cycle(make_agreement, agency_a, admin_mpp):
     first = make_agreement(agency_a, status=S.ACTIVE)
     with pytest.raises(ValidationError):
         services.agreement_renew(agreement=first, successor=first, by=admin_mpp)
@@ -258,12 +257,15 @@ def test_daily_moves_and_is_idempotent(make_agreement, agency_a, agency_b, hall)
     ):
         agreement.refresh_from_db()
         assert agreement.status == status
-    audits = AuditEntry.objects.filter(action__in=["agreement.activate", "agreement.expire"]).count()
+    audits = AuditEntry.objects.filter(
+        action__in=["agreement.activate", "agreement.expire"]
+    ).count()
     second = services.agreement_daily(today=TODAY)
     assert second["activated"] == 0 and second["expired"] == 0 and second["reminders"] == 0
-    assert AuditEntry.objects.filter(
-        action__in=["agreement.activate", "agreement.expire"]
-    ).count() == audits
+    assert (
+        AuditEntry.objects.filter(action__in=["agreement.activate", "agreement.expire"]).count()
+        == audits
+    )
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -273,8 +275,12 @@ def test_daily_query_count_is_constant(
     """The moves are set-based: as many queries for 30 agreements as for 3
     (only each reminder's outbox rows add queries, per message)."""
     for n in range(count):
-        make_agreement(agency_a, start_date=TODAY, status=S.SIGNED,
-                       end_date=TODAY + datetime.timedelta(days=200 + n))
+        make_agreement(
+            agency_a,
+            start_date=TODAY,
+            status=S.SIGNED,
+            end_date=TODAY + datetime.timedelta(days=200 + n),
+        )
         make_agreement(agency_a, status=S.ACTIVE, end_date=TODAY - datetime.timedelta(days=1))
     with django_assert_max_num_queries(20):
         result = services.agreement_daily(today=TODAY)
@@ -317,7 +323,9 @@ def test_a_late_agreement_gets_one_reminder_not_three(make_agreement, agency_a, 
 
 def test_a_renewal_extending_the_end_reminds_again(make_agreement, agency_a, admin_mpp):
     """The claim is per end date: a new end date is a new reminder."""
-    agreement = make_agreement(agency_a, end_date=TODAY + datetime.timedelta(days=30), status=S.ACTIVE)
+    agreement = make_agreement(
+        agency_a, end_date=TODAY + datetime.timedelta(days=30), status=S.ACTIVE
+    )
     services.agreement_daily(today=TODAY)
     Agreement.objects.filter(pk=agreement.pk).update(end_date=TODAY + datetime.timedelta(days=60))
     assert services.agreement_daily(today=TODAY)["reminders"] == 1

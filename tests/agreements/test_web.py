@@ -43,7 +43,9 @@ def test_registry_lists_filters_and_searches(client, admin_mpp, make_agreement, 
 def test_registry_ending_within_and_expiring(client, admin_mpp, make_agreement, agency_a):
     soon = datetime.date.today() + datetime.timedelta(days=40)
     make_agreement(agency_a, title="Segera", end_date=soon, status=S.ACTIVE)
-    make_agreement(agency_a, title="Lama", end_date=soon + datetime.timedelta(days=400), status=S.ACTIVE)
+    make_agreement(
+        agency_a, title="Lama", end_date=soon + datetime.timedelta(days=400), status=S.ACTIVE
+    )
     _login(client, admin_mpp)
     url = reverse("agreements:list")
     page = client.get(url, {"ending_within": 60}).content.decode()
@@ -70,7 +72,9 @@ def test_registry_csv(client, admin_mpp, make_agreement, agency_a):
     assert "'=PKS berbahaya" in text and "100.3/1/PKS/2024" in text
 
 
-def test_registry_is_for_staff_of_the_hall_only(client, make_agreement, agency_a, agency_b, citizen, staff_a):
+def test_registry_is_for_staff_of_the_hall_only(
+    client, make_agreement, agency_a, agency_b, citizen, staff_a
+):
     make_agreement(agency_b, title="PKS Bapenda")
     assert client.get(reverse("agreements:list")).status_code == 302
     for user in (citizen, staff_a):
@@ -230,7 +234,9 @@ def test_terminate_and_renew_from_the_page(client, admin_mpp, make_agreement, ag
     client.post(reverse("agreements:move", args=[new.pk, "terminate"]), {"reason": ""})
     new.refresh_from_db()
     assert new.status == S.ACTIVE
-    client.post(reverse("agreements:move", args=[new.pk, "terminate"]), {"reason": "Instansi tutup"})
+    client.post(
+        reverse("agreements:move", args=[new.pk, "terminate"]), {"reason": "Instansi tutup"}
+    )
     new.refresh_from_db()
     assert new.status == S.TERMINATED
 
@@ -293,7 +299,9 @@ def test_scan_download_staff_only_404_for_others(
 # --------------------------------------------------------------------------
 # Coverage
 # --------------------------------------------------------------------------
-def test_coverage_figures_and_flags(client, admin_mpp, make_agreement, agency_a, agency_b, catalogue, hall):
+def test_coverage_figures_and_flags(
+    client, admin_mpp, make_agreement, agency_a, agency_b, catalogue, hall
+):
     PendingService.objects.create(
         hall=hall, agency_name="Kantor Pertanahan", service_name="Pendaftaran tanah"
     )
@@ -314,10 +322,14 @@ def test_coverage_figures_and_flags(client, admin_mpp, make_agreement, agency_a,
     assert "Pendaftaran tanah" in page and "tanpa PKS" in page
 
 
-def test_coverage_goes_up_when_an_agreement_starts(make_agreement, agency_a, catalogue, hall, admin_mpp):
+def test_coverage_goes_up_when_an_agreement_starts(
+    make_agreement, agency_a, catalogue, hall, admin_mpp
+):
     from agreements.selectors import coverage_figures
 
-    agreement = make_agreement(agency_a, services_=[catalogue["a1"]], start_date=datetime.date.today())
+    agreement = make_agreement(
+        agency_a, services_=[catalogue["a1"]], start_date=datetime.date.today()
+    )
     assert coverage_figures(hall)["services_covered"] == 0
     services.agreement_sign(agreement=agreement, by=admin_mpp)
     assert coverage_figures(hall)["services_covered"] == 1
@@ -356,8 +368,12 @@ def test_pending_service_add_and_bad_input(client, admin_mpp, agency_a, hall, ag
     assert response.status_code == 200 and not PendingService.objects.exists()
     response = client.post(
         url,
-        {"agency": agency_a.pk, "service_name": "Akta perkawinan", "reason": "Aplikasi pusat",
-         "planned_on": "2026-12-01"},
+        {
+            "agency": agency_a.pk,
+            "service_name": "Akta perkawinan",
+            "reason": "Aplikasi pusat",
+            "planned_on": "2026-12-01",
+        },
     )
     assert response.status_code == 302
     item = PendingService.objects.get()
@@ -390,20 +406,34 @@ def test_public_page_unknown_hall(client):
     assert client.get(reverse("agreements:public", args=["tidak-ada"])).status_code == 404
 
 
-def test_the_chain_shows_the_line_not_the_siblings(client, admin_mpp, make_agreement, agency_a, agency_b):
+def test_the_chain_shows_the_line_not_the_siblings(
+    client, admin_mpp, make_agreement, agency_a, agency_b
+):
     mou = make_agreement(agency_a, agency_b, kind=Agreement.Kind.MOU, title="Nota", status=S.ACTIVE)
     first = make_agreement(agency_a, title="PKS lama", implements=mou, status=S.ACTIVE)
     sibling = make_agreement(agency_b, title="PKS saudara", implements=mou, status=S.ACTIVE)
-    second = make_agreement(agency_a, title="PKS baru", implements=mou, renews=first,
-                            signed_on=datetime.date(2025, 6, 16))
+    second = make_agreement(
+        agency_a,
+        title="PKS baru",
+        implements=mou,
+        renews=first,
+        signed_on=datetime.date(2025, 6, 16),
+    )
     force_status(second, S.ACTIVE)
     adendum = services.agreement_create(
-        hall=first.hall, by=admin_mpp, title="Adendum baru", kind=Agreement.Kind.ADDENDUM,
-        amends=second, amended_fields=["term"], signed_on=datetime.date(2026, 2, 10),
+        hall=first.hall,
+        by=admin_mpp,
+        title="Adendum baru",
+        kind=Agreement.Kind.ADDENDUM,
+        amends=second,
+        amended_fields=["term"],
+        signed_on=datetime.date(2026, 2, 10),
         parties=[{"agency": None}, {"agency": agency_a}],
     )
     _login(client, admin_mpp)
-    chain = [link["agreement"].pk for link in client.get(second.get_absolute_url()).context["chain"]]
+    chain = [
+        link["agreement"].pk for link in client.get(second.get_absolute_url()).context["chain"]
+    ]
     assert chain == [mou.pk, first.pk, second.pk, adendum.pk]
     chain = [link["agreement"].pk for link in client.get(first.get_absolute_url()).context["chain"]]
     assert sibling.pk not in chain and adendum.pk in chain
@@ -435,7 +465,9 @@ def test_scope_page_refuses_another_agencys_service(
     url = reverse("agreements:scope", args=[agreement.pk])
     response = client.post(url, {"services": [catalogue["b1"].pk]})
     assert response.status_code == 200 and response.context["form"].errors
-    response = client.post(url, {"services": [catalogue["a1"].pk], "counters": [catalogue["ca"].pk]})
+    response = client.post(
+        url, {"services": [catalogue["a1"].pk], "counters": [catalogue["ca"].pk]}
+    )
     assert response.status_code == 302
     assert list(agreement.services.all()) == [catalogue["a1"]]
 

@@ -26,21 +26,32 @@ def test_two_daily_runs_at_once_send_each_reminder_once(
     # The worker runs on the real clock: dates relative to today.
     today = timezone.localdate()
     due = [
-        make_agreement(agency_a, title=f"PKS {n}", status=S.ACTIVE,
-                       end_date=today + datetime.timedelta(days=days))
+        make_agreement(
+            agency_a,
+            title=f"PKS {n}",
+            status=S.ACTIVE,
+            end_date=today + datetime.timedelta(days=days),
+        )
         for n, days in enumerate((85, 50, 20))
     ]
-    starting = make_agreement(agency_b, title="Mulai hari ini", start_date=today,
-                              end_date=today + datetime.timedelta(days=400))
+    starting = make_agreement(
+        agency_b,
+        title="Mulai hari ini",
+        start_date=today,
+        end_date=today + datetime.timedelta(days=400),
+    )
     force_status(starting, S.SIGNED)
-    ended = make_agreement(agency_b, title="Sudah lewat", status=S.ACTIVE,
-                           end_date=today - datetime.timedelta(days=1))
+    ended = make_agreement(
+        agency_b, title="Sudah lewat", status=S.ACTIVE, end_date=today - datetime.timedelta(days=1)
+    )
     with transaction.atomic():
         transaction.on_commit(lambda: (daily_states.delay(), daily_states.delay()))
     celery_worker_process.wait_for(
-        lambda: ExpiryReminder.objects.count() == 3
-        and Agreement.objects.filter(pk=ended.pk, status=S.EXPIRED).exists()
-        and Agreement.objects.filter(pk=starting.pk, status=S.ACTIVE).exists(),
+        lambda: (
+            ExpiryReminder.objects.count() == 3
+            and Agreement.objects.filter(pk=ended.pk, status=S.EXPIRED).exists()
+            and Agreement.objects.filter(pk=starting.pk, status=S.ACTIVE).exists()
+        ),
         timeout=60,
         message="reminders claimed and states moved by the worker",
     )
@@ -66,10 +77,18 @@ def test_four_concurrent_runs_move_and_remind_once(make_agreement, agency_a, adm
 
     today = datetime.date(2026, 3, 2)
     for n in range(10):
-        make_agreement(agency_a, title=f"PKS {n}", status=S.ACTIVE,
-                       end_date=today + datetime.timedelta(days=10 + n * 10))
-        make_agreement(agency_a, title=f"Lewat {n}", status=S.ACTIVE,
-                       end_date=today - datetime.timedelta(days=1))
+        make_agreement(
+            agency_a,
+            title=f"PKS {n}",
+            status=S.ACTIVE,
+            end_date=today + datetime.timedelta(days=10 + n * 10),
+        )
+        make_agreement(
+            agency_a,
+            title=f"Lewat {n}",
+            status=S.ACTIVE,
+            end_date=today - datetime.timedelta(days=1),
+        )
     barrier = threading.Barrier(4)
 
     def run(_):

@@ -56,7 +56,9 @@ def test_hall_admin_records_links_amends_and_is_reminded(
 ):
     base = live_server.url
     admin_user = UserFactory(
-        username="admin.pks.e2e", role=User.Role.HALL_ADMIN, hall=hall,
+        username="admin.pks.e2e",
+        role=User.Role.HALL_ADMIN,
+        hall=hall,
         email="admin.mpp@example.test",
     )
     agency_a.contact_name = "Rahmat Hidayat"
