@@ -361,6 +361,8 @@ class TicketSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("urutan nomor tiket")
+        verbose_name_plural = _("urutan nomor tiket")
         constraints = [
             models.UniqueConstraint(fields=["service", "date"], name="ticketsequence_unique_day"),
         ]
@@ -624,6 +626,8 @@ class TicketCall(models.Model):
 
     class Meta:
         ordering = ["-called_at", "-pk"]
+        verbose_name = _("panggilan tiket")
+        verbose_name_plural = _("panggilan tiket")
         indexes = [models.Index(fields=["hall", "-called_at"], name="ticketcall_hall_idx")]
 
     def __str__(self):
@@ -636,6 +640,10 @@ class TicketTransfer(models.Model):
     to_service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pengalihan tiket")
+        verbose_name_plural = _("pengalihan tiket")
 
     def __str__(self):
         return f"{self.ticket}: {self.from_service} → {self.to_service}"
@@ -789,6 +797,8 @@ class BookingSeat(models.Model):
     taken = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("kursi pemesanan")
+        verbose_name_plural = _("kursi pemesanan")
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "date", "slot_start"],
@@ -969,6 +979,8 @@ class BookingConfirmation(models.Model):
     )
 
     class Meta:
+        verbose_name = _("konfirmasi pemesanan (OTP)")
+        verbose_name_plural = _("konfirmasi pemesanan (OTP)")
         indexes = [models.Index(fields=["expires_at"], name="booking_confirm_expiry_idx")]
 
     def __str__(self):
