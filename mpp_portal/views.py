@@ -3,10 +3,11 @@
 import logging
 
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.middleware import csrf
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -117,3 +118,9 @@ def csrf_failure(request, reason=""):
 def error_500(request):
     # No request and no context processors: whatever broke must not break this page too.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and bots ask for whatever the page links:
+    a permanent redirect to the portal's icon (an SVG) instead of a 404."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
