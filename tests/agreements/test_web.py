@@ -479,3 +479,14 @@ def test_admin_lists_agreements_read_only(client, make_agreement, agency_a):
     response = client.get("/admin/agreements/agreement/")
     assert response.status_code == 200 and "PKS admin" in response.content.decode()
     assert client.get("/admin/agreements/agreement/add/").status_code == 403
+
+
+def test_agency_admin_sees_own_lines_of_coverage(
+    client, agency_admin_a, make_agreement, agency_a, agency_b, catalogue
+):
+    make_agreement(agency_a, status=S.ACTIVE, services_=[catalogue["a1"]])
+    _login(client, agency_admin_a)
+    response = client.get(reverse("agreements:coverage"))
+    assert response.status_code == 200
+    assert [r["agency"] for r in response.context["agencies"]] == [agency_a]
+    assert "Tambah layanan belum di MPP" not in response.content.decode()
