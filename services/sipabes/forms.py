@@ -175,7 +175,7 @@ class HandOverForm(forms.Form):
             "required": _("Centang bahwa pelaku usaha telah menerima NIB dan tanda terima.")
         },
     )
-    note = forms.CharField(label=_("Catatan (opsional)"), max_length=200, required=False)
+    note = forms.CharField(label=_("Catatan"), max_length=200, required=False)
 
 
 class LookupForm(forms.Form):

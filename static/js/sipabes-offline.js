@@ -281,8 +281,15 @@
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
         var urls = [location.pathname];
-        document.querySelectorAll("script[src], link[rel=stylesheet]").forEach(function (el) {
+        document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]").forEach(function (el) {
           urls.push(el.getAttribute("src") || el.getAttribute("href"));
+        });
+        // What the stylesheets pulled in (icon fonts, images) as well.
+        (performance.getEntriesByType("resource") || []).forEach(function (entry) {
+          var url = new URL(entry.name);
+          if (url.origin === location.origin && url.pathname.indexOf("/static/") === 0) {
+            urls.push(url.pathname + url.search);
+          }
         });
         if (registration.active) registration.active.postMessage({ type: "cache", urls: urls });
       }).catch(function () { /* the page still works online */ });
