@@ -704,7 +704,9 @@ AGENCY_ACTIONS = {
 def _staff_form(action, complaint, data=None, files=None):
     kwargs = {"prefix": action}
     if action == "dispatch":
-        return cforms.DispatchForm(data, hall=complaint.hall, **kwargs)
+        # The agency the citizen named comes first; the admin changes it if wrong.
+        initial = {"agency": complaint.reported_agency_id} if complaint.reported_agency_id else {}
+        return cforms.DispatchForm(data, hall=complaint.hall, initial=initial, **kwargs)
     if action == "archive":
         return cforms.ArchiveForm(data, complaint=complaint, **kwargs)
     form_class = {

@@ -1,6 +1,8 @@
 """Django admin for the services models: hall admins run counters here."""
 
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from services.models import (
     Counter,
@@ -91,12 +93,19 @@ class CounterAdmin(HallScopedAdmin):
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
     hall_path = "service__agency__hall_id"
-    list_display = ["code", "date", "service", "priority", "status", "counter", "issued_at"]
+    list_display = ["ticket_code", "date", "service", "priority", "status", "counter", "issued_at"]
     list_filter = ["status", "priority", "date", "service__agency", "service"]
     list_select_related = ["service", "counter"]
     search_fields = ["code", "tracking_code"]
     date_hierarchy = "date"
     exclude = ["phone"]
+    # Today's tickets first; the newest on top.
+    ordering = ["-issued_at", "-pk"]
+
+    @admin.display(description=_("kode"), ordering="code")
+    def ticket_code(self, obj):
+        # "A-012" never breaks at its dash (admin's own .nowrap class).
+        return format_html('<span class="nowrap">{}</span>', obj.code)
 
 
 @admin.register(TicketCall)

@@ -21,6 +21,7 @@ from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mpp_portal.accounts.permissions import scope
 from mpp_portal.organizations.models import Agency, Hall
@@ -362,7 +363,7 @@ class TicketSequence(models.Model):
 
     class Meta:
         verbose_name = _("urutan nomor tiket")
-        verbose_name_plural = _("urutan nomor tiket")
+        verbose_name_plural = pgettext_lazy("jamak", "urutan nomor tiket")
         constraints = [
             models.UniqueConstraint(fields=["service", "date"], name="ticketsequence_unique_day"),
         ]
@@ -627,7 +628,7 @@ class TicketCall(models.Model):
     class Meta:
         ordering = ["-called_at", "-pk"]
         verbose_name = _("panggilan tiket")
-        verbose_name_plural = _("panggilan tiket")
+        verbose_name_plural = pgettext_lazy("jamak", "panggilan tiket")
         indexes = [models.Index(fields=["hall", "-called_at"], name="ticketcall_hall_idx")]
 
     def __str__(self):
@@ -643,7 +644,7 @@ class TicketTransfer(models.Model):
 
     class Meta:
         verbose_name = _("pengalihan tiket")
-        verbose_name_plural = _("pengalihan tiket")
+        verbose_name_plural = pgettext_lazy("jamak", "pengalihan tiket")
 
     def __str__(self):
         return f"{self.ticket}: {self.from_service} → {self.to_service}"
@@ -798,7 +799,7 @@ class BookingSeat(models.Model):
 
     class Meta:
         verbose_name = _("kursi pemesanan")
-        verbose_name_plural = _("kursi pemesanan")
+        verbose_name_plural = pgettext_lazy("jamak", "kursi pemesanan")
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "date", "slot_start"],
@@ -980,7 +981,7 @@ class BookingConfirmation(models.Model):
 
     class Meta:
         verbose_name = _("konfirmasi pemesanan (OTP)")
-        verbose_name_plural = _("konfirmasi pemesanan (OTP)")
+        verbose_name_plural = pgettext_lazy("jamak", "konfirmasi pemesanan (OTP)")
         indexes = [models.Index(fields=["expires_at"], name="booking_confirm_expiry_idx")]
 
     def __str__(self):

@@ -17,6 +17,7 @@ _LABELS = {
     "delete": _("Menghapus"),
     "status.change": _("Mengubah status"),
     "comment": _("Menambah catatan"),
+    "accounts.token_rotate": _("Mengganti token API"),
 }
 
 
