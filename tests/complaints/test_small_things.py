@@ -72,9 +72,8 @@ def _action_codes(folder):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.keyword) and node.arg == "action":
                 value = node.value
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    if "." in value.value:
-                        codes.add(value.value)
+                if isinstance(value, ast.Constant) and "." in str(value.value):
+                    codes.add(value.value)
     return codes
 
 
