@@ -78,6 +78,18 @@ class VisitAdmin(SipabesAdmin):
     filter_horizontal = ["officers"]
     readonly_fields = ["status", "opened_at", "closed_at"]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "officers":
+            from mpp_portal.accounts.models import User
+
+            officers = User.objects.filter(
+                role__in=roles_with("sipabes.register"), is_active=True
+            )
+            if not request.user.is_superuser:
+                officers = officers.filter(hall_id=request.user.hall_id)
+            kwargs["queryset"] = officers
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 @admin.register(Kbli)
 class KbliAdmin(SipabesAdmin):

@@ -195,3 +195,32 @@ class LookupForm(forms.Form):
         if not value.isdigit():
             raise ValidationError(_("Tulis 4 angka terakhir NIK."))
         return value
+
+
+class CorrectionForm(RegistrationForm):
+    """The data of a returned registration, corrected (the NIK and consent stay)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["nik"]
+        del self.fields["consent"]
+
+    @classmethod
+    def initial_for(cls, registration):
+        return {
+            "name": registration.name,
+            "phone": registration.phone,
+            "email": registration.email,
+            "home_address": registration.home_address,
+            "business_name": registration.business_name,
+            "kbli": [k.code for k in registration.kbli.all()],
+            "block": registration.block,
+            "stall_number": registration.stall_number,
+            "capital": str(registration.capital),
+            "workers": registration.workers,
+        }
+
+    def changes(self):
+        data = dict(self.cleaned_data)
+        data["kbli_codes"] = data.pop("kbli")
+        return data

@@ -34,6 +34,7 @@ from mpp_portal.masking import mask_nik, mask_phone
 from services.sipabes import services
 from services.sipabes.forms import (
     AddActivityForm,
+    CorrectionForm,
     HandOverForm,
     LookupForm,
     NibForm,
@@ -404,9 +405,6 @@ def registration_action(request, pk, action):
                 request=request,
             )
             messages.success(request, _("Status pendaftaran diubah."))
-        elif action == "perbaiki":
-            services.registration_correct(registration=registration, by=by, request=request)
-            messages.success(request, _("Pendaftaran dicatat kembali setelah diperbaiki."))
         elif action == "tambah":
             form = AddActivityForm(request.POST, hall_id=registration.hall_id)
             if not form.is_valid():
@@ -426,6 +424,41 @@ def registration_action(request, pk, action):
     except (DomainError, ValidationError) as exc:
         _domain_message(request, exc)
     return redirect(registration)
+
+
+@login_required
+def registration_correct(request, pk):
+    """A returned registration: correct its data and record it again (captured)."""
+    _officer(request)
+    registration = _registration(request, pk)
+    if registration.status != Registration.Status.RETURNED:
+        messages.error(request, _("Hanya pendaftaran yang dikembalikan yang dapat diperbaiki."))
+        return redirect(registration)
+    if request.method == "POST":
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.registration_correct(
+                    registration=registration,
+                    by=request.user,
+                    changes=form.changes(),
+                    request=request,
+                )
+            except (DomainError, ValidationError) as exc:
+                _domain_message(request, exc)
+            else:
+                messages.success(request, _("Pendaftaran dicatat kembali setelah diperbaiki."))
+            return redirect(registration)
+        status = 400
+    else:
+        form = CorrectionForm(initial=CorrectionForm.initial_for(registration))
+        status = 200
+    return render(
+        request,
+        "sipabes/correct.html",
+        {"registration": registration, "form": form, "kbli_choices": _kbli_choices()},
+        status=status,
+    )
 
 
 @login_required
@@ -510,6 +543,7 @@ urlpatterns = [
     path("sipabes/kunjungan/<int:pk>/kirim/", visit_submit, name="visit_submit"),
     path("sipabes/kunjungan/<int:pk>/<slug:action>/", visit_action, name="visit_action"),
     path("sipabes/pendaftaran/<int:pk>/", registration_detail, name="registration"),
+    path("sipabes/pendaftaran/<int:pk>/perbaiki/", registration_correct, name="correct"),
     path("sipabes/pendaftaran/<int:pk>/tanda-terima/", receipt_request, name="receipt"),
     path(
         "sipabes/pendaftaran/<int:pk>/tanda-terima/status/",

@@ -221,13 +221,16 @@ def test_officer_registers_offline_and_hands_over_the_receipt(
     assert (figures["totals"]["traders"], figures["totals"]["nib_issued"]) == (3, 1)
 
 
-@pytest.mark.parametrize("path", ["home", "visit", "registration", "lookup"])
+@pytest.mark.parametrize("path", ["home", "visit", "registration", "correct", "lookup"])
 def test_sipabes_pages_meet_the_basics(live_server, device, market_day, path):
     officer, visit = market_day
     registration = services.registration_create(
         officer=officer, visit=visit, **registration_data(nik=nik(3101))
     )
+    if path == "correct":
+        services.registration_return(registration=registration, by=officer, reason="KTP buram")
     urls = {
+        "correct": reverse("sipabes:correct", args=[registration.pk]),
         "home": reverse("sipabes:home"),
         "visit": reverse("sipabes:visit", args=[visit.pk]),
         "registration": reverse("sipabes:registration", args=[registration.pk]),

@@ -285,3 +285,70 @@ def test_the_service_worker_is_served_under_sipabes(client, db):
     assert response["Service-Worker-Allowed"] == "/sipabes/"
     assert b"caches.open" in response.content
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+# --- correcting a returned registration ------------------------------------------
+def test_a_returned_registration_is_corrected_on_its_page(
+    officer_client, officer, make_registration
+):
+    from services.sipabes import services
+
+    registration = make_registration()
+    services.registration_return(registration=registration, by=officer, reason="Nama usaha salah")
+    url = f"/sipabes/pendaftaran/{registration.pk}/perbaiki/"
+    page = officer_client.get(url)
+    assert page.status_code == 200 and "Nama usaha salah" in page.content.decode()
+    data = {
+        "name": "Rosmawati",
+        "phone": "0812-3456-7890",
+        "home_address": "Desa Tes",
+        "business_name": "Ikan Segar Ros",
+        "kbli": ["47813", "56102"],
+        "capital": "2.000.000.000",
+        "workers": "3",
+    }
+    bad = officer_client.post(url, {**data, "capital": "20.000.000.000"})
+    assert bad.status_code == 400 and "loket DPMPTSP" in bad.content.decode()
+    officer_client.post(url, data)
+    registration.refresh_from_db()
+    assert (registration.status, registration.business_name, registration.scale) == (
+        "captured",
+        "Ikan Segar Ros",
+        "kecil",
+    )
+    assert set(registration.kbli.values_list("code", flat=True)) == {"47813", "56102"}
+    # Only a returned registration is corrected here.
+    response = officer_client.post(url, data)
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == "captured"
+
+
+def test_the_correction_page_is_hidden_from_another_hall(client, other_officer, make_registration):
+    registration = make_registration()
+    client.force_login(other_officer)
+    assert client.get(f"/sipabes/pendaftaran/{registration.pk}/perbaiki/").status_code == 404
+
+
+def test_the_hall_admin_plans_a_visit_in_the_admin(
+    client, hall_admin, market, officer, other_officer
+):
+    client.force_login(hall_admin)
+    page = client.get("/admin/sipabes/visit/add/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert officer.get_full_name() in body and other_officer.get_full_name() not in body
+    response = client.post(
+        "/admin/sipabes/visit/add/",
+        {
+            "hall": market.hall_id,
+            "market": market.pk,
+            "date": "2026-12-10",
+            "target_traders": "20",
+            "notes": "",
+            "officers": [officer.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visit = Visit.objects.get(date=datetime.date(2026, 12, 10))
+    assert visit.status == "planned" and list(visit.officers.all()) == [officer]
