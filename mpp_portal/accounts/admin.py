@@ -13,7 +13,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "hall", "agency", "is_active"]
     list_select_related = ["agency", "hall"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Peran di MPP"), {"fields": ("role", "hall", "agency", "job_title", "phone")}),
+        (_("Peran di MPP"), {"fields": ("role", "hall", "agency", "job_title", "nip", "phone")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Peran di MPP"), {"fields": ("role", "hall", "agency")}),

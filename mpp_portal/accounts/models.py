@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,14 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("nomor telepon"), max_length=20, blank=True)
     job_title = models.CharField(_("jabatan"), max_length=150, blank=True)
+    # Printed under the signature of the documents this user signs or issues
+    # (IKM report); an ASN's NIP has 18 digits.
+    nip = models.CharField(
+        _("NIP"),
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^\d{18}$", _("NIP terdiri atas 18 angka."))],
+    )
 
     objects = UserManager()
 

@@ -197,6 +197,8 @@ AGENCIES = [
 R = User.Role
 # (username, first name, last name, role, agency slug, job title, Django admin)
 # Fictional people; the usernames are the ones README.md lists.
+DEMO_NIPS = {"admin.mpp": "198203152006042011", "admin.dukcapil": "198507222010011003"}
+
 USERS = [
     ("admin.mpp", "Dewi", "Anggraini", R.HALL_ADMIN, None, "Kepala Bidang Pengelolaan MPP", True),
     (
@@ -309,6 +311,8 @@ class Command(BaseCommand):
                     "hall": None if role == R.CITIZEN else hall,
                     "agency": agencies[agency_slug] if agency_slug else None,
                     "job_title": job_title,
+                    # The hall admin signs the IKM report: a (fictional) NIP under the name.
+                    "nip": DEMO_NIPS.get(username, ""),
                     "is_active": True,
                     # The hall admin opens the Django admin; a demo shortcut
                     # (README.md says so), not how a real hall admin is set up.
