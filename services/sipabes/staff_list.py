@@ -92,6 +92,8 @@ class StaffFilterForm(forms.Form):
             "-date", "market__name"
         )
         self.fields["petugas"].queryset = officers.order_by("first_name", "last_name", "username")
+        for name in ("kunjungan", "pasar", "petugas"):
+            self.fields[name].empty_label = _("Semua")
         self.fields["petugas"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["kunjungan"].label_from_instance = lambda v: (
             f"{v.market.name}, {v.date:%d-%m-%Y}"
