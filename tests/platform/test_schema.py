@@ -79,6 +79,7 @@ RULES_BEYOND_THE_SCHEMA = {
     },
     "POST /api/v1/complaints/{tracking_id}/respond/": {"planned_completion": "not in the past"},
     "POST /api/v1/surveys/": {"tracking_code": "names a ticket that exists"},
+    "GET /api/v1/sipabes/dashboard/": {"regency": "names the regency of an active hall"},
 }
 
 # What does not keep to the schema yet, by operation and parameter, with the
