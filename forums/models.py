@@ -416,6 +416,9 @@ class BeritaAcara(models.Model):
         related_name="+",
     )
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # A fingerprint of what the PDF shows (forums.services._content_digest):
+    # a draft whose forum changed since cannot be sent for sign-off.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
     is_final = models.BooleanField(_("final"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -711,7 +711,16 @@ def berita_acara_request(forum, *, by):
 
 def _content_digest(forum):
     """A fingerprint of what the PDF shows: a changed forum gets a new job key."""
-    parts = [forum.theme, forum.venue, str(forum.starts_at), forum.chaired_by]
+    parts = [
+        forum.theme,
+        forum.venue,
+        str(forum.starts_at),
+        forum.chaired_by,
+        forum.legal_basis,
+        forum.number,
+        str(forum.inputs.count()),
+    ]
+    parts += [f"{n.topic}|{n.note}" for n in forum.topic_notes.all()]
     parts += [f"{i.number}|{i.text}|{i.agency_id}|{i.target_date}" for i in forum.items.all()]
     parts += [f"{p.pk}|{p.name}|{p.group}" for p in forum.attendance.all()]
     parts += [f"{s.pk}|{s.name}|{s.position}" for s in forum.signatories.all()]
@@ -754,6 +763,7 @@ def _issue_version(forum, *, final, by):
     while not final and IssuedDocument.objects.filter(kind=KIND, number=number).exists():
         version += 1
         number = f"{forum.number}/draf-{version}"
+    digest = _content_digest(forum)
     context = berita_acara_context(forum, final=final, version=version)
     document = document_issue(
         kind=KIND,
@@ -772,6 +782,7 @@ def _issue_version(forum, *, final, by):
             version=version,
             document=document,
             sha256=document.sha256,
+            content_digest=digest,
             is_final=final,
             created_by=by,
         )
@@ -834,6 +845,11 @@ def signoff_send(forum, *, by, request=None):
         latest = forum.versions.filter(is_final=False).order_by("-version").first()
         if latest is None or not latest.sha256:
             raise DomainError(_("Buat draf berita acara terlebih dahulu."), code="no_draft")
+        if latest.content_digest and latest.content_digest != _content_digest(forum):
+            raise DomainError(
+                _("Forum berubah setelah draf terakhir dibuat: buat ulang berita acara."),
+                code="draft_outdated",
+            )
         signatories = list(forum.signatories.select_related("user"))
         if not signatories:
             raise DomainError(

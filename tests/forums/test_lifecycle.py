@@ -269,3 +269,20 @@ def test_input_from_complaint_is_linked_once(planned_forum, hall, hall_admin):
 def test_csv_header_required(held_forum):
     count, errors = services.attendance_import_csv(held_forum, upload=io.BytesIO(b"a,b\n1,2\n"))
     assert count == 0 and errors[0][0] == 1
+
+
+def test_a_draft_older_than_the_forum_cannot_be_sent(drafted_forum, hall_admin, agency_a):
+    services.item_add(
+        drafted_forum,
+        text="Butir yang ditambah sesudah draf.",
+        agency=agency_a,
+        target_date="2024-12-01",
+    )
+    with pytest.raises(DomainError) as refused:
+        services.signoff_send(drafted_forum, by=hall_admin)
+    assert refused.value.code == "draft_outdated"
+    services.berita_acara_issue(drafted_forum.pk, user_id=hall_admin.pk)
+    drafted_forum.refresh_from_db()
+    services.signoff_send(drafted_forum, by=hall_admin)
+    drafted_forum.refresh_from_db()
+    assert drafted_forum.status == Forum.Status.IN_SIGNING
