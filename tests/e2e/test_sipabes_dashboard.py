@@ -110,9 +110,10 @@ def test_the_dashboard_shows_the_seeded_year(live_server, device, seeded, viewpo
     shot(page, SHOTS, f"dasbor-2025-{name}")
 
 
-def test_the_staff_list_filters_in_the_browser(live_server, device, hall, seeded):
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
+def test_the_staff_list_filters_in_the_browser(live_server, device, hall, seeded, viewport):
     admin = UserFactory(username="admin.mpp.e2e", role=User.Role.HALL_ADMIN, hall=hall)
-    page = device(390, 844)
+    page = device(*viewport)
     path = reverse("sipabes:staff_list")
     page.goto(live_server.url + reverse("accounts:login") + "?next=" + path)
     log_in(page, admin.username)
@@ -124,4 +125,5 @@ def test_the_staff_list_filters_in_the_browser(live_server, device, hall, seeded
     page.get_by_role("button", name="Saring").click()
     expect(page.locator("#jumlah-hasil")).to_have_text("3 pendaftaran")
     expect(page.locator("#tabel-pendaftaran")).to_contain_text("****")
-    shot(page, SHOTS, "daftar-staf-phone")
+    assert page.evaluate(AUDIT) == []
+    shot(page, SHOTS, f"daftar-staf-{'phone' if viewport[0] < 500 else 'desktop'}")
