@@ -7,6 +7,7 @@ agencies; ``skm.ikm_from_sums`` turns each group's sums into NRR and IKM.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -23,6 +24,9 @@ PDF_TEMPLATE = "services/survey/ikm_report_pdf.html"
 # Suggestions listed on the page and in the PDF, newest first.
 SUGGESTION_LIMIT = 200
 TREND_MONTHS = 12
+# Elements the follow-up plan starts from: the lowest NRR first.
+PRIORITY_ELEMENTS = 3
+FOLLOWUP_PLAN_MAX = 4000
 JOB_TTL = 60 * 60 * 24
 
 PROFILE_FIELDS = [
@@ -114,7 +118,78 @@ def agency_comparison(responses):
     return result
 
 
-def report_data(*, hall, agency=None, service=None, date_from, date_to, suggestions=True):
+def service_comparison(responses):
+    """IKM per service of the scope (GROUP BY service), as published reports table it."""
+    rows = (
+        responses.values("service", "service__name", "agency__short_name")
+        .annotate(respondents=Count("pk"), **_sums_kwargs())
+        .order_by("agency__short_name", "service__name")
+    )
+    result = []
+    for row in rows:
+        _nrr, ikm = _ikm_of_row(row)
+        grade, _label = skm.grade_for(ikm)
+        result.append(
+            {
+                "name": row["service__name"],
+                "agency": row["agency__short_name"],
+                "respondents": row["respondents"],
+                "ikm": ikm,
+                "ikm_text": koma(ikm),
+                "grade": grade,
+            }
+        )
+    return result
+
+
+def _suggestion_key(text):
+    """Suggestions that differ only in case, spaces or punctuation are one."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def group_suggestions(rows):
+    """Group suggestion rows by service; the same suggestion once, with its count.
+
+    Returns [{"service", "total", "items": [{"text", "count", "last"}]}], the
+    service with most suggestions first, each service's most frequent first.
+    """
+    groups = {}
+    for row in rows:
+        service = row["service__name"]
+        items = groups.setdefault(service, {})
+        key = _suggestion_key(row["suggestion"])
+        if not key:
+            continue
+        item = items.get(key)
+        if item is None:
+            text = row["suggestion"].strip()
+            items[key] = {"text": text[:1].upper() + text[1:], "count": 1, "last": row["date"]}
+        else:
+            item["count"] += 1
+            item["last"] = max(item["last"], row["date"])
+    result = [
+        {
+            "service": service,
+            "total": sum(item["count"] for item in items.values()),
+            "items": sorted(items.values(), key=lambda i: (-i["count"], -i["last"].toordinal())),
+        }
+        for service, items in groups.items()
+        if items
+    ]
+    result.sort(key=lambda group: (-group["total"], group["service"]))
+    return result
+
+
+def priority_elements(elements, summary, count=PRIORITY_ELEMENTS):
+    """The ``count`` elements with the lowest NRR: where a follow-up plan starts."""
+    if not summary["respondents"]:
+        return []
+    return sorted(elements, key=lambda row: (row["nrr"], row["element"]))[:count]
+
+
+def report_data(
+    *, hall, agency=None, service=None, date_from, date_to, suggestions=True, detail=False
+):
     """Everything the IKM page and the PDF show for one scope and period."""
     responses, served = skm.scope(
         hall=hall, agency=agency, service=service, date_from=date_from, date_to=date_to
@@ -155,6 +230,11 @@ def report_data(*, hall, agency=None, service=None, date_from, date_to, suggesti
             .order_by("-date", "-created_at")
             .values("pk", "suggestion", "date", "service__name")[:SUGGESTION_LIMIT]
         )
+    if detail:
+        # The PDF's extra sections, as published IKM reports have them.
+        data["services"] = service_comparison(responses)
+        data["suggestion_groups"] = group_suggestions(data["suggestions"])
+        data["priorities"] = priority_elements(elements, summary)
     return data
 
 
@@ -226,13 +306,26 @@ def report_title(data):
     return _("Laporan Indeks Kepuasan Masyarakat %(scope)s") % {"scope": scope}
 
 
-def report_issue(*, hall, agency, service, date_from, date_to, number, issued_by=None):
-    """Render the report's PDF and register it under ``number``."""
+def report_issue(
+    *, hall, agency, service, date_from, date_to, number, issued_by=None, followup_plan=""
+):
+    """Render the report's PDF and register it under ``number``.
+
+    ``followup_plan``: the hall's own plan for the lowest elements, as the
+    admin wrote it when asking for the PDF (published reports carry one).
+    The signature names ``issued_by`` with their position and NIP.
+    """
     from mpp_portal.documents.services import document_issue
 
     data = report_data(
-        hall=hall, agency=agency, service=service, date_from=date_from, date_to=date_to
+        hall=hall,
+        agency=agency,
+        service=service,
+        date_from=date_from,
+        date_to=date_to,
+        detail=True,
     )
+    data["followup_plan"] = (followup_plan or "").strip()[:FOLLOWUP_PLAN_MAX]
     return document_issue(
         kind=KIND,
         number=number,

@@ -84,6 +84,7 @@ def ikm_report_pdf(job):
             date_to=datetime.date.fromisoformat(job["to"]),
             number=job["number"],
             issued_by=_get(get_user_model(), job.get("user")),
+            followup_plan=job.get("plan", ""),
         )
     except DocumentNumberTaken:
         logger.info("IKM report %s was already issued", job["number"])

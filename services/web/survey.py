@@ -209,6 +209,10 @@ def ikm_pdf(request):
         "to": data["end"].isoformat(),
         "number": number,
         "user": request.user.pk,
+        # The hall's follow-up plan, printed in the report (optional, plain text).
+        "plan": request.POST.get("followup_plan", "")
+        .replace("\x00", "")
+        .strip()[: ikm_report.FOLLOWUP_PLAN_MAX],
     }
     # A Job row, published after this (autocommit) write: a broker outage
     # delays the PDF, never loses it or fails this request.
