@@ -196,6 +196,17 @@ def test_a_year_with_fewer_than_three_traders_shows_no_figure(hall, officer):
     assert all(data[name] == {"rows": [], "other": None} for name in dashboard.BREAKDOWNS)
 
 
+def test_years_and_months_are_those_of_jakarta(hall, officer):
+    market = seed.market(hall, "Pasar Malam")
+    # 00.30 WIB on 1 January 2025 is still 31 December 2024 in UTC.
+    for _ in range(3):
+        seed.registration(market=market, officer=officer, when=datetime.datetime(2025, 1, 1, 0, 30))
+    assert dashboard.dashboard_data(regency=REGENCY, year=2024)["totals"]["traders"] == 0
+    data = dashboard.dashboard_data(regency=REGENCY, year=2025)
+    assert data["totals"]["traders"] == 3
+    assert _rows(data["by_month"])["Januari"]["traders"] == 3
+
+
 def test_other_regencies_are_not_counted(year_2024, officer):
     other_hall = HallFactory(name="MPP Curup", slug="curup", regency="Kabupaten Rejang Lebong")
     other_officer = UserFactory(
