@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from mpp_portal.csv_export import CsvExport
 from services.sipabes import dashboard
+from services.sipabes.staff_list import staff_hall_id
 
 
 class DashboardForm(forms.Form):
@@ -76,6 +77,8 @@ def dashboard_page(request):
         },
         "query": request.GET.urlencode(),
         "cache_minutes": max(1, dashboard.cache_seconds() // 60),
+        # Staff who may see the registrations behind the figures get a link.
+        "staff_list": request.user.is_superuser or staff_hall_id(request.user) is not None,
     }
     return render(
         request, "sipabes/dashboard/page.html", context, status=200 if form.is_valid() else 400

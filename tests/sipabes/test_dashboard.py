@@ -279,6 +279,13 @@ def test_the_figures_are_computed_once_for_many_visitors(
     assert computed == again.context["data"]["computed_at"]
 
 
+def test_staff_of_the_hall_get_a_link_to_the_registrations(client, year_2024, officer):
+    link = reverse("sipabes:staff_list")
+    assert link not in client.get(reverse("sipabes:dashboard")).content.decode()
+    client.force_login(officer)
+    assert link in client.get(reverse("sipabes:dashboard")).content.decode()
+
+
 def test_the_public_page_holds_no_personal_data(client, year_2024):
     html = client.get(reverse("sipabes:dashboard"), {"tahun": 2024}).content.decode()
     for reg in Registration.objects.all():
