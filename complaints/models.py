@@ -312,6 +312,15 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
             models.Index(fields=["assigned_agency", "status"], name="complaint_agency_idx"),
+            # The SLA scan's escalation claim (complaints/sla.py NOT_ESCALATED):
+            # open deadlines not yet escalated, so a backlog of complaints
+            # escalated before is never read again.
+            models.Index(
+                fields=["due_at", "id"],
+                name="complaint_escalate_idx",
+                condition=Q(status__in=["submitted", "dispatched"], due_at__isnull=False)
+                & (Q(escalated_at__isnull=True) | Q(escalated_at__lt=models.F("due_at"))),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -34,73 +34,144 @@ S = Complaint.Status
 DIGEST_LINES = 50
 
 
-def _claim_reminders(kind, where, params, *, escalate_at=None):
-    """Insert one ReminderLog row per matching complaint, skipping those sent.
+# Complaints claimed per statement and transaction: a first run over a big
+# backlog is many short transactions (each with its own digests) rather
+# than one long one; a usual run is one chunk per kind.
+CLAIM_CHUNK = 20_000
 
-    One statement for the whole kind: ON CONFLICT DO NOTHING makes a second
-    (or concurrent) scan claim nothing, and the result lists only what this
-    scan claimed, as (id, hall_id, assigned_agency_id, status) rows. With
-    ``escalate_at`` the claimed complaints are stamped escalated as well.
+# Open complaints with a deadline not yet escalated: the escalation claim
+# reads only these, through the partial index complaint_escalate_idx
+# (complaints/models.py), whose condition this repeats word for word. A
+# complaint escalated for its deadline leaves the index; a new deadline
+# (dispatch, reply, reopen reset escalated_at; a resumed or extended
+# deadline moves past it) brings it back.
+NOT_ESCALATED = (
+    "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL "
+    "AND (c.escalated_at IS NULL OR c.escalated_at < c.due_at)"
+)
+
+
+# Before every deadline: where a kind's first chunk starts.
+_START = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
+
+
+def _claim_chunk(kind, where, params, *, after, escalate_at=None, chunk=CLAIM_CHUNK):
+    """Claim the next ``chunk`` matching complaints after ``after`` (due_at, id).
+
+    One statement: the candidates in deadline order, one ReminderLog row
+    each (ON CONFLICT DO NOTHING: a concurrent scan claims nothing twice),
+    and with ``escalate_at`` the candidates stamped escalated. Returns
+    (claimed rows as (id, hall_id, assigned_agency_id, status), the last
+    candidate's (due_at, id) or None when there were fewer than ``chunk``).
     """
-    escalate = (
-        ", stamped AS (UPDATE complaints_complaint SET escalated_at = %s "
-        "WHERE id IN (SELECT complaint_id FROM claimed) RETURNING id)"
+    stamp = (
+        ", stamped AS (UPDATE complaints_complaint SET escalated_at = %(escalate_at)s "
+        "WHERE id IN (SELECT id FROM candidates) RETURNING id)"
         if escalate_at
         else ""
     )
     sql = f"""
-        WITH claimed AS (
-            INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
-            SELECT c.id, %s,
-                   CASE c.status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
-                   c.due_at, now()
+        WITH candidates AS (
+            SELECT c.id, c.due_at, c.status
             FROM complaints_complaint c
-            WHERE c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL AND {where}
+            WHERE {NOT_ESCALATED if escalate_at else "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL"}
+              AND {where} AND (c.due_at, c.id) > (%(after_due)s, %(after_id)s)
+            ORDER BY c.due_at, c.id
+            LIMIT %(chunk)s
+        ), claimed AS (
+            INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
+            SELECT id, %(kind)s,
+                   CASE status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
+                   due_at, now()
+            FROM candidates
             ON CONFLICT (complaint_id, kind, step, due_at) DO NOTHING
             RETURNING complaint_id
-        ){escalate}
-        SELECT c.id, c.hall_id, c.assigned_agency_id, c.status
-        FROM complaints_complaint c JOIN claimed ON claimed.complaint_id = c.id
-        ORDER BY c.due_at, c.id
-    """  # noqa: S608 - ``where`` is one of the fixed clauses of complaint_sla_scan
-    args = [kind, *params] + ([escalate_at] if escalate_at else [])
+        ){stamp}
+        SELECT ca.id, ca.due_at, c.hall_id, c.assigned_agency_id, c.status,
+               cl.complaint_id IS NOT NULL
+        FROM candidates ca
+        JOIN complaints_complaint c ON c.id = ca.id
+        LEFT JOIN claimed cl ON cl.complaint_id = ca.id
+        ORDER BY ca.due_at, ca.id
+    """  # noqa: S608, E501 - ``where`` is one of the fixed clauses of complaint_sla_scan
+    args = {
+        **params,
+        "kind": kind,
+        "after_due": after[0],
+        "after_id": after[1],
+        "chunk": chunk,
+        "escalate_at": escalate_at,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    claimed = [(pk, hall, agency, status) for pk, _due, hall, agency, status, new in rows if new]
+    last = (rows[-1][1], rows[-1][0]) if len(rows) == chunk else None
+    return claimed, last
 
 
-def complaint_sla_scan(*, now=None):
+def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
     """Send due-soon, due-today and overdue notices once each; auto-close.
 
-    Returns a dict of counts. The number of queries does not grow with the
-    number of complaints: one claim per kind, one query for the staff
-    addresses, one for the complaints named in the digests, one UPDATE for
-    the auto-close. Only the auto-closed complaints' reporters add a
-    message each (their outbox rows), as every message to a reporter does.
+    Returns a dict of counts. Each kind is claimed in chunks of ``chunk``
+    complaints in deadline order, each chunk in a transaction of its own
+    with its digests, so the scan never holds a long transaction and a
+    usual run is one statement per kind. The number of queries does not
+    grow with the number of complaints (per chunk: one claim, one query
+    for the staff addresses, one for the complaints named in the digests,
+    one INSERT per digest); the auto-close is one UPDATE. Only the
+    auto-closed complaints' reporters add a message each (their outbox
+    rows), as every message to a reporter does.
+
+    The escalation claim reads only complaints not yet escalated for their
+    deadline (NOT_ESCALATED, a partial index): the backlog of overdue
+    complaints already escalated costs nothing on later runs. The reminder
+    windows are one day of deadlines each.
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
     day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=JAKARTA)
     tomorrow_start = day_start + datetime.timedelta(days=1)
     due_soon_where, due_soon_params = _next_working_day_clause(today)
-
+    # A window's complaints already reminded are skipped before the INSERT.
+    not_reminded = (
+        " AND NOT EXISTS (SELECT 1 FROM complaints_reminderlog r WHERE "
+        "r.complaint_id = c.id AND r.kind = %(kind)s AND r.due_at = c.due_at)"
+    )
+    kinds = [
+        (ReminderLog.Kind.DUE_SOON, due_soon_where + not_reminded, due_soon_params, None),
+        (
+            ReminderLog.Kind.DUE_NOW,
+            "c.due_at >= %(now)s AND c.due_at >= %(day_start)s AND c.due_at < %(tomorrow)s"
+            + not_reminded,
+            {"now": now, "day_start": day_start, "tomorrow": tomorrow_start},
+            None,
+        ),
+        (ReminderLog.Kind.ESCALATION, "c.due_at < %(now)s", {"now": now}, now),
+    ]
+    counts, more = {}, []
+    # The first chunk of every kind and the auto-close in one transaction
+    # (a usual run: one statement per kind); what a full chunk leaves, chunk
+    # by chunk in transactions of their own.
     with transaction.atomic():
-        claimed = {
-            ReminderLog.Kind.DUE_SOON: _claim_reminders(
-                ReminderLog.Kind.DUE_SOON, due_soon_where, due_soon_params
-            ),
-            ReminderLog.Kind.DUE_NOW: _claim_reminders(
-                ReminderLog.Kind.DUE_NOW,
-                "c.due_at >= %s AND c.due_at >= %s AND c.due_at < %s",
-                [now, day_start, tomorrow_start],
-            ),
-            ReminderLog.Kind.ESCALATION: _claim_reminders(
-                ReminderLog.Kind.ESCALATION, "c.due_at < %s", [now], escalate_at=now
-            ),
-        }
-        _send_digests(claimed, now)
+        for kind, where, params, escalate_at in kinds:
+            claimed, after = _claim_chunk(
+                kind, where, params, after=_START, escalate_at=escalate_at, chunk=chunk
+            )
+            _send_digests({kind: claimed}, now)
+            counts[str(kind)] = len(claimed)
+            if after is not None:
+                more.append((kind, where, params, escalate_at, after))
         closed = _autoclose(now)
-    return {str(kind): len(rows) for kind, rows in claimed.items()} | {"closed": closed}
+    for kind, where, params, escalate_at, after in more:
+        while after is not None:
+            with transaction.atomic():
+                claimed, after = _claim_chunk(
+                    kind, where, params, after=after, escalate_at=escalate_at, chunk=chunk
+                )
+                _send_digests({kind: claimed}, now)
+            counts[str(kind)] += len(claimed)
+    return counts | {"closed": closed}
 
 
 def _next_working_day_clause(today):
@@ -112,22 +183,25 @@ def _next_working_day_clause(today):
     """
     from mpp_portal.organizations.models import Hall
 
-    hall_ids = (
-        Complaint.objects.filter(status__in=[S.SUBMITTED, S.DISPATCHED], due_at__isnull=False)
-        .order_by()
-        .values("hall_id")
-        .distinct()
-    )
+    # Every hall, not only those with an open deadline: halls are few, and
+    # finding the latter read every open complaint on every run.
     by_day = {}
-    for hall in Hall.objects.filter(pk__in=hall_ids):
+    for hall in Hall.objects.all():
         by_day.setdefault(add_working_days(today, 1, hall), []).append(hall.pk)
     if not by_day:
-        return "FALSE", []
-    clauses, params = [], []
-    for day, ids in sorted(by_day.items()):
+        return "FALSE", {}
+    clauses, params = [], {}
+    for n, (day, ids) in enumerate(sorted(by_day.items())):
         start = datetime.datetime.combine(day, datetime.time.min, tzinfo=JAKARTA)
-        clauses.append("(c.hall_id = ANY(%s) AND c.due_at >= %s AND c.due_at < %s)")
-        params += [ids, start, start + datetime.timedelta(days=1)]
+        clauses.append(
+            f"(c.hall_id = ANY(%(halls_{n})s) AND c.due_at >= %(start_{n})s "
+            f"AND c.due_at < %(end_{n})s)"
+        )
+        params |= {
+            f"halls_{n}": ids,
+            f"start_{n}": start,
+            f"end_{n}": start + datetime.timedelta(days=1),
+        }
     return "(" + " OR ".join(clauses) + ")", params
 
 
