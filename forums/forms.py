@@ -199,3 +199,15 @@ class ReturnForm(forms.Form):
     comment = forms.CharField(
         label=_("Alasan pengembalian"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class AddendumForm(forms.Form):
+    correction = forms.CharField(
+        label=_("Isi perbaikan"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_(
+            "Berita acara yang sudah ditandatangani tidak diubah; adendum ini "
+            "disusun, disetujui, dan disegel tersendiri."
+        ),
+    )

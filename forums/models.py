@@ -79,6 +79,16 @@ class Forum(models.Model):
     frozen_sha256 = models.CharField(_("SHA-256 draf yang dibekukan"), max_length=64, blank=True)
     chaired_by = models.CharField(_("pimpinan forum"), max_length=150, blank=True)
     signed_at = models.DateTimeField(_("ditandatangani pada"), null=True, blank=True)
+    # A signed berita acara is never edited: a correction is an addendum,
+    # a forum of its own (its own draft, sign-off and seal) pointing here.
+    addendum_of = models.ForeignKey(
+        "self",
+        verbose_name=_("adendum atas"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addenda",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

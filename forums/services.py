@@ -195,6 +195,58 @@ def forum_hold(forum, *, by, chaired_by="", request=None):
     return transition(forum, S.HELD, by=by, action="forum.hold", request=request, fields=fields)
 
 
+def forum_addendum(forum, *, by, correction, request=None):
+    """Start the addendum of a signed forum: a correction is never an edit.
+
+    The addendum is a forum of its own, already held (the same meeting),
+    with the original's agencies and signatories and the correction as its
+    text; it gets its own draft, sign-off and seal. Return it.
+    """
+    correction = (correction or "").strip()
+    if forum.status != S.SIGNED:
+        raise DomainError(
+            _("Adendum dibuat atas berita acara yang sudah ditandatangani."), code="not_signed"
+        )
+    if not correction:
+        raise ValidationError({"correction": _("Tuliskan isi perbaikan.")})
+    with transaction.atomic():
+        count = forum.addenda.count() + 1
+        addendum = forum_plan(
+            hall=forum.hall,
+            by=by,
+            request=request,
+            theme=f"Adendum {count}: {forum.theme}"[:255],
+            legal_basis=forum.legal_basis,
+            starts_at=forum.starts_at,
+            venue=forum.venue,
+            description=correction,
+            is_published=forum.is_published,
+            inputs_open=False,
+        )
+        addendum.addendum_of = forum
+        addendum.number = f"{forum.number}/ADD-{count}"
+        addendum.save(update_fields=["addendum_of", "number"])
+        for row in forum.agencies.all():
+            ForumAgency.objects.create(
+                forum=addendum,
+                agency=row.agency,
+                signatory_name=row.signatory_name,
+                signatory_position=row.signatory_position,
+                user=row.user,
+            )
+        for row in forum.signatories.all():
+            Signatory.objects.create(
+                forum=addendum,
+                user=row.user,
+                name=row.name,
+                position=row.position,
+                group=row.group,
+                order=row.order,
+            )
+        forum_hold(addendum, by=by, chaired_by=forum.chaired_by, request=request)
+    return addendum
+
+
 # ---------------------------------------------------------------------------
 # Public input
 # ---------------------------------------------------------------------------
@@ -650,6 +702,7 @@ def berita_acara_context(forum, *, final=False, version=None):
         "signatories": signatories,
         "topic_notes": list(forum.topic_notes.all()),
         "input_count": forum.inputs.count(),
+        "original": forum.addendum_of,
     }
 
 
@@ -695,7 +748,7 @@ def berita_acara_request(forum, *, by):
             _("Berita acara disusun setelah forum dilaksanakan dan sebelum persetujuan."),
             code="wrong_state",
         )
-    if not forum.items.exists():
+    if not forum.addendum_of_id and not forum.items.exists():
         raise DomainError(_("Catat paling sedikit satu kesepakatan."), code="no_items")
     if not forum.signatories.exists():
         raise DomainError(_("Tetapkan paling sedikit satu penanda tangan."), code="no_signatories")

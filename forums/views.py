@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from forums import services
 from forums.forms import (
+    AddendumForm,
     ApproveForm,
     AttendanceCsvForm,
     AttendanceForm,
@@ -119,6 +120,7 @@ def public_detail(request, pk, slug):
             "agencies": forum.agencies.select_related("agency"),
             "input_count": forum.inputs.count(),
             "services_discussed": forum.services.select_related("agency"),
+            "addenda": forum.addenda.published(),
         },
         status=status,
     )
@@ -188,10 +190,14 @@ def manage_detail(request, pk):
     agency_form = ForumAgencyForm(hall=forum.hall)
     signatory_form = SignatoryForm(hall=forum.hall)
     hold_form = HoldForm(initial={"chaired_by": forum.chaired_by})
+    addendum_form = AddendumForm()
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            edits = ("plan", "agency", "remove_agency", "signatory", "remove_signatory")
+            if action in edits and forum.status not in services.EDITABLE:
+                raise services.ForumReadOnly()
             if action == "plan":
                 plan = ForumPlanForm(
                     request.POST, instance=Forum.objects.get(pk=forum.pk), hall=forum.hall
@@ -238,6 +244,19 @@ def manage_detail(request, pk):
                 return redirect(
                     reverse("forums:manage_detail", args=[forum.pk]) + f"?job={job.pk}#berita-acara"
                 )
+            elif action == "addendum":
+                addendum_form = AddendumForm(request.POST)
+                if addendum_form.is_valid():
+                    addendum = services.forum_addendum(
+                        forum,
+                        by=user,
+                        request=request,
+                        correction=addendum_form.cleaned_data["correction"],
+                    )
+                    messages.success(
+                        request, _("Adendum dibuat. Lengkapi lalu buat berita acaranya.")
+                    )
+                    return redirect("forums:manage_detail", addendum.pk)
             elif action == "send":
                 services.signoff_send(forum, by=user, request=request)
                 messages.success(request, _("Berita acara dikirim untuk persetujuan."))
@@ -261,6 +280,8 @@ def manage_detail(request, pk):
             "agency_form": agency_form,
             "signatory_form": signatory_form,
             "hold_form": hold_form,
+            "addendum_form": addendum_form,
+            "addenda": forum.addenda.all(),
             "agencies": forum.agencies.select_related("agency", "user"),
             "signatories": forum.signatories.select_related("user"),
             "versions": forum.versions.select_related("document").order_by("-version"),

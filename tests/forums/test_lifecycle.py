@@ -286,3 +286,40 @@ def test_a_draft_older_than_the_forum_cannot_be_sent(drafted_forum, hall_admin, 
     services.signoff_send(drafted_forum, by=hall_admin)
     drafted_forum.refresh_from_db()
     assert drafted_forum.status == Forum.Status.IN_SIGNING
+
+
+def test_a_correction_is_an_addendum_never_an_edit(
+    signing_forum, bupati, kadis, hall_admin, tmp_path
+):
+    import subprocess
+    from pathlib import Path
+
+    forum = _sign(signing_forum, bupati, kadis)
+    final = services.berita_acara_issue(forum.pk, final=True)
+    with pytest.raises(services.ForumReadOnly):
+        services.forum_update(forum, by=hall_admin, venue="Tempat lain")
+    with pytest.raises(ValidationError):
+        services.forum_addendum(forum, by=hall_admin, correction=" ")
+    addendum = services.forum_addendum(
+        forum, by=hall_admin, correction="Target butir 2 menjadi 30 September 2024."
+    )
+    assert addendum.addendum_of == forum and addendum.status == Forum.Status.HELD
+    assert addendum.number == f"{forum.number}/ADD-1"
+    assert list(addendum.signatories.values_list("user", flat=True)) == [bupati.pk, kadis.pk]
+    draft = services.berita_acara_issue(addendum.pk, user_id=hall_admin.pk)
+    addendum.refresh_from_db()
+    services.signoff_send(addendum, by=hall_admin)
+    addendum = _sign(Forum.objects.get(pk=addendum.pk), bupati, kadis)
+    sealed = services.berita_acara_issue(addendum.pk, final=True)
+    pdf = tmp_path / "adendum.pdf"
+    pdf.write_bytes(Path(sealed.document.file.path).read_bytes())
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    assert "ADENDUM BERITA ACARA KESEPAKATAN" in text.upper()
+    assert forum.number in text and "30 September 2024" in text
+    # The original stays as it was.
+    forum.refresh_from_db()
+    assert forum.final_version.pk == final.pk and draft.forum_id == addendum.pk

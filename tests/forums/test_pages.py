@@ -232,3 +232,19 @@ def test_items_page_adds_an_item(client, held_forum, hall_admin, agency_a):
         == 302
     )
     assert held_forum.items.get(text="Butir baru").number == 3
+
+
+def test_addendum_from_the_signed_forum_page(client, signing_forum, hall_admin):
+    forum = _sign(signing_forum)
+    client.force_login(hall_admin)
+    url = reverse("forums:manage_detail", args=[forum.pk])
+    assert "Buat adendum" in client.get(url).content.decode()
+    assert client.post(url, {"action": "addendum", "correction": ""}).status_code == 400
+    response = client.post(url, {"action": "addendum", "correction": "Perbaikan nama instansi."})
+    addendum = Forum.objects.get(addendum_of=forum)
+    assert response["Location"] == reverse("forums:manage_detail", args=[addendum.pk])
+    assert client.post(url, {"action": "plan", "theme": "Diubah"}).status_code == 302
+    forum.refresh_from_db()
+    assert forum.theme != "Diubah"
+    public = client.get(forum.get_absolute_url()).content.decode()
+    assert addendum.theme in public
