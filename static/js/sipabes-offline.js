@@ -23,7 +23,13 @@
   var sendButton = document.getElementById("sipabes-send");
   var netBanner = document.getElementById("sipabes-net");
   var formStatus = document.getElementById("sipabes-form-status");
-  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var pageToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The cookie is the current token even when the page came from the cache
+  // after the officer signed in again (a new token); the page's is the fallback.
+  function csrf() {
+    var found = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return found ? decodeURIComponent(found[1]) : pageToken;
+  }
   var sending = false;
 
   // ---- IndexedDB -------------------------------------------------------
@@ -232,20 +238,25 @@
     return fetch(submitUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": item.key,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Idempotency-Key": item.key,
                  "Accept": "application/json" },
       body: JSON.stringify(item.data)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status === 201) {
-          item.state = "sent"; item.url = body.url; item.message = body.receipt_code ? "#" + body.receipt_code : "";
+          item.state = "sent";
+          delete item.errors; item.url = body.url; item.message = body.receipt_code ? "#" + body.receipt_code : "";
         } else if (response.status === 409) {
           item.state = "conflict"; item.message = body.message; item.url = body.existing_url || "";
         } else if (response.status === 400 || response.status === 422) {
           item.state = "error"; item.errors = body.errors || {};
           item.message = Object.keys(item.errors).map(function (k) { return item.errors[k].join(" "); }).join(" ");
+        } else if (response.status === 403 || response.redirected) {
+          // Signed out (the session ended): keep it waiting, say so.
+          item.message = label("login");
+          return putItem(item).then(function () { throw new Error("signed out"); });
         } else {
-          // 403 (signed out), 5xx: keep it waiting and try again later.
+          // 5xx, a proxy page: keep it waiting and try again later.
           throw new Error("HTTP " + response.status);
         }
         return putItem(item);

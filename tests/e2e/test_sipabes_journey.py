@@ -245,3 +245,27 @@ def test_sipabes_pages_meet_the_basics(live_server, device, market_day, path):
         page.goto(live_server.url + urls[path])
     assert page.evaluate(AUDIT) == []
     shot(page, SHOTS, f"a11y-{path}")
+
+
+def test_a_signed_out_phone_keeps_the_registration_waiting(live_server, device, market_day):
+    officer, visit = market_day
+    page = device(*PHONE)
+    path = reverse("sipabes:visit", args=[visit.pk])
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + path)
+    log_in(page, officer.username)
+    page.wait_for_url(live_server.url + path)
+    page.context.clear_cookies()  # the session ended while the page was open
+    _fill(
+        page,
+        nik_value=nik(3201),
+        name="Halimah",
+        business="Kue Halimah",
+        capital="3.000.000",
+        kbli_search="kue",
+        kbli_code="47242",
+    )
+    item = page.locator("#sipabes-items li").filter(has_text="Kue Halimah")
+    expect(item).to_contain_text("Sesi berakhir")
+    expect(item).to_contain_text("menunggu dikirim")
+    expect(page.get_by_text("1 menunggu dikirim")).to_be_visible()
+    assert not Registration.objects.exists()
