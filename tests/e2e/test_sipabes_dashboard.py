@@ -17,6 +17,7 @@ from services.sipabes.dashboard import BREAKDOWNS
 from services.sipabes.models import InvestmentTarget, Registration
 from tests.e2e.steps import log_in, shot, wait_until
 from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS
 from tests.factories import UserFactory
 from tests.sipabes import dashboard_seed as seed
 
@@ -73,6 +74,7 @@ def _charts_drawn(page):
 @pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
 def test_the_dashboard_shows_the_seeded_year(live_server, device, seeded, viewport):
     page = device(*viewport)
+    page.add_init_script(RECORD_VIOLATIONS)
     response = page.goto(live_server.url + reverse("sipabes:dashboard") + "?tahun=2024")
     assert response.status == 200
     expect(page.locator("#jumlah-pelaku")).to_have_text("12")
@@ -87,6 +89,7 @@ def test_the_dashboard_shows_the_seeded_year(live_server, device, seeded, viewpo
         ".every(c => window.Chart && Chart.getChart(c))",
     )
     assert _charts_drawn(page) == len(BREAKDOWNS)
+    assert page.evaluate("window.__csp") == []  # script-src 'self' refused nothing
     for name in BREAKDOWNS:
         table = page.locator(f"#tabel-{name}")
         expect(table).to_be_visible()
