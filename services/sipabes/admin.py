@@ -82,9 +82,7 @@ class VisitAdmin(SipabesAdmin):
         if db_field.name == "officers":
             from mpp_portal.accounts.models import User
 
-            officers = User.objects.filter(
-                role__in=roles_with("sipabes.register"), is_active=True
-            )
+            officers = User.objects.filter(role__in=roles_with("sipabes.register"), is_active=True)
             if not request.user.is_superuser:
                 officers = officers.filter(hall_id=request.user.hall_id)
             kwargs["queryset"] = officers

@@ -2,6 +2,7 @@
 queue's JSON post), the registration page and its moves, the full NIK for
 DPMPTSP staff only (audited), the public status look-up, the service worker."""
 
+import datetime
 import json
 import uuid
 
