@@ -248,3 +248,36 @@ def test_addendum_from_the_signed_forum_page(client, signing_forum, hall_admin):
     assert forum.theme != "Diubah"
     public = client.get(forum.get_absolute_url()).content.decode()
     assert addendum.theme in public
+
+
+def test_progress_polls_while_the_job_waits(
+    client, held_forum, hall_admin, django_capture_on_commit_callbacks
+):
+    client.force_login(hall_admin)
+    job = services.berita_acara_request(held_forum, by=hall_admin)  # no worker: stays pending
+    url = reverse("forums:manage_job", args=[held_forum.pk]) + f"?job={job.pk}"
+    html = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in html and "menunggu giliran" in html
+    services.berita_acara_issue(held_forum.pk, user_id=hall_admin.pk)
+    from mpp_portal.jobs.services import job_claim, job_finish
+
+    job_finish(job=job_claim(job_id=job.pk))
+    html = client.get(url).content.decode()
+    assert "hx-trigger" not in html and "versi 1 siap" in html
+    other = services.forum_plan(
+        hall=held_forum.hall, by=None, theme="Lain", venue="x", starts_at=held_forum.starts_at
+    )
+    wrong = reverse("forums:manage_job", args=[other.pk]) + f"?job={job.pk}"
+    assert client.get(wrong).status_code == 404
+
+
+def test_follow_up_list_query_count(
+    client, signing_forum, hall_admin, django_assert_max_num_queries
+):
+    _sign(signing_forum)
+    client.force_login(hall_admin)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("forums:agency_items"))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("forums:manage_list")).status_code == 200
