@@ -166,6 +166,86 @@ WHERE me.id = ANY(%(tickets)s)
 )
 
 
+# The position of one ticket, lanes included: its service's counters (the
+# open ones, or while none is open all of them with a fresh streak, or the
+# service alone when no counter serves it), as queue_positions() picks
+# them, and per lane the counts of POSITIONS_SQL. One query: a freshly
+# issued ticket's "people ahead" needs no reload and no second round trip.
+ONE_POSITION_SQL = (
+    """
+WITH links AS (
+    SELECT cs.counter_id, c.is_open, c.priority_streak
+    FROM services_counterservice cs
+    JOIN services_counter c ON c.id = cs.counter_id
+    WHERE cs.service_id = %(service)s
+), chosen AS (
+    SELECT counter_id AS lane_id,
+           CASE WHEN is_open THEN priority_streak ELSE 0 END AS streak
+    FROM links
+    WHERE is_open OR NOT EXISTS (SELECT 1 FROM links WHERE is_open)
+    UNION ALL
+    SELECT -%(service)s, 0 WHERE NOT EXISTS (SELECT 1 FROM links)
+), """
+    + WAITING_SQL.strip()
+    .removeprefix("WITH ")
+    .replace("ANY(%(counters)s)", "ANY(ARRAY(SELECT lane_id FROM chosen WHERE lane_id > 0))")
+    .replace(
+        "ANY(%(lone_services)s)",
+        "ANY(ARRAY(SELECT -lane_id FROM chosen WHERE lane_id < 0))",
+    )
+    + """
+SELECT me.lane_id, me.is_priority, counts.line_index, counts.normal_waiting,
+       counts.priority_waiting, chosen.streak,
+       (SELECT count(*) FROM links WHERE is_open)
+FROM waiting me
+JOIN chosen ON chosen.lane_id = me.lane_id
+CROSS JOIN LATERAL (
+    SELECT COUNT(*) FILTER (
+               WHERE other.is_priority = me.is_priority
+               AND (other.rank, other.place, other.queued_at, other.id)
+                   < (me.rank, me.place, me.queued_at, me.id)
+           ) AS line_index,
+           COUNT(*) FILTER (WHERE NOT other.is_priority) AS normal_waiting,
+           COUNT(*) FILTER (WHERE other.is_priority) AS priority_waiting
+    FROM waiting other
+    WHERE other.lane_id = me.lane_id AND other.date = me.date
+) counts
+WHERE me.id = %(ticket)s
+"""
+)
+
+
+def ticket_position(ticket) -> tuple[int, int]:
+    """Return (people ahead, open counters) of one waiting ``ticket`` in one query.
+
+    The same figures as ``queue_positions([ticket])`` (which takes two).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ONE_POSITION_SQL,
+            {
+                "service": ticket.service_id,
+                "ticket": ticket.pk,
+                "dates": [ticket.date],
+                "normal": Priority.NORMAL.value,
+                "waiting": Ticket.Status.WAITING.value,
+                "step": WEIGHT_STEP,
+            },
+        )
+        rows = cursor.fetchall()
+    best, open_counters = None, 0
+    for _lane, is_priority, line_index, normal, priority, streak, opened in rows:
+        open_counters = opened
+        ahead = merged_position(
+            line_index=line_index,
+            is_priority=is_priority,
+            other_line=normal if is_priority else priority,
+            streak=streak,
+        )
+        best = ahead if best is None else min(best, ahead)
+    return (best or 0), open_counters
+
+
 def _run(sql, *, counters=(), lone_services=(), dates, tickets=()):
     with connection.cursor() as cursor:
         cursor.execute(
