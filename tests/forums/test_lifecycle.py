@@ -323,3 +323,12 @@ def test_a_correction_is_an_addendum_never_an_edit(
     # The original stays as it was.
     forum.refresh_from_db()
     assert forum.final_version.pk == final.pk and draft.forum_id == addendum.pk
+
+
+def test_send_tells_each_signatory_through_the_outbox(drafted_forum, hall_admin, bupati, kadis):
+    from mpp_portal.notifications.models import OutboxMessage
+
+    services.signoff_send(drafted_forum, by=hall_admin)
+    recipients = set(OutboxMessage.objects.values_list("recipient", flat=True))
+    assert recipients == {bupati.email, kadis.email}
+    assert all("/forum/persetujuan/" in m.body for m in OutboxMessage.objects.all())

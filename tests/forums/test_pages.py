@@ -281,3 +281,75 @@ def test_follow_up_list_query_count(
     assert response.status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("forums:manage_list")).status_code == 200
+
+
+def test_link_a_complaint_and_a_survey_suggestion(
+    client, planned_forum, hall_admin, agency_a, kiosk_user
+):
+    import datetime as dt
+
+    import time_machine
+
+    from complaints import services as workflow
+    from mpp_portal.workdays import JAKARTA
+    from services import queue
+    from services.models import SurveyResponse
+    from tests.factories import ServiceFactory
+
+    service = ServiceFactory(agency=agency_a, name="Perekaman KTP-el", code="A")
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA), tick=True):
+        ticket = queue.ticket_issue(service=service, by=kiosk_user)
+        response = SurveyResponse.objects.create(
+            ticket=ticket,
+            service=service,
+            agency=agency_a,
+            hall=agency_a.hall,
+            date=dt.date(2026, 12, 1),
+            suggestion="Tambah kursi di ruang tunggu lantai dua.",
+            **{f"u{n}": 3 for n in range(1, 10)},
+        )
+        complaint, _token = workflow.complaint_file(
+            hall=planned_forum.hall,
+            kind="pengaduan",
+            title="Antrean KK lama",
+            description="Antrean kartu keluarga lama sekali di loket dua.",
+            reporter_name="Zulkarnain Rahasia",
+            reporter_email="zr@example.test",
+        )
+    client.force_login(hall_admin)
+    url = reverse("forums:manage_inputs", args=[planned_forum.pk])
+    assert client.post(url, {"action": "survey", "survey-survey": 999999}).status_code == 400
+    assert (
+        client.post(
+            url, {"action": "survey", "survey-survey": response.pk, "survey-topic": "Sarana"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(url, {"action": "complaint", "complaint-tracking_id": "TIDAK-ADA"}).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            url,
+            {
+                "action": "complaint",
+                "complaint-tracking_id": complaint.tracking_id,
+                "complaint-topic": "Antrean",
+            },
+        ).status_code
+        == 302
+    )
+    linked = {i.source: i for i in planned_forum.inputs.all()}
+    assert linked["survey"].survey_response == response and linked["survey"].topic == "Sarana"
+    assert linked["complaint"].complaint == complaint and linked["complaint"].name == ""
+    page = client.get(url).content.decode()
+    assert "Zulkarnain" not in page and complaint.tracking_id in page
+    ids = [str(i.pk) for i in planned_forum.inputs.all()]
+    assert (
+        client.post(
+            url, {"action": "topic", "group-topic": "Pelayanan", "group-inputs": ids}
+        ).status_code
+        == 302
+    )
+    assert set(planned_forum.inputs.values_list("topic", flat=True)) == {"Pelayanan"}
