@@ -171,7 +171,7 @@ def protect(rows, *, parent=None):
     """Return ``{"rows": shown, "other": combined-or-None}`` for a breakdown.
 
     Groups with 1 or 2 traders are combined into one "Lainnya" row (the
-    class docstring says why further groups may join it). ``parent`` names a
+    module docstring says why further groups may join it). ``parent`` names a
     key of the rows whose groups another table shows as sums (a market's
     kecamatan): inside each parent the hidden groups are grown the same way.
     Groups with no trader stay (a zero tells nothing about anybody).
@@ -212,9 +212,9 @@ def _grouped(queryset):
 
     ``{"total": {None: m}, "month": {1: m, ...}, "district": {code: m},
     "market": {id: m + market_name, market_district}, "scale": {...}}``.
-    One ``GROUPING SETS`` query reads the year's rows once instead of once
-    per breakdown (five times faster over 100,000 rows than separate
-    GROUP BYs); the ORM cannot express it, so the cohort's SQL is wrapped.
+    One ``GROUPING SETS`` query reads the year's rows once instead of five
+    times (a totals query and four GROUP BYs); the ORM cannot express it, so
+    the cohort's SQL is wrapped.
     """
     market = Registration._meta.get_field("market").related_model
     qn = connection.ops.quote_name
