@@ -91,6 +91,8 @@ def test_the_hall_admin_lists_the_halls_registrations_masked(client, hall_admin,
         assert mask_nik(reg.nik) in html
         assert reg.phone[3:] not in html
     assert regs["siti"].nib in html
+    # Each name opens the registration (where DPMPTSP staff may see the full NIK).
+    assert reverse("sipabes:registration", args=[regs["siti"].pk]) in html
 
 
 @pytest.mark.parametrize(
