@@ -214,3 +214,15 @@ def test_signed_sends_the_webhook_to_each_agency(
     assert delivery.event == "berita_acara.signed" and delivery.agency == agency_a
     assert delivery.payload["document"]["sha256"] == final.sha256
     assert [i["number"] for i in delivery.payload["items"]] == [1]
+
+
+@pytest.mark.django_db
+def test_a_draft_verification_page_says_it_is_a_draft(signing_forum, client):
+    draft = signing_forum.latest_version.document
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert "draf berita acara, bukan versi final" in page
+    final = _sign_all(signing_forum)
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert final.document.get_absolute_url() in page
+    page = client.get(final.document.get_absolute_url()).content.decode()
+    assert "bukan versi final" not in page
