@@ -111,6 +111,8 @@ def test_forum_from_plan_to_signed_and_followed_up(
     phone.get_by_label("Instansi yang dimaksud").select_option(label=str(agency_a))
     phone.get_by_label("Nama (tidak ditampilkan publik)").fill("Qaswar Hendrawarsa")
     phone.get_by_label("Kirim tanpa nama (anonim)").check()
+    expect(phone.get_by_label("Nama (tidak ditampilkan publik)")).to_be_disabled()
+    expect(phone.get_by_label("Nama (tidak ditampilkan publik)")).to_have_value("")
     _shot(phone, "03-phone-input")
     phone.get_by_role("button", name="Kirim masukan").click()
     expect(phone.get_by_text("Terima kasih, masukan Anda sudah kami terima")).to_be_visible()
