@@ -86,6 +86,9 @@ CAPABILITIES = {
     # The Django admin, limited to the hall's own rows (accounts.backends).
     "admin.site": frozenset({R.HALL_ADMIN}),
     "sipabes.register": frozenset({R.SIPABES_OFFICER, R.HALL_ADMIN}),
+    # Plan and edit the hall's market visits, keep its markets (the agency
+    # admin only of the agency that runs SIPABES, checked against the agency).
+    "sipabes.plan": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN}),
     "forum.manage": frozenset({R.HALL_ADMIN}),
     "forum.sign": frozenset({R.SIGNATORY}),
     # Update the progress of the forum agreements given to the agency (and

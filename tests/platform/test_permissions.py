@@ -47,6 +47,7 @@ EXPECTED = {
     "api.docs": {"agency_admin", "hall_admin", "api_client"},
     "admin.site": {"hall_admin"},
     "sipabes.register": {"sipabes_officer", "hall_admin"},
+    "sipabes.plan": {"agency_admin", "hall_admin"},
     "forum.manage": {"hall_admin"},
     "forum.sign": {"signatory"},
     "forum.follow_up": {"agency_admin", "hall_admin", "api_client"},
