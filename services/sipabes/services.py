@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp_portal import audit
+from mpp_portal.accounts import permissions
 from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.jobs.services import enqueue
 from mpp_portal.masking import mask_nik
@@ -33,6 +34,7 @@ from services.sipabes.models import (
     RegistrationLocation,
     SubmissionKey,
     Visit,
+    is_dpmptsp,
     nib_validator,
     risk_of,
     sipabes_hall_id,
@@ -120,12 +122,59 @@ def _require_hall_admin(user, hall_id):
         raise PermissionDenied(_("Hanya admin MPP yang dapat melakukan ini."))
 
 
+def planner_hall_id(user):
+    """Return the id of the hall whose visits and markets ``user`` plans, or None.
+
+    Capability ``sipabes.plan``: the hall admin of the hall, and the agency
+    admin of the hall's DPMPTSP (the agency that runs SIPABES).
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if not permissions.can(user, "sipabes.plan"):
+        return None
+    if user.is_hall_admin or user.is_superuser:
+        return user.hall_id
+    if user.role == permissions.Role.AGENCY_ADMIN and is_dpmptsp(user.agency):
+        return user.agency.hall_id
+    return None
+
+
+def _require_planner(user, hall_id):
+    if user.is_superuser:
+        return
+    if planner_hall_id(user) != hall_id:
+        raise PermissionDenied(_("Hanya admin MPP atau admin DPMPTSP yang dapat melakukan ini."))
+
+
+def hall_officers(hall_id):
+    """The SIPABES officers of a hall (who may be sent to a visit)."""
+    from mpp_portal.accounts.models import User
+
+    return User.objects.filter(
+        role=permissions.Role.SIPABES_OFFICER, hall_id=hall_id, is_active=True
+    ).order_by("first_name", "last_name", "username")
+
+
+def _check_visit_fields(hall_id, market, officers):
+    if market.hall_id != hall_id:
+        raise ValidationError({"market": _("Pasar ini bukan pasar gedung MPP ini.")})
+    if not market.is_active:
+        raise ValidationError({"market": _("Pasar ini tidak aktif.")})
+    allowed = set(hall_officers(hall_id).values_list("pk", flat=True))
+    if any(officer.pk not in allowed for officer in officers):
+        raise ValidationError(
+            {"officers": _("Petugas kunjungan harus petugas SIPABES gedung MPP ini.")}
+        )
+
+
 # ---------------------------------------------------------------------------
 # Visits
 # ---------------------------------------------------------------------------
 def visit_plan(*, market, date, by, target_traders=0, notes="", officers=(), request=None):
-    """Plan a visit of ``market`` on ``date`` (hall admin); return it (planned)."""
-    _require_hall_admin(by, market.hall_id)
+    """Plan a visit of ``market`` on ``date`` (hall admin, DPMPTSP admin); return it (planned)."""
+    _require_planner(by, market.hall_id)
+    officers = list(officers)
+    _check_visit_fields(market.hall_id, market, officers)
     with transaction.atomic():
         visit = Visit.objects.create(
             hall_id=market.hall_id,
@@ -144,6 +193,62 @@ def visit_plan(*, market, date, by, target_traders=0, notes="", officers=(), req
             request=request,
         )
     return visit
+
+
+VISIT_EDITABLE = ("market", "date", "target_traders", "notes")
+
+
+def visit_edit(*, visit, by, officers, request=None, **changes):
+    """Change a planned visit (market, date, target, notes, officers); audited.
+
+    Only a planned visit is edited: once open, its registrations name its
+    market and day.
+    """
+    _require_planner(by, visit.hall_id)
+    unknown = set(changes) - set(VISIT_EDITABLE)
+    if unknown:
+        raise TypeError(f"visit_edit: unknown fields {sorted(unknown)}")
+    officers = list(officers)
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if visit.status != Visit.Status.PLANNED:
+            raise TransitionNotAllowed(
+                _("Hanya kunjungan yang masih direncanakan dapat diubah.")
+            )
+        _check_visit_fields(visit.hall_id, changes.get("market", visit.market), officers)
+        diff = {}
+        for name, value in changes.items():
+            old = getattr(visit, name)
+            if old != value:
+                diff[name] = [str(old), str(value)]
+                setattr(visit, name, value)
+        before = set(visit.officers.values_list("pk", flat=True))
+        after = {officer.pk for officer in officers}
+        if before != after:
+            diff["officers"] = [sorted(before), sorted(after)]
+            visit.officers.set(officers)
+        if diff:
+            visit.save(update_fields=[n for n in changes if n in diff])
+            audit.record(
+                actor=by, action="sipabes.visit.edit", obj=visit, changes=diff, request=request
+            )
+    return visit
+
+
+def market_save(*, market, by, request=None):
+    """Add or change one market of the planner's hall; audited."""
+    _require_planner(by, market.hall_id)
+    created = market.pk is None
+    with transaction.atomic():
+        market.full_clean()
+        market.save()
+        audit.record(
+            actor=by,
+            action="sipabes.market.add" if created else "sipabes.market.edit",
+            obj=market,
+            request=request,
+        )
+    return market
 
 
 def visit_open(*, visit, by, request=None):
