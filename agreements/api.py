@@ -7,6 +7,7 @@ hall's or agency's agreement answers 404, a forbidden move 409.
 """
 
 import django_filters
+from django import forms
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -18,6 +19,7 @@ from agreements import selectors, services
 from agreements.models import Agreement
 from mpp_portal import api_filters
 from mpp_portal.accounts.permissions import can
+from mpp_portal.api_errors import JSONParser
 from mpp_portal.api_schema import errors
 from mpp_portal.organizations.models import Agency
 from services.models import Counter, Service
@@ -132,7 +134,12 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Agreement.Kind.choices, default=Agreement.Kind.PKS)
     title = serializers.CharField(max_length=300)
-    parties = PartySerializer(many=True, help_text="The regency (agency null) and 1+ agencies.")
+    parties = PartySerializer(
+        many=True,
+        min_length=2,
+        help_text="Exactly one party with agency null (the regency) and one or more agencies "
+        "of the hall, each once.",
+    )
     signed_on = serializers.DateField(required=False, allow_null=True)
     signed_place = serializers.CharField(max_length=100, required=False, allow_blank=True)
     start_date = serializers.DateField(required=False, allow_null=True)
@@ -270,11 +277,39 @@ class RenewSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2147483647})
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number (NumberFilter would take 1.5)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2147483647)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 3650})
+class DaysFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class StatusField(forms.MultipleChoiceField):
+    """Statuses; an empty value among them filters nothing (as ``?status=``)."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]
+
+
+class StatusFilter(django_filters.MultipleChoiceFilter):
+    field_class = StatusField
+
+
 class AgreementFilter(api_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=S.choices)
+    status = StatusFilter(choices=S.choices)
     kind = django_filters.ChoiceFilter(choices=Agreement.Kind.choices)
-    agency = django_filters.NumberFilter(field_name="parties__agency_id", distinct=True)
-    ending_within = django_filters.NumberFilter(
+    agency = IdFilter(field_name="parties__agency_id", distinct=True)
+    ending_within = DaysFilter(
         method="filter_ending_within",
         min_value=0,
         max_value=3650,
@@ -327,6 +362,9 @@ class AgreementViewSet(
 
     serializer_class = AgreementSerializer
     permission_classes = [CanReadAgreements]
+    # A date or a list may be null: bodies are JSON, which can say so.
+    parser_classes = [JSONParser]
+    lookup_value_regex = r"[0-9]+"
     filterset_class = AgreementFilter
     search_fields = ["title", "parties__number"]
     ordering_fields = ["signed_on", "end_date"]

@@ -24,6 +24,7 @@ from agreements.models import (
 from mpp_portal.audit import record
 from mpp_portal.documents.formatting import format_date_id
 from mpp_portal.documents.uploads import UploadKind, clean_upload
+from mpp_portal.exceptions import DomainError
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import Hall
 from mpp_portal.transitions import bulk_transition, transition
@@ -321,7 +322,10 @@ def agreement_sign(*, agreement, by, request=None, today=None):
     if not agreement.parties.exclude(agency=None).exists():
         missing.append(_("instansi pihak"))
     if agreement.status == S.DRAFT and missing:
-        raise ValidationError(_("Lengkapi dulu: %(missing)s.") % {"missing": ", ".join(missing)})
+        raise DomainError(
+            _("Lengkapi dulu: %(missing)s.") % {"missing": ", ".join(missing)},
+            code="agreement_incomplete",
+        )
     transition(agreement, S.SIGNED, by=by, action="agreement.sign", request=request)
     if agreement.start_date <= today and (
         agreement.end_date is None or agreement.end_date >= today
@@ -336,9 +340,10 @@ def agreement_activate(*, agreement, by, request=None, today=None):
     today = today or _today()
     agreement = _locked(agreement)
     if agreement.status == S.SIGNED and agreement.start_date and agreement.start_date > today:
-        raise ValidationError(
+        raise DomainError(
             _("Perjanjian baru berlaku mulai %(date)s.")
-            % {"date": format_date_id(agreement.start_date)}
+            % {"date": format_date_id(agreement.start_date)},
+            code="agreement_not_started",
         )
     transition(agreement, S.ACTIVE, by=by, action="agreement.activate", request=request)
     return agreement
@@ -350,7 +355,10 @@ def agreement_expire(*, agreement, by, request=None, today=None):
     today = today or _today()
     agreement = _locked(agreement)
     if agreement.status == S.ACTIVE and (agreement.end_date is None or agreement.end_date >= today):
-        raise ValidationError(_("Perjanjian ini belum melewati tanggal berakhirnya."))
+        raise DomainError(
+            _("Perjanjian ini belum melewati tanggal berakhirnya."),
+            code="agreement_not_ended",
+        )
     transition(agreement, S.EXPIRED, by=by, action="agreement.expire", request=request)
     return agreement
 
@@ -387,21 +395,27 @@ def agreement_renew(*, agreement, successor, by, request=None):
     agreement = _locked(agreement)
     successor = Agreement.objects.select_for_update().get(pk=successor.pk)
     if successor.pk == agreement.pk:
-        raise ValidationError(
-            {"successor": _("Perjanjian tidak dapat memperpanjang dirinya sendiri.")}
+        raise DomainError(
+            _("Perjanjian tidak dapat memperpanjang dirinya sendiri."), code="renewal_refused"
         )
     if _renewal_chain_reaches(agreement, successor):
-        raise ValidationError(
-            {"successor": _("Perpanjangan ini membentuk lingkaran dengan perjanjian asalnya.")}
+        raise DomainError(
+            _("Perpanjangan ini membentuk lingkaran dengan perjanjian asalnya."),
+            code="renewal_refused",
         )
     if successor.renews_id not in (None, agreement.pk):
-        raise ValidationError(
-            {"successor": _("Perjanjian pengganti sudah memperpanjang perjanjian lain.")}
+        raise DomainError(
+            _("Perjanjian pengganti sudah memperpanjang perjanjian lain."), code="renewal_refused"
         )
     if successor.status not in (S.SIGNED, S.ACTIVE):
-        raise ValidationError({"successor": _("Perjanjian pengganti harus sudah ditandatangani.")})
+        raise DomainError(
+            _("Perjanjian pengganti harus sudah ditandatangani."), code="renewal_refused"
+        )
     successor.renews = agreement
-    _check_chain(successor, successor.agency_ids())
+    try:
+        _check_chain(successor, successor.agency_ids())
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="renewal_refused") from None
     Agreement.objects.filter(pk=successor.pk).update(renews=agreement)
     transition(
         agreement,

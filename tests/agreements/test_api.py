@@ -35,6 +35,9 @@ def test_hall_admin_lists_and_filters(token_client, admin_mpp, make_agreement, a
     assert [r["title"] for r in body["results"]] == ["PKS B"]
     assert client.get("/api/v1/agreements/", {"expiring": "abc"}).status_code == 400
     assert client.get("/api/v1/agreements/", {"status": "nope"}).status_code == 400
+    assert client.get("/api/v1/agreements/", {"status": ["", "active"]}).status_code == 200
+    assert client.get("/api/v1/agreements/", {"agency": "1.5"}).status_code == 400
+    assert client.get("/api/v1/agreements/abc/").status_code == 404
 
 
 def test_agency_token_reads_own_agency_only_and_cannot_write(
@@ -96,6 +99,20 @@ def test_create_sign_and_forbidden_move(token_client, admin_mpp, agency_a, agenc
     response = client.post(f"/api/v1/agreements/{pk}/sign/")
     assert response.status_code == 409
     assert response.json()["code"] == "transition_not_allowed"
+    # A precondition of the move (the start date) is a 409 too.
+    late = client.post(
+        "/api/v1/agreements/",
+        {
+            "title": "Nanti",
+            "parties": [{"agency": None}, {"agency": agency_a.pk}],
+            "signed_on": "2026-01-01",
+            "start_date": "2099-01-01",
+        },
+        format="json",
+    ).json()["id"]
+    assert client.post(f"/api/v1/agreements/{late}/sign/").json()["status"] == "signed"
+    response = client.post(f"/api/v1/agreements/{late}/activate/")
+    assert response.status_code == 409 and response.json()["code"] == "agreement_not_started"
     response = client.patch(f"/api/v1/agreements/{pk}/", {"title": "Lain"}, format="json")
     assert response.status_code == 400
     response = client.patch(
@@ -136,7 +153,7 @@ def test_renew_through_the_api(token_client, admin_mpp, make_agreement, agency_a
     response = client.post(
         f"/api/v1/agreements/{old.pk}/renew/", {"successor": old.pk}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["code"] == "renewal_refused"
     response = client.post(
         f"/api/v1/agreements/{old.pk}/renew/", {"successor": new.pk}, format="json"
     )

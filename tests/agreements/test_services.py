@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from agreements import services
 from agreements.models import Agreement, ExpiryReminder
 from mpp_portal.audit.models import AuditEntry
-from mpp_portal.exceptions import TransitionNotAllowed
+from mpp_portal.exceptions import DomainError, TransitionNotAllowed
 from mpp_portal.notifications.models import OutboxMessage
 from tests.agreements.conftest import TODAY
 from tests.transition_guard import force_status
@@ -77,13 +77,13 @@ def test_signing_before_the_start_waits_for_the_daily_task(make_agreement, agenc
     services.agreement_sign(agreement=agreement, by=admin_mpp, today=TODAY)
     agreement.refresh_from_db()
     assert agreement.status == S.SIGNED
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError):
         services.agreement_activate(agreement=agreement, by=admin_mpp, today=TODAY)
 
 
 def test_signing_needs_the_dates(make_agreement, agency_a, admin_mpp):
     agreement = make_agreement(agency_a, signed_on=None)
-    with pytest.raises(ValidationError, match="tanggal penandatanganan"):
+    with pytest.raises(DomainError, match="tanggal penandatanganan"):
         services.agreement_sign(agreement=agreement, by=admin_mpp, today=TODAY)
 
 
@@ -174,7 +174,7 @@ def test_a_pks_implements_a_nota_kesepakatan_only(make_agreement, agency_a):
 
 def test_a_renewal_cannot_point_to_itself_or_form_a_cycle(make_agreement, agency_a, admin_mpp):
     first = make_agreement(agency_a, status=S.ACTIVE)
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError, match="dirinya sendiri"):
         services.agreement_renew(agreement=first, successor=first, by=admin_mpp)
     force_status(first, S.DRAFT)
     with pytest.raises(ValidationError, match="dirinya sendiri"):
@@ -187,7 +187,7 @@ def test_a_renewal_cannot_point_to_itself_or_form_a_cycle(make_agreement, agency
     with pytest.raises(ValidationError, match="lingkaran"):
         services.agreement_update(agreement=first, by=admin_mpp, renews=second)
     force_status(first, S.ACTIVE)
-    with pytest.raises(ValidationError, match="lingkaran"):
+    with pytest.raises(DomainError, match="lingkaran"):
         services.agreement_renew(agreement=second, successor=first, by=admin_mpp)
 
 
