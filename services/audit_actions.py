@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 AUDIT_ACTIONS = {
     "ticket.issue": _("Mengambil nomor antrean"),
     "ticket.call": _("Memanggil tiket"),
+    "ticket.call_out_of_order": _("Memanggil tiket di luar urutan"),
     "ticket.recall": _("Memanggil ulang tiket"),
     "ticket.start": _("Mulai melayani"),
     "ticket.finish": _("Selesai melayani"),

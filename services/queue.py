@@ -7,6 +7,7 @@ display board refresh.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -377,15 +378,83 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
     return ticket
 
 
-def _call(ticket, counter, by, request, *, is_recall):
+OUT_OF_ORDER_REASON_MAX = 200
+# A printed code as staff type it: "A-012", "a12", "DK 7" (as the tracking lookup).
+PRINTED_CODE_RE = re.compile(r"^([A-Za-z]{1,3})[\s\-]*0*([0-9]{1,5})$")
+
+
+def ticket_call_out_of_order(*, counter: Counter, code: str, by, reason: str, request=None):
+    """Call one waiting ticket of today before its turn, by its printed code.
+
+    For what the call order cannot know (a frail visitor, a parent with a
+    baby, a visitor sent back by another counter). The reason is required
+    and kept in the audit entry ("ticket.call_out_of_order"); the counter's
+    priority streak is left as it is.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(_("Tulis alasan memanggil di luar urutan."), code="reason_required")
+    if len(reason) > OUT_OF_ORDER_REASON_MAX:
+        raise DomainError(
+            _("Alasan paling banyak %(n)s karakter.") % {"n": OUT_OF_ORDER_REASON_MAX},
+            code="reason_too_long",
+        )
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        _require_operator(counter, by)
+        unfinished = Ticket.objects.filter(
+            counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+        ).first()
+        if unfinished is not None:
+            raise CounterBusy(
+                _("Selesaikan dulu tiket %(code)s (selesai, tidak hadir, atau alihkan).")
+                % {"code": unfinished.code},
+                code="ticket_in_progress",
+            )
+        # "a12", "A 012" and "A-012" are the printed "A-012".
+        match = PRINTED_CODE_RE.match((code or "").strip())
+        ticket = None
+        if match:
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("service__agency")
+                .filter(
+                    code=Ticket.format_code(match.group(1).upper(), int(match.group(2))),
+                    date=timezone.localdate(),
+                    status=Ticket.Status.WAITING,
+                    service__in=counter.services.all(),
+                )
+                .first()
+            )
+        if ticket is None:
+            raise DomainError(
+                _("Tidak ada tiket %(code)s yang menunggu di layanan loket ini hari ini.")
+                % {"code": code or "—"},
+                code="not_waiting",
+            )
+        _call(
+            ticket,
+            counter,
+            by,
+            request,
+            is_recall=False,
+            action="ticket.call_out_of_order",
+            note=f"{counter.label} · {reason}",
+        )
+        transaction.on_commit(lambda: notify_near_turn(hall_id=counter.hall_id))
+    return ticket
+
+
+def _call(ticket, counter, by, request, *, is_recall, action=None, note=None):
     now = timezone.now()
     _ticket_transition(
         ticket,
         Ticket.Status.CALLED,
         by=by,
-        action="ticket.recall" if is_recall else "ticket.call",
+        action=action or ("ticket.recall" if is_recall else "ticket.call"),
         request=request,
-        note=counter.label,
+        note=note or counter.label,
         fields={
             "counter": counter,
             "served_by": by,

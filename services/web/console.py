@@ -383,6 +383,28 @@ TICKET_ACTIONS = {
 
 @console_login_required
 @require_POST
+def counter_call_code(request, counter_id):
+    """Call one waiting ticket out of order, by its code, with a reason (audited)."""
+    counter = _get_counter(request, counter_id)
+    try:
+        ticket = queue.ticket_call_out_of_order(
+            counter=counter,
+            code=request.POST.get("code", "")[:20],
+            reason=request.POST.get("reason", "")[:1000],
+            by=request.user,
+            request=request,
+        )
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    return _respond(
+        request,
+        counter,
+        alert=_ok(_("Nomor %(code)s dipanggil di luar urutan.") % {"code": ticket.code}),
+    )
+
+
+@console_login_required
+@require_POST
 def ticket_action(request, counter_id, ticket_id, action):
     act = TICKET_ACTIONS.get(action)
     if act is None:
@@ -426,6 +448,11 @@ urlpatterns = [
     path("antrean/loket/<int:counter_id>/buka/", counter_open, name="console_open"),
     path("antrean/loket/<int:counter_id>/tutup/", counter_close, name="console_close"),
     path("antrean/loket/<int:counter_id>/panggil/", counter_call_next, name="console_call_next"),
+    path(
+        "antrean/loket/<int:counter_id>/panggil-nomor/",
+        counter_call_code,
+        name="console_call_code",
+    ),
     path(
         "antrean/loket/<int:counter_id>/tiket/<int:ticket_id>/<slug:action>/",
         ticket_action,

@@ -368,7 +368,10 @@ def track_lookup(request):
 
 
 def _status_fingerprint(ticket, ahead, wait):
-    raw = f"{ticket.status}|{ahead}|{wait}|{ticket.counter_id}|{ticket.call_count}"
+    raw = (
+        f"{ticket.status}|{ahead}|{wait}|{ticket.counter_id}|{ticket.call_count}"
+        f"|{ticket.service_id}"
+    )
     return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
 
 
@@ -388,6 +391,8 @@ def track(request, tracking_code):
         "people_ahead": ahead,
         "estimated_wait": wait,
         "version": version,
+        # Sent to another service's queue: say so, the service name changed.
+        "transfer": ticket.transfers.select_related("from_service").order_by("-at", "-pk").first(),
         # A ticket left open from an earlier day will never be called.
         "expired": ticket.date < timezone.localdate() and ticket.status in Ticket.OPEN_STATUSES,
     }
