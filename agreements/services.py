@@ -236,15 +236,19 @@ def agreement_update(
     if unknown:
         raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
     if (fields or parties is not None) and agreement.status != S.DRAFT:
-        raise ValidationError(
-            _("Perjanjian yang sudah ditandatangani hanya dapat diubah dengan adendum.")
+        raise DomainError(
+            _("Perjanjian yang sudah ditandatangani hanya dapat diubah dengan adendum."),
+            code="agreement_signed",
         )
     if (services is not None or counters is not None) and agreement.status not in (
         S.DRAFT,
         S.SIGNED,
         S.ACTIVE,
     ):
-        raise ValidationError(_("Ruang lingkup perjanjian yang sudah selesai tidak dapat diubah."))
+        raise DomainError(
+            _("Ruang lingkup perjanjian yang sudah selesai tidak dapat diubah."),
+            code="agreement_finished",
+        )
     changed = sorted(name for name, value in fields.items() if getattr(agreement, name) != value)
     for name, value in fields.items():
         setattr(agreement, name, value)

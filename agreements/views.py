@@ -91,7 +91,9 @@ def _show_error(request, error):
 
 def _apply_errors(form, error):
     """Put a service's ValidationError on the form's fields where they exist."""
-    if hasattr(error, "error_dict"):
+    if isinstance(error, DomainError):
+        form.add_error(None, str(error.message))
+    elif hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             target = field if field in form.fields else None
             for item in errors:
@@ -332,7 +334,7 @@ def create(request):
                         scan=form.cleaned_data.get("scan"),
                         **form.values(),
                     )
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 _apply_errors(form, error)
             else:
                 messages.success(request, _("Perjanjian dicatat sebagai konsep."))
@@ -377,7 +379,7 @@ def edit(request, pk):
                             by=request.user,
                             request=request,
                         )
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 _apply_errors(form, error)
             else:
                 messages.success(request, _("Perubahan disimpan."))
@@ -418,7 +420,7 @@ def scope(request, pk):
                 services=form.cleaned_data["services"],
                 counters=form.cleaned_data["counters"],
             )
-        except ValidationError as error:
+        except (ValidationError, DomainError) as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Ruang lingkup perjanjian disimpan."))
@@ -590,7 +592,7 @@ def pending_form(request, pk=None):
                 reason=data.get("reason", ""),
                 planned_on=data.get("planned_on"),
             )
-        except ValidationError as error:
+        except (ValidationError, DomainError) as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Daftar layanan belum di MPP diperbarui."))

@@ -114,7 +114,7 @@ def test_create_sign_and_forbidden_move(token_client, admin_mpp, agency_a, agenc
     response = client.post(f"/api/v1/agreements/{late}/activate/")
     assert response.status_code == 409 and response.json()["code"] == "agreement_not_started"
     response = client.patch(f"/api/v1/agreements/{pk}/", {"title": "Lain"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["code"] == "agreement_signed"
     response = client.patch(
         f"/api/v1/agreements/{pk}/", {"services": [catalogue["a2"].pk]}, format="json"
     )

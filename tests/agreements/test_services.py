@@ -193,7 +193,7 @@ def test_a_renewal_cannot_point_to_itself_or_form_a_cycle(make_agreement, agency
 
 def test_a_signed_agreement_changes_only_by_adendum(make_agreement, agency_a, admin_mpp):
     agreement = make_agreement(agency_a, status=S.ACTIVE)
-    with pytest.raises(ValidationError, match="adendum"):
+    with pytest.raises(DomainError, match="adendum"):
         services.agreement_update(agreement=agreement, by=admin_mpp, title="Lain")
 
 

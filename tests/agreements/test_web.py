@@ -490,3 +490,15 @@ def test_agency_admin_sees_own_lines_of_coverage(
     assert response.status_code == 200
     assert [r["agency"] for r in response.context["agencies"]] == [agency_a]
     assert "Tambah layanan belum di MPP" not in response.content.decode()
+
+
+def test_scope_of_a_finished_agreement_is_refused(
+    client, admin_mpp, make_agreement, agency_a, catalogue
+):
+    agreement = make_agreement(agency_a, status=S.EXPIRED)
+    _login(client, admin_mpp)
+    response = client.post(
+        reverse("agreements:scope", args=[agreement.pk]), {"services": [catalogue["a1"].pk]}
+    )
+    assert response.status_code == 200
+    assert "sudah selesai" in response.content.decode()
