@@ -1031,7 +1031,40 @@ def signoff_return(forum, *, user, comment, request=None):
             note=comment[:500],
             fields={"frozen_sha256": ""},
         )
+        _tell_hall_admins_of_return(forum, signatory, comment)
     return forum
+
+
+def _tell_hall_admins_of_return(forum, signatory, comment):
+    """The hall's admins learn of a return through the outbox (e-mail)."""
+    from django.contrib.auth import get_user_model
+
+    from mpp_portal.notifications.services import notification_queue
+
+    user_model = get_user_model()
+    admins = user_model.objects.filter(
+        hall=forum.hall, role=user_model.Role.HALL_ADMIN, is_active=True
+    ).exclude(email="")
+    for admin in admins:
+        notification_queue(
+            channel="email",
+            recipient=admin.email,
+            subject=_("Berita acara FKM dikembalikan"),
+            body=_(
+                "%(name)s mengembalikan berita acara %(number)s (%(theme)s): %(comment)s\n"
+                "Perbaiki lalu buat ulang berita acara: %(url)s"
+            )
+            % {
+                "name": signatory.name,
+                "number": forum.number,
+                "theme": forum.theme,
+                "comment": comment,
+                "url": settings.SITE_URL + f"/forum/kelola/{forum.pk}/",
+            },
+            dedupe_key=f"forum-return:{forum.pk}:{signatory.pk}:{signatory.returned_at:%s}",
+            related=forum,
+            hall=forum.hall,
+        )
 
 
 def pending_signoffs(user):

@@ -332,3 +332,13 @@ def test_send_tells_each_signatory_through_the_outbox(drafted_forum, hall_admin,
     recipients = set(OutboxMessage.objects.values_list("recipient", flat=True))
     assert recipients == {bupati.email, kadis.email}
     assert all("/forum/persetujuan/" in m.body for m in OutboxMessage.objects.all())
+
+
+def test_a_return_tells_the_hall_admins(signing_forum, kadis, hall_admin):
+    from mpp_portal.notifications.models import OutboxMessage
+
+    OutboxMessage.objects.all().delete()
+    services.signoff_return(signing_forum, user=kadis, comment="Nama instansi keliru.")
+    [message] = OutboxMessage.objects.all()
+    assert message.recipient == hall_admin.email
+    assert "Nama instansi keliru." in message.body and signing_forum.number in message.body
