@@ -76,7 +76,9 @@ def visit_list(request):
         form = VisitForm(request.POST, hall_id=hall_id)
         if form.is_valid():
             try:
-                visit = services.visit_plan(by=request.user, request=request, **form.service_kwargs())
+                visit = services.visit_plan(
+                    by=request.user, request=request, **form.service_kwargs()
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
