@@ -212,9 +212,7 @@ def visit_edit(*, visit, by, officers, request=None, **changes):
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.status != Visit.Status.PLANNED:
-            raise TransitionNotAllowed(
-                _("Hanya kunjungan yang masih direncanakan dapat diubah.")
-            )
+            raise TransitionNotAllowed(_("Hanya kunjungan yang masih direncanakan dapat diubah."))
         _check_visit_fields(visit.hall_id, changes.get("market", visit.market), officers)
         diff = {}
         for name, value in changes.items():
