@@ -134,9 +134,10 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Agreement.Kind.choices, default=Agreement.Kind.PKS)
     title = serializers.CharField(max_length=300)
-    parties = PartySerializer(
-        many=True,
+    parties = serializers.ListField(
+        child=PartySerializer(),
         min_length=2,
+        max_length=20,
         help_text="Exactly one party with agency null (the regency) and one or more agencies "
         "of the hall, each once.",
     )
