@@ -110,6 +110,8 @@ class ComplaintSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("urutan nomor pengaduan")
+        verbose_name_plural = pgettext_lazy("jamak", "urutan nomor pengaduan")
         constraints = [
             models.UniqueConstraint(fields=["hall", "year"], name="complaintsequence_unique_year")
         ]
@@ -505,6 +507,8 @@ class ReminderLog(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("log pengingat")
+        verbose_name_plural = pgettext_lazy("jamak", "log pengingat")
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint", "kind", "step", "due_at"], name="reminderlog_once"
