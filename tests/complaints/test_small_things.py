@@ -191,3 +191,22 @@ def test_check_in_too_early_names_the_day_in_words(agency_a, kiosk_user):
 def test_demo_descriptions_name_the_hall_once():
     source = (PROJECT / "services" / "demo.py").read_text()
     assert "MPP {hall.name}" not in source
+
+
+def test_every_model_of_ours_has_translatable_admin_names():
+    """Django's default names are English ("Ticket calls"): every model names itself."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    ours = ("services.", "complaints.", "mpp_portal.")
+    unnamed = [
+        model.__name__
+        for model in apps.get_models()
+        if model.__module__.startswith(ours)
+        and not model.__module__.startswith("services.sipabes")
+        and not (
+            isinstance(model._meta.original_attrs.get("verbose_name"), Promise)
+            and isinstance(model._meta.original_attrs.get("verbose_name_plural"), Promise)
+        )
+    ]
+    assert unnamed == []
