@@ -17,6 +17,7 @@ PUBLIC = {ANONYMOUS, Role.CITIZEN}
 # skipped by the NoReverseMatch guard in nav_items_for(), so an app may be
 # listed here early.
 MANAGE = "manage"
+PUBLIC_INFO = "public_info"
 NAV_ITEMS = [
     ("home", _("Beranda"), None, None),
     ("services:catalogue", _("Layanan"), None, None),
@@ -27,7 +28,11 @@ NAV_ITEMS = [
     ("services:console", _("Konsol loket"), roles_with("queue.operate"), None),
     # The officer's own work sits in the bar; the hall admin's in "Kelola".
     ("sipabes:home", _("SIPABES"), roles_with("sipabes.register") - HALL_WIDE_ROLES, None),
-    ("forums:signing", _("Tanda tangan berita acara"), roles_with("forum.sign"), None),
+    ("forums:signoff_list", _("Persetujuan berita acara"), roles_with("forum.sign"), None),
+    # What the hall publishes, for everybody, in one drop-down.
+    ("forums:public_list", _("Forum konsultasi publik"), None, PUBLIC_INFO),
+    ("sipabes:dashboard", _("Investasi SIPABES"), None, PUBLIC_INFO),
+    ("sipabes:lookup", _("Cek pendaftaran NIB"), None, PUBLIC_INFO),
     ("services:booking_staff", _("Pemesanan hari ini"), roles_with("booking.manage"), MANAGE),
     (
         "complaints:new_counter",
@@ -47,15 +52,24 @@ NAV_ITEMS = [
     ("services:stats", _("Statistik antrean"), roles_with("stats.view"), MANAGE),
     ("services:ikm", _("Indeks kepuasan (IKM)"), roles_with("ikm.view"), MANAGE),
     ("sipabes:home", _("SIPABES"), roles_with("sipabes.register") & HALL_WIDE_ROLES, MANAGE),
-    ("forums:list", _("Forum konsultasi"), roles_with("forum.manage"), MANAGE),
+    ("sipabes:visits", _("Kunjungan SIPABES"), roles_with("sipabes.plan") & HALL_WIDE_ROLES, MANAGE),
+    ("sipabes:staff_list", _("Pendaftaran SIPABES"), roles_with("sipabes.plan") & HALL_WIDE_ROLES, MANAGE),
+    ("forums:manage_list", _("Forum konsultasi"), roles_with("forum.manage"), MANAGE),
+    (
+        "forums:agency_items",
+        _("Tindak lanjut forum"),
+        roles_with("forum.follow_up") - HALL_WIDE_ROLES - {Role.API_CLIENT},
+        MANAGE,
+    ),
     ("agreements:list", _("Perjanjian kerja sama"), roles_with("agreements.view"), MANAGE),
+    ("agreements:coverage", _("Cakupan layanan"), roles_with("agreements.view"), MANAGE),
     ("admin:index", _("Administrasi"), roles_with("admin.site"), MANAGE),
     ("api-docs", _("Dokumentasi API"), roles_with("api.docs"), MANAGE),
 ]
 # Apps whose pages arrive with later issues; every other name must resolve
 # (tests/platform/test_navigation.py), so a typo cannot hide a menu item.
-NOT_YET_BUILT = {"sipabes", "forums", "agreements"}
-MENU_LABELS = {MANAGE: _("Kelola")}
+NOT_YET_BUILT = set()
+MENU_LABELS = {MANAGE: _("Kelola"), PUBLIC_INFO: _("Informasi publik")}
 
 
 def role_of(user):

@@ -190,8 +190,8 @@ def test_superuser_gets_the_hall_admin_nav(db):
 def test_hall_admin_items_are_grouped_in_the_manage_menu(hall_admin, staff_a):
     menu = nav_menu_for(nav_items_for(hall_admin))
     groups = [entry for entry in menu if "children" in entry]
-    assert [str(g["label"]) for g in groups] == ["Kelola"]
-    assert "admin:index" in {item["name"] for item in groups[0]["children"]}
+    assert [str(g["label"]) for g in groups] == ["Informasi publik", "Kelola"]
+    assert "admin:index" in {item["name"] for item in groups[1]["children"]}
     assert menu[0]["name"] == "home"
 
     # Counter staff get their agency's work, never the administration.
@@ -217,3 +217,30 @@ def test_nav_skips_pages_that_do_not_exist(hall_admin, monkeypatch):
         [*context_processors.NAV_ITEMS, ("belum:ada", "Belum ada", None, None)],
     )
     assert "belum:ada" not in {item["name"] for item in nav_items_for(hall_admin)}
+
+
+def test_everybody_finds_what_the_hall_publishes(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    menu = nav_menu_for(nav_items_for(AnonymousUser()))
+    groups = [entry for entry in menu if "children" in entry]
+    assert [str(g["label"]) for g in groups] == ["Informasi publik"]
+    assert [item["name"] for item in groups[0]["children"]] == [
+        "forums:public_list",
+        "sipabes:dashboard",
+        "sipabes:lookup",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees", "misses"),
+    [
+        ("agency_admin_a", {"forums:agency_items", "agreements:list"}, {"forums:manage_list"}),
+        ("hall_admin", {"forums:manage_list", "sipabes:visits", "agreements:coverage"}, set()),
+        ("staff_a", set(), {"forums:agency_items", "sipabes:visits", "agreements:list"}),
+    ],
+)
+def test_new_apps_in_the_menu_by_role(request, persona, sees, misses):
+    names = {item["name"] for item in nav_items_for(request.getfixturevalue(persona))}
+    assert sees <= names
+    assert not (misses & names)
