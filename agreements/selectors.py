@@ -152,3 +152,27 @@ def public_serving(halls):
     for party in parties:
         under[party.agency_id].append(party.agreement)
     return [{"agency": agency, "agreements": under.get(agency.pk, [])} for agency in agencies]
+
+
+def stakeholders(hall):
+    """The hall's agencies (the stakeholders) with who signs, who to contact,
+    and the agreements they are a party to, in three queries."""
+    agencies = list(Agency.objects.filter(hall=hall).order_by("kind", "name"))
+    parties = (
+        AgreementParty.objects.filter(agency__in=agencies)
+        .select_related("agreement")
+        .prefetch_related("agreement__parties")
+        .order_by("-agreement__signed_on", "-agreement_id")
+    )
+    of = defaultdict(list)
+    for party in parties:
+        of[party.agency_id].append(party.agreement)
+    rows = []
+    for agency in agencies:
+        agreements = of.get(agency.pk, [])
+        current = next(
+            (a for a in agreements if a.status == S.ACTIVE and a.kind != Agreement.Kind.ADDENDUM),
+            None,
+        )
+        rows.append({"agency": agency, "agreements": agreements, "current": current})
+    return rows

@@ -11,6 +11,7 @@ urlpatterns = [
     path("perjanjian/ekspor.csv", views.registry_csv, name="list_csv"),
     path("perjanjian/baru/", views.create, name="create"),
     path("perjanjian/cakupan/", views.coverage, name="coverage"),
+    path("perjanjian/pemangku-kepentingan/", views.stakeholders, name="stakeholders"),
     path("perjanjian/belum-di-mpp/baru/", views.pending_form, name="pending_create"),
     path("perjanjian/belum-di-mpp/<int:pk>/", views.pending_form, name="pending_edit"),
     path("perjanjian/belum-di-mpp/<int:pk>/hapus/", views.pending_delete, name="pending_delete"),

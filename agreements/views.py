@@ -573,6 +573,18 @@ def coverage(request):
 
 
 @login_required
+def stakeholders(request):
+    """The stakeholder registry: the hall's agencies, their signing official,
+    contact person and agreements (hall admin)."""
+    hall = _manager_hall(request)
+    return render(
+        request,
+        "agreements/stakeholders.html",
+        {"hall": hall, "rows": selectors.stakeholders(hall), "today": _today()},
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def pending_form(request, pk=None):
     hall = _manager_hall(request)

@@ -502,3 +502,21 @@ def test_scope_of_a_finished_agreement_is_refused(
     )
     assert response.status_code == 200
     assert "sudah selesai" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_stakeholders_page(
+    client, admin_mpp, make_agreement, hall, count, agency_admin_a, django_assert_max_num_queries
+):
+    for n in range(count):
+        agency = AgencyFactory(hall=hall, head_name=f"Kepala {n}", contact_name=f"Narahubung {n}")
+        make_agreement(agency, status=S.ACTIVE if n % 2 else S.EXPIRED)
+    _login(client, admin_mpp)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("agreements:stakeholders"))
+    page = response.content.decode()
+    assert "Kepala 1" in page and "Narahubung 1" in page
+    rows = response.context["rows"]
+    assert sum(1 for r in rows if r["current"]) == count // 2
+    _login(client, agency_admin_a)
+    assert client.get(reverse("agreements:stakeholders")).status_code == 403

@@ -102,6 +102,11 @@ def test_hall_admin_records_links_amends_and_is_reminded(
         assert agreement.scan and agreement.parties.count() == 3
         expect(admin.get_by_role("link", name="Unduh pindaian (PDF)")).to_be_visible()
 
+        admin.goto(base + reverse("agreements:stakeholders"))
+        expect(admin.locator("#tabel-pemangku")).to_contain_text("Rahmat Hidayat")
+        _audit(admin, "stakeholders")
+        _shot(admin, "01b-stakeholders")
+
         # -- 2. Coverage before: nothing covered, both counters flagged. -------
         admin.goto(base + reverse("agreements:coverage"))
         expect(admin.locator("#angka-dicakup")).to_have_text("0,0%")
