@@ -265,6 +265,9 @@ class Counter(models.Model):
         related_name="operated_counters",
     )
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Set while the open counter is on a break (istirahat): nobody is called
+    # to it and the board says so. Each break is kept as a CounterPause.
+    paused_at = models.DateTimeField(_("istirahat sejak"), null=True, blank=True)
     # Priority tickets called in a row; after PRIORITY_STREAK_LIMIT a normal
     # ticket gets its turn so that nobody waits forever.
     priority_streak = models.PositiveSmallIntegerField(default=0)
@@ -297,6 +300,30 @@ class Counter(models.Model):
     def clean(self):
         if self.agency_id and self.hall_id and self.agency.hall_id != self.hall_id:
             raise ValidationError({"agency": _("Instansi ini tidak berada di gedung loket ini.")})
+
+
+class CounterPause(models.Model):
+    """One break of an open counter, from pause to resume (or close)."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="pauses")
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("mulai"))
+    ended_at = models.DateTimeField(_("selesai"))
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("istirahat loket")
+        verbose_name_plural = pgettext_lazy("jamak", "istirahat loket")
+        indexes = [models.Index(fields=["counter", "started_at"], name="counterpause_day_idx")]
+
+    def __str__(self):
+        return f"{self.counter} {self.started_at:%Y-%m-%d %H:%M}-{self.ended_at:%H:%M}"
+
+    @property
+    def minutes(self):
+        return max(0, round((self.ended_at - self.started_at).total_seconds() / 60))
 
 
 class CounterService(models.Model):
