@@ -155,10 +155,11 @@ def hall_officers(hall_id):
     ).order_by("first_name", "last_name", "username")
 
 
-def _check_visit_fields(hall_id, market, officers):
+def _check_visit_fields(hall_id, market, officers, *, kept_market_id=None):
     if market.hall_id != hall_id:
         raise ValidationError({"market": _("Pasar ini bukan pasar gedung MPP ini.")})
-    if not market.is_active:
+    # A planned visit may keep its market after the market was made inactive.
+    if not market.is_active and market.pk != kept_market_id:
         raise ValidationError({"market": _("Pasar ini tidak aktif.")})
     allowed = set(hall_officers(hall_id).values_list("pk", flat=True))
     if any(officer.pk not in allowed for officer in officers):
@@ -213,7 +214,12 @@ def visit_edit(*, visit, by, officers, request=None, **changes):
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.status != Visit.Status.PLANNED:
             raise TransitionNotAllowed(_("Hanya kunjungan yang masih direncanakan dapat diubah."))
-        _check_visit_fields(visit.hall_id, changes.get("market", visit.market), officers)
+        _check_visit_fields(
+            visit.hall_id,
+            changes.get("market", visit.market),
+            officers,
+            kept_market_id=visit.market_id,
+        )
         diff = {}
         for name, value in changes.items():
             old = getattr(visit, name)
