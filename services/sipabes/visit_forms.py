@@ -147,8 +147,8 @@ class MarketForm(forms.ModelForm):
             "is_active": _("Aktif (dapat dipilih untuk kunjungan baru)"),
         }
         help_texts = {
-            "latitude": _("Opsional, derajat desimal, mis. -3.1702."),
-            "longitude": _("Opsional, derajat desimal, mis. 102.2210."),
+            "latitude": _("Derajat desimal, mis. -3.1702; isi bersama bujur."),
+            "longitude": _("Derajat desimal, mis. 102.2210; isi bersama lintang."),
         }
         error_messages = {
             "name": {

@@ -466,3 +466,15 @@ def test_agency_admin_of_another_agency_is_not_a_planner(hall):
     other = AgencyFactory(hall=hall, slug="dukcapil-uji")
     admin = UserFactory(username="admin.lain.uji", role=User.Role.AGENCY_ADMIN, agency=other)
     assert services.planner_hall_id(admin) is None
+
+
+def test_a_planned_visit_keeps_its_market_made_inactive(admin_client, planned, market, officer):
+    market.is_active = False
+    market.save()
+    url = reverse("sipabes:visit_edit", args=[planned.pk])
+    form = admin_client.get(url).context["form"]
+    assert market in form.fields["market"].queryset
+    response = admin_client.post(url, _plan_data(market, officer, target_traders="12"))
+    assert response.status_code == 302
+    planned.refresh_from_db()
+    assert planned.target_traders == 12
