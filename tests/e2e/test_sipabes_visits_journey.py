@@ -164,7 +164,7 @@ def test_admin_adds_a_market_with_one_mistake(live_server, device, hall_setup):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("name", ["visits", "markets", "visit_edit"])
+@pytest.mark.parametrize("name", ["visits", "markets", "visit_edit", "home"])
 def test_planning_pages_meet_the_basics(live_server, device, hall_setup, viewport, name):
     admin, officer, market = hall_setup
     today = timezone.localdate()
@@ -182,6 +182,7 @@ def test_planning_pages_meet_the_basics(live_server, device, hall_setup, viewpor
         "visits": reverse("sipabes:visits"),
         "markets": reverse("sipabes:markets"),
         "visit_edit": reverse("sipabes:visit_edit", args=[planned.pk]),
+        "home": reverse("sipabes:home"),  # with the planner's links
     }[name]
     page = device(*viewport)
     _sign_in(page, live_server, admin, path)
