@@ -2,7 +2,7 @@
 
 From the SIPABES home the admin opens "Kelola kunjungan", fills the plan
 form with yesterday's date (the one error shown), corrects it, plans the
-visit, opens it, closes it and reopens it with a reason (audited). The
+visit, edits the plan, opens it, closes it and reopens it with a reason (audited). The
 officer then sees the open visit on their phone. Then the WCAG basics of the
 planning pages, phone and desktop, with screenshots to look at.
 """
@@ -103,6 +103,17 @@ def test_hall_admin_plans_opens_closes_and_reopens_a_visit(live_server, device, 
     expect(card).to_contain_text("0 terdaftar dari target 25")
     shot(page, SHOTS, "02-phone-planned")
 
+    # A change of plan: the second officer joins, the target grows.
+    card.get_by_role("link", name=re.compile("^Ubah rencana")).click()
+    expect(page.get_by_role("heading", name="Ubah rencana kunjungan")).to_be_visible()
+    page.get_by_label("Sari Wulandari").check()
+    page.get_by_label("Target pelaku usaha").fill("30")
+    page.get_by_role("button", name="Simpan rencana").click()
+    expect(page.get_by_role("alert").filter(has_text="Rencana kunjungan disimpan")).to_be_visible()
+    card = page.locator(f"#kunjungan-{visit.pk}")
+    expect(card).to_contain_text("Sari Wulandari, Yoga Pratama")
+    expect(card).to_contain_text("0 terdaftar dari target 30")
+
     card.get_by_role("button", name=re.compile("^Buka kunjungan")).click()
     card = page.locator(f"#kunjungan-{visit.pk}")
     expect(card).to_contain_text("Berlangsung")
@@ -125,6 +136,7 @@ def test_hall_admin_plans_opens_closes_and_reopens_a_visit(live_server, device, 
         if e.action.startswith("sipabes.visit.")
     ] == [
         "sipabes.visit.plan",
+        "sipabes.visit.edit",
         "sipabes.visit.open",
         "sipabes.visit.close",
         "sipabes.visit.reopen",
