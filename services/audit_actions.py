@@ -17,6 +17,8 @@ AUDIT_ACTIONS = {
     "ticket.note": _("Mencatat keterangan tiket"),
     "counter.open": _("Membuka loket"),
     "counter.close": _("Menutup loket"),
+    "counter.pause": _("Istirahat"),
+    "counter.resume": _("Melanjutkan layanan setelah istirahat"),
     "counter.assign_service": _("Mengatur layanan loket"),
     "service.create": _("Menambah layanan"),
     "service.update": _("Mengubah layanan"),

@@ -23,6 +23,7 @@ from mpp_portal.workdays import day_status
 from services import ordering
 from services.models import (
     Counter,
+    CounterPause,
     CounterService,
     Priority,
     Service,
@@ -264,9 +265,10 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
                 % {"code": held.code},
                 code="ticket_in_progress",
             )
+        _end_pause(counter, by)
         counter.is_open = False
         counter.operator = None
-        counter.save(update_fields=["is_open", "operator"])
+        counter.save(update_fields=["is_open", "operator", "paused_at"])
         board_changed(counter.hall_id)
         record(
             actor=by,
@@ -277,6 +279,97 @@ def counter_close(*, counter: Counter, by, request=None) -> Counter:
             request=request,
         )
     return counter
+
+
+def _end_pause(counter, by, now=None):
+    """Record the open break of ``counter`` (locked) as a CounterPause; clear it."""
+    if counter.paused_at is None:
+        return None
+    pause = CounterPause.objects.create(
+        counter=counter, by=by, started_at=counter.paused_at, ended_at=now or timezone.now()
+    )
+    counter.paused_at = None
+    return pause
+
+
+def counter_pause(*, counter: Counter, by, request=None) -> Counter:
+    """Put the open counter on a break: the board says "istirahat", call-next refuses.
+
+    Only with no ticket at the counter: the citizen being served comes first.
+    """
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        _require_operator(counter, by)
+        if counter.paused_at is not None:
+            return counter
+        held = counter.tickets.filter(
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+        ).first()
+        if held is not None:
+            raise CounterBusy(
+                _("Selesaikan dulu tiket %(code)s sebelum istirahat.") % {"code": held.code},
+                code="ticket_in_progress",
+            )
+        counter.paused_at = timezone.now()
+        counter.save(update_fields=["paused_at"])
+        board_changed(counter.hall_id)
+        record(
+            actor=by,
+            action="counter.pause",
+            obj=counter,
+            from_status="open",
+            to_status="paused",
+            request=request,
+        )
+    return counter
+
+
+def counter_resume(*, counter: Counter, by, request=None) -> Counter:
+    """End the counter's break; the break's minutes are kept (CounterPause)."""
+    check_can_work_counter(by, counter)
+    with transaction.atomic():
+        counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        _require_operator(counter, by)
+        pause = _end_pause(counter, by)
+        if pause is None:
+            return counter
+        counter.save(update_fields=["paused_at"])
+        board_changed(counter.hall_id)
+        record(
+            actor=by,
+            action="counter.resume",
+            obj=counter,
+            from_status="paused",
+            to_status="open",
+            note=_("istirahat %(n)s menit") % {"n": pause.minutes},
+            request=request,
+        )
+    return counter
+
+
+def pause_minutes(counter, day):
+    """Minutes ``counter`` was on a break on ``day`` (the open break until now)."""
+    start = datetime.datetime.combine(
+        day, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    end = start + datetime.timedelta(days=1)
+    total = sum(
+        p.minutes
+        for p in CounterPause.objects.filter(
+            counter=counter, started_at__gte=start, started_at__lt=end
+        )
+    )
+    if counter.paused_at is not None and start <= counter.paused_at < end:
+        total += max(0, round((timezone.now() - counter.paused_at).total_seconds() / 60))
+    return total
+
+
+def _refuse_when_paused(counter):
+    if counter.paused_at is not None:
+        raise DomainError(
+            _("Loket sedang istirahat. Tekan “Lanjutkan layanan” dulu."), code="counter_paused"
+        )
 
 
 def counter_service_assign(
@@ -342,6 +435,7 @@ def ticket_call_next(*, counter: Counter, by, request=None) -> Ticket | None:
     with transaction.atomic():
         counter = Counter.objects.select_for_update().get(pk=counter.pk)
         _require_operator(counter, by)
+        _refuse_when_paused(counter)
         unfinished = (
             Ticket.objects.filter(
                 counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
@@ -403,6 +497,7 @@ def ticket_call_out_of_order(*, counter: Counter, code: str, by, reason: str, re
     with transaction.atomic():
         counter = Counter.objects.select_for_update().get(pk=counter.pk)
         _require_operator(counter, by)
+        _refuse_when_paused(counter)
         unfinished = Ticket.objects.filter(
             counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
         ).first()

@@ -242,6 +242,8 @@ def board_state(hall):
                 "agency": counter.agency.short_name,
                 "ticket": current[counter.pk].code if counter.pk in current else None,
                 "status": current[counter.pk].status if counter.pk in current else None,
+                # On a break: the board shows "istirahat" instead of a ticket.
+                "paused": counter.paused_at is not None,
             }
             for counter in counters
         ],

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from mpp_portal.workdays import JAKARTA
 from services import rollup
-from services.models import Counter, Priority, Service, Ticket, TicketTransfer
+from services.models import Counter, CounterPause, Priority, Service, Ticket, TicketTransfer
 
 LEARN_WINDOW_DAYS = 30
 LEARN_MIN_TICKETS = 5
@@ -237,7 +237,9 @@ def dashboard(scope: StatsScope) -> dict:
     per_counter = counter_rows(scope)
     per_agency = agency_rows(scope, services=services)
     hours = busiest_hours(scope)
+    pauses = pause_rows(scope)
     return {
+        "pauses": pauses,
         "totals": totals(scope),
         "per_day": per_day,
         "per_service": per_service,
@@ -265,6 +267,30 @@ def counter_rows(scope: StatsScope) -> list[dict]:
         c.pk: c for c in Counter.objects.filter(hall_id=scope.hall_id).select_related("agency")
     }
     return _labelled(grouped(scope, ("counter",)), "counter", counters)
+
+
+def pause_rows(scope: StatsScope) -> list[dict]:
+    """Breaks (istirahat) per counter in the scope: how many, and their minutes (one query).
+
+    A break counts on the day it started; an open break is not in yet.
+    """
+    start = datetime.datetime.combine(scope.start, datetime.time.min, tzinfo=JAKARTA)
+    end = datetime.datetime.combine(
+        scope.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=JAKARTA
+    )
+    pauses = CounterPause.objects.filter(
+        counter__hall_id=scope.hall_id, started_at__gte=start, started_at__lt=end
+    ).select_related("counter__agency")
+    if scope.agency_id:
+        pauses = pauses.filter(counter__agency_id=scope.agency_id)
+    rows = {}
+    for pause in pauses:
+        row = rows.setdefault(
+            pause.counter_id, {"counter": pause.counter, "breaks": 0, "minutes": 0}
+        )
+        row["breaks"] += 1
+        row["minutes"] += pause.minutes
+    return sorted(rows.values(), key=lambda row: row["counter"].number)
 
 
 def agency_rows(scope: StatsScope, *, services: dict | None = None) -> list[dict]:

@@ -89,6 +89,7 @@ def board(request, hall):
             "noWaiting": _("Tidak ada yang menunggu"),
             "recall": _("ulang"),
             "booked": _("terjadwal"),
+            "paused": _("istirahat"),
             "ok": _("Diperbarui otomatis"),
             "offline": _("Koneksi terputus, mencoba lagi…"),
             "soundOn": _("Suara aktif"),

@@ -166,6 +166,8 @@ def _panel_context(request, counter, *, alert=None):
         "max_calls": Ticket.MAX_CALLS,
         "alert": alert,
         "services": services,
+        # Breaks count in the day's figures (the open one until now).
+        "pause_minutes": queue.pause_minutes(counter, timezone.localdate()),
     }
     context.update(_queue_context(counter, [s.pk for s in services], can_act=is_mine))
     return context
@@ -270,6 +272,35 @@ def counter_close(request, counter_id):
     return _respond(
         request, counter, alert=_ok(_("%(counter)s ditutup.") % {"counter": counter.label})
     )
+
+
+@console_login_required
+@require_POST
+def counter_pause(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    try:
+        queue.counter_pause(counter=counter, by=request.user, request=request)
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    return _respond(
+        request,
+        counter,
+        alert={
+            "level": "info",
+            "text": str(_("Istirahat: tidak ada yang dipanggil ke loket ini.")),
+        },
+    )
+
+
+@console_login_required
+@require_POST
+def counter_resume(request, counter_id):
+    counter = _get_counter(request, counter_id)
+    try:
+        queue.counter_resume(counter=counter, by=request.user, request=request)
+    except DomainError as exc:
+        return _respond(request, counter, alert=_error(exc.message))
+    return _respond(request, counter, alert=_ok(_("Layanan dilanjutkan.")))
 
 
 @console_login_required
@@ -448,6 +479,8 @@ urlpatterns = [
     path("antrean/loket/<int:counter_id>/buka/", counter_open, name="console_open"),
     path("antrean/loket/<int:counter_id>/tutup/", counter_close, name="console_close"),
     path("antrean/loket/<int:counter_id>/panggil/", counter_call_next, name="console_call_next"),
+    path("antrean/loket/<int:counter_id>/istirahat/", counter_pause, name="console_pause"),
+    path("antrean/loket/<int:counter_id>/lanjut/", counter_resume, name="console_resume"),
     path(
         "antrean/loket/<int:counter_id>/panggil-nomor/",
         counter_call_code,

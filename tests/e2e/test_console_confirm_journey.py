@@ -89,3 +89,26 @@ def test_call_a_number_out_of_order(live_server, device, desk, staff_a, viewport
     expect(page.get_by_role("status")).to_contain_text("A-002 dipanggil di luar urutan")
     late.refresh_from_db()
     assert late.status == Ticket.Status.CALLED
+
+
+def test_a_break_shows_on_the_board(live_server, device, desk, staff_a, hall):
+    ktp, _kk, counter = desk
+    queue.ticket_issue(service=ktp)
+    queue.counter_open(counter=counter, by=staff_a)
+    board = device(1920, 1080)
+    board.goto(live_server.url + reverse("services:board", args=[hall.slug]))
+    expect(board.locator("#board-counters")).to_contain_text("Loket 3")
+    page = device(1366, 768)
+    url = reverse("services:console_counter", args=[counter.pk])
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + url)
+    log_in(page, staff_a.username)
+    page.get_by_role("button", name="Istirahat").click()
+    expect(page.locator("[data-paused-notice]")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Panggil berikutnya"))).to_have_count(0)
+    # The board polls every second: the counter shows "istirahat" without a reload.
+    expect(board.locator(".board-counter.is-paused")).to_contain_text("istirahat", timeout=5000)
+    shot(board, SHOTS, "board-paused")
+    shot(page, SHOTS, "console-paused")
+    page.get_by_role("button", name=re.compile("Lanjutkan layanan")).click()
+    expect(page.get_by_role("button", name=re.compile("Panggil berikutnya"))).to_be_visible()
+    expect(board.locator(".board-counter.is-paused")).to_have_count(0, timeout=5000)

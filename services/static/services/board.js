@@ -128,10 +128,12 @@
 
   function renderCounters(counters) {
     var items = counters.map(function (counter) {
-      var li = el("li", "board-counter" + (counter.ticket ? " is-busy" : ""));
+      var li = el("li", "board-counter" + (counter.ticket ? " is-busy" : "") +
+        (counter.paused ? " is-paused" : ""));
       li.appendChild(el("span", "board-counter-name", counterLabel(counter.number)));
       li.appendChild(el("span", "board-counter-agency", counter.agency));
-      li.appendChild(el("span", "board-counter-ticket", counter.ticket || "—"));
+      li.appendChild(el("span", "board-counter-ticket",
+        counter.paused ? strings.paused : (counter.ticket || "—")));
       return li;
     });
     if (!items.length) items = [el("li", "board-empty", strings.noCounters)];
