@@ -308,6 +308,9 @@ def seed(*, hall, users, stdout):
         )
 
     _history(hall, today)
+    # What the night's task would have done by now: Samsat's 60-day
+    # reminder in the outbox (claimed once, so a second seed sends nothing).
+    services.agreement_daily(today=today)
     stdout.write(
         f"Perjanjian: {made} baru, {len(existing)} tercatat; {len(PENDING)} layanan belum di MPP."
     )

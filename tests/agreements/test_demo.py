@@ -65,5 +65,10 @@ def test_demo_seed_is_complete_and_idempotent(hall):
     assert sum(a.status == S.ACTIVE for a in pks) >= 5
     assert all(a.scan for a in Agreement.objects.all())
     assert CoverageSnapshot.objects.filter(date=today).exists()
+    from mpp_portal.notifications.models import OutboxMessage
+
+    reminders = OutboxMessage.objects.filter(dedupe_key__startswith="agreement-expiry:")
+    assert reminders.filter(object_id=statuses["samsat"].pk).count() == 2  # admin, contact
+    assert reminders.count() == 2
     agencies["samsat"].refresh_from_db()
     assert agencies["samsat"].contact_name and agencies["samsat"].contact_email
