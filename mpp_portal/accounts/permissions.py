@@ -85,6 +85,8 @@ CAPABILITIES = {
     "api.docs": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN, R.API_CLIENT}),
     # The Django admin, limited to the hall's own rows (accounts.backends).
     "admin.site": frozenset({R.HALL_ADMIN}),
+    # The running text (pengumuman) under the hall's queue board.
+    "board.announce": frozenset({R.HALL_ADMIN}),
     "sipabes.register": frozenset({R.SIPABES_OFFICER, R.HALL_ADMIN}),
     # Plan and edit the hall's market visits, keep its markets (the agency
     # admin only of the agency that runs SIPABES, checked against the agency).

@@ -36,6 +36,12 @@ class Hall(models.Model):
         blank=True,
         help_text=_("Nomor pengaduan yang dicantumkan di setiap halaman, mis. 0812-3456-7890."),
     )
+    board_announcement = models.CharField(
+        _("teks berjalan layar antrean"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pengumuman satu baris yang berjalan di bawah layar antrean."),
+    )
     code = models.CharField(
         _("kode"),
         max_length=6,
