@@ -220,7 +220,7 @@ def _send_sign_off_reminder(signatory, now):
         "theme": forum.theme,
         "date": format_date_id(forum.starts_at),
         "days": SIGN_OFF_REMINDER_WORKING_DAYS,
-        "url": _url("forums:signoff", forum.pk) or _forum_url(forum),
+        "url": _url("forums:signoff_detail", forum.pk) or _forum_url(forum),
     }
     notification_queue(
         channel=channel,

@@ -201,12 +201,15 @@ def report_data(forum, *, today=None):
         )
         _count(agency["counts"], row["standing"])
     per_agency = sorted(agencies.values(), key=lambda agency: agency["name"])
+    for agency in per_agency:
+        agency["cells"] = [agency["counts"][key] for key, _label in COLUMNS]
     decided = totals[Standing.DONE_ON_TIME] + totals[Standing.DONE_LATE]
     return {
         "forum": forum,
         "today": today,
         "rows": rows,
         "totals": totals,
+        "total_cells": [totals[key] for key, _label in COLUMNS],
         "agencies": per_agency,
         "columns": [(key, str(label)) for key, label in COLUMNS],
         "on_time_share": (
