@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from forums import views
+from forums import report_views, views
 
 app_name = "forums"
 
@@ -15,6 +15,14 @@ urlpatterns = [
     path("forum/kelola/<int:pk>/masukan/", views.manage_inputs, name="manage_inputs"),
     path("forum/kelola/<int:pk>/daftar-hadir/", views.manage_attendance, name="manage_attendance"),
     path("forum/kelola/<int:pk>/kesepakatan/", views.manage_items, name="manage_items"),
+    path("forum/kelola/<int:pk>/tindak-lanjut/", report_views.report_page, name="report"),
+    path("forum/kelola/<int:pk>/tindak-lanjut/csv/", report_views.report_csv, name="report_csv"),
+    path("forum/kelola/<int:pk>/tindak-lanjut/pdf/", report_views.report_pdf, name="report_pdf"),
+    path(
+        "forum/kelola/<int:pk>/tindak-lanjut/pdf/status/",
+        report_views.report_pdf_status,
+        name="report_pdf_status",
+    ),
     path("forum/persetujuan/", views.signoff_list, name="signoff_list"),
     path("forum/persetujuan/<int:pk>/", views.signoff_detail, name="signoff_detail"),
     path("forum/tindak-lanjut/", views.agency_items, name="agency_items"),
