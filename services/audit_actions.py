@@ -18,6 +18,7 @@ AUDIT_ACTIONS = {
     "counter.open": _("Membuka loket"),
     "counter.close": _("Menutup loket"),
     "counter.pause": _("Istirahat"),
+    "hall.board_announcement": _("Mengubah teks berjalan layar antrean"),
     "counter.resume": _("Melanjutkan layanan setelah istirahat"),
     "counter.assign_service": _("Mengatur layanan loket"),
     "service.create": _("Menambah layanan"),

@@ -54,13 +54,22 @@ def board_hall(slug):
     key = _hall_key(slug)
     found = cache.get(key)
     if found is None:
-        row = Hall.objects.filter(slug=slug, is_active=True).values_list("pk", "name").first()
-        found = row or (None, None)
+        row = (
+            Hall.objects.filter(slug=slug, is_active=True)
+            .values_list("pk", "name", "board_announcement")
+            .first()
+        )
+        found = row or (None, None, "")
         cache.set(key, found, HALL_CACHE_SECONDS)
-    pk, name = found
+    pk, name, *rest = found
     if pk is None:
         return None
-    return Hall(pk=pk, slug=slug, name=name)
+    return Hall(pk=pk, slug=slug, name=name, board_announcement=rest[0] if rest else "")
+
+
+def board_hall_changed(slug):
+    """Forget the cached hall row (its running text changed): the next poll reads it."""
+    cache.delete(_hall_key(slug))
 
 
 def board_version(hall_id):
@@ -217,6 +226,8 @@ def board_state(hall):
     waiting = list(waiting_counts(hall, today))
     state = {
         "hall": hall.name,
+        # The running text (pengumuman) the hall admin writes; "" for none.
+        "announcement": hall.board_announcement,
         # The newest call even if it is already over: the page announces
         # every call with a larger id, and must not hear an old one again.
         "last_call_id": recent[0].pk if recent else None,
@@ -261,6 +272,7 @@ def board_state(hall):
     state["fingerprint"] = repr(
         (
             state["last_call_id"],
+            state["announcement"],
             state["counters"],
             [(w["service_id"], w["waiting"]) for w in state["waiting"]],
         )

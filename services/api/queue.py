@@ -434,6 +434,8 @@ class TicketViewSet(
 
 class BoardSerializer(serializers.Serializer):
     hall = serializers.CharField()
+    # The hall admin's running text under the board; "" when there is none.
+    announcement = serializers.CharField(allow_blank=True)
     generated_at = serializers.DateTimeField()
     last_call_id = serializers.IntegerField(allow_null=True)
     calls = serializers.ListField(child=serializers.DictField())

@@ -6,7 +6,12 @@ by voice. ``announcement_text`` here and ``MPPBoard.announcementText`` in the
 script build the same sentence; a browser test keeps them in agreement.
 """
 
-from django.shortcuts import get_object_or_404, render
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
@@ -14,6 +19,8 @@ from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from mpp_portal.accounts.permissions import can
+from mpp_portal.audit import record
 from mpp_portal.documents.formatting import terbilang
 from mpp_portal.organizations.models import Hall
 from services import selectors
@@ -57,6 +64,42 @@ def announcement_text(code, counter_number):
     'Nomor antrean A nol satu dua, silakan menuju loket tiga'
     """
     return f"Nomor antrean {spoken_code(code)}, silakan menuju loket {terbilang(counter_number)}"
+
+
+class AnnouncementForm(forms.ModelForm):
+    class Meta:
+        model = Hall
+        fields = ["board_announcement"]
+        widgets = {"board_announcement": forms.TextInput(attrs={"maxlength": 300})}
+
+
+@login_required
+def board_announcement(request, hall):
+    """The hall admin edits the running text; the boards show it within seconds."""
+    hall = get_object_or_404(Hall, slug=hall, is_active=True)
+    if not can(request.user, "board.announce", hall=hall):
+        raise PermissionDenied
+    form = AnnouncementForm(request.POST or None, instance=hall)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = Hall.objects.select_for_update().get(pk=hall.pk).board_announcement
+            form.instance.board_announcement = " ".join(
+                form.cleaned_data["board_announcement"].split()
+            )
+            form.instance.save(update_fields=["board_announcement"])
+            selectors.board_changed(hall.pk)
+            transaction.on_commit(lambda: selectors.board_hall_changed(hall.slug))
+            selectors.board_hall_changed(hall.slug)
+            record(
+                actor=request.user,
+                action="hall.board_announcement",
+                obj=hall,
+                note=f"{before} → {form.instance.board_announcement}",
+                request=request,
+            )
+        messages.success(request, _("Teks berjalan disimpan; layar antrean menampilkannya."))
+        return redirect("services:board_announcement", hall=hall.slug)
+    return render(request, "services/board/announcement.html", {"hall": hall, "form": form})
 
 
 @never_cache
@@ -105,4 +148,9 @@ def board(request, hall):
 
 urlpatterns = [
     path("antrean/layar/<slug:hall>/", board, name="board"),
+    path(
+        "antrean/layar/<slug:hall>/teks-berjalan/",
+        board_announcement,
+        name="board_announcement",
+    ),
 ]

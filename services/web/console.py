@@ -215,7 +215,12 @@ def counter_list(request):
     return render(
         request,
         "services/console/list.html",
-        {"counters": counters, "mine": mine, "show_agency": request.user.is_hall_admin},
+        {
+            "counters": counters,
+            "mine": mine,
+            "show_agency": request.user.is_hall_admin,
+            "perms_board_announce": can(request.user, "board.announce"),
+        },
     )
 
 

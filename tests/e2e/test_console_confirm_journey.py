@@ -112,3 +112,24 @@ def test_a_break_shows_on_the_board(live_server, device, desk, staff_a, hall):
     page.get_by_role("button", name=re.compile("Lanjutkan layanan")).click()
     expect(page.get_by_role("button", name=re.compile("Panggil berikutnya"))).to_be_visible()
     expect(board.locator(".board-counter.is-paused")).to_have_count(0, timeout=5000)
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_hall_admin_writes_the_running_text(live_server, device, hall, hall_admin, viewport):
+    board = device(1920, 1080)
+    board.goto(live_server.url + reverse("services:board", args=[hall.slug]))
+    expect(board.locator("#board-ticker")).to_be_hidden()
+    page = device(*viewport)
+    url = reverse("services:board_announcement", args=[hall.slug])
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + url)
+    log_in(page, hall_admin.username)
+    page.get_by_label("Teks berjalan layar antrean").fill("Istirahat siang 12.00–13.00")
+    shot(page, SHOTS, f"announcement-{viewport[0]}")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_text("Teks berjalan disimpan")).to_be_visible()
+    # The board picks it up from its poll, without a reload.
+    expect(board.locator("#board-ticker-text")).to_have_text(
+        "Istirahat siang 12.00–13.00", timeout=5000
+    )
+    expect(board.locator("#board-ticker")).to_be_visible()
+    shot(board, SHOTS, f"board-ticker-{viewport[0]}")

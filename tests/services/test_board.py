@@ -74,7 +74,15 @@ class TestBoardApi:
         response = api_client.get(_board_url(hall))
         assert response.status_code == 200
         body = response.json()
-        assert set(body) == {"hall", "generated_at", "last_call_id", "calls", "counters", "waiting"}
+        assert set(body) == {
+            "hall",
+            "announcement",
+            "generated_at",
+            "last_call_id",
+            "calls",
+            "counters",
+            "waiting",
+        }
         assert body["hall"] == "MPP Perigo Agung"
         [call] = body["calls"]
         assert body["last_call_id"] == call["id"]

@@ -166,6 +166,14 @@
     renderRecent(calls.slice(1, 1 + RECENT));
     renderCounters(board.counters || []);
     renderWaiting(board.waiting || []);
+    renderTicker(board.announcement || "");
+  }
+
+  function renderTicker(text) {
+    var ticker = document.getElementById("board-ticker");
+    var line = document.getElementById("board-ticker-text");
+    if (line.textContent !== text) line.textContent = text;
+    ticker.hidden = !text;
   }
 
   function flash() {
