@@ -297,6 +297,13 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # (make run in DEBUG, the test suite's live server).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Bootstrap's and its icons' CSS cut to the classes the portal uses, under
+# their own names (mpp_portal/purged_css.py), found before the originals.
+STATICFILES_FINDERS = [
+    "mpp_portal.purged_css.PurgedCssFinder",
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_STORAGE_BACKEND = env_str(
