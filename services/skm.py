@@ -7,13 +7,14 @@ often-printed weight 0,111 instead of 1/9 shifts results by about 0,1
 nine sums uses exact fractions.
 """
 
+import datetime
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,7 +89,7 @@ def ikm_summary(responses, served_tickets):
     respondents = totals["respondents"]
     sums = [totals[name] or 0 for name in SurveyResponse.SCORE_FIELDS]
     nrr, ikm = ikm_from_sums(respondents, sums)
-    population = served_tickets.count()
+    population = _population(served_tickets)
     min_sample = krejcie_morgan(population)
     grade, label = grade_for(ikm) if respondents else (None, None)
     return {
@@ -101,6 +102,43 @@ def ikm_summary(responses, served_tickets):
         "min_sample": min_sample,
         "sample_reached": respondents > 0 and respondents >= min_sample,
     }
+
+
+def _population(served_tickets):
+    """Count ``served_tickets``: from the daily rollup where it covers the days.
+
+    A queryset made by scope() knows its scope; its closed days are summed
+    from services.rollup's rows (a year of tickets is counted from a few
+    thousand rows), the other days counted from the tickets.
+    """
+    found = getattr(served_tickets, "_ikm_scope", None)
+    if found is None:
+        return served_tickets.count()
+    from services.models import TicketDayStat, TicketRollupDay
+
+    rolled = TicketRollupDay.objects.all()
+    if found["date_from"] is not None:
+        rolled = rolled.filter(date__gte=found["date_from"])
+    if found["date_to"] is not None:
+        rolled = rolled.filter(date__lte=found["date_to"])
+    days = sorted(rolled.values_list("date", flat=True))
+    if not days:
+        return served_tickets.count()
+    rows = TicketDayStat.objects.filter(date__in=days)
+    for name, path in (("hall", "service__agency__hall"), ("agency", "service__agency")):
+        if found[name] is not None:
+            rows = rows.filter(**{path: found[name]})
+    if found["service"] is not None:
+        rows = rows.filter(service=found["service"])
+    from_rollup = rows.aggregate(n=Sum("served"))["n"] or 0
+    # The other days by name: before, between and after the rolled ones.
+    rolled_set, gaps, day = set(days), [], days[0]
+    while day < days[-1]:
+        if day not in rolled_set:
+            gaps.append(day)
+        day += datetime.timedelta(days=1)
+    live = served_tickets.filter(Q(date__lt=days[0]) | Q(date__gt=days[-1]) | Q(date__in=gaps))
+    return from_rollup + live.count()
 
 
 def scope(*, hall=None, agency=None, service=None, date_from=None, date_to=None):
@@ -122,6 +160,14 @@ def scope(*, hall=None, agency=None, service=None, date_from=None, date_to=None)
     if date_to is not None:
         responses = responses.filter(date__lte=date_to)
         served = served.filter(date__lte=date_to)
+    # ikm_summary() counts the population from the daily rollup by these.
+    served._ikm_scope = {
+        "hall": hall,
+        "agency": agency,
+        "service": service,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
     return responses, served
 
 

@@ -211,3 +211,20 @@ def test_the_rollup_task_runs_in_a_real_worker(hall, service_a, celery_worker_pr
     )
     row = TicketDayStat.objects.get(date=datetime.date(2026, 1, 5), counter=None)
     assert row.issued == 1
+
+
+def test_the_ikm_population_from_the_rollup_equals_the_served_tickets(
+    hall, agency_a, service_a, month
+):
+    from services import skm
+
+    rollup.rollup_closed_days()
+    for kwargs in (
+        {"hall": hall},
+        {"hall": hall, "agency": agency_a},
+        {"hall": hall, "service": service_a, "date_from": datetime.date(2026, 11, 10)},
+        {"hall": hall, "date_from": datetime.date(2026, 11, 20), "date_to": TODAY},
+    ):
+        responses, served = skm.scope(**kwargs)
+        population = skm.ikm_summary(responses, served)["population"]
+        assert population == served.count() > 0, kwargs
