@@ -65,7 +65,7 @@ COLUMNS = [
     (Standing.DONE_ON_TIME, gettext_lazy("Selesai tepat waktu")),
     (Standing.DONE_LATE, gettext_lazy("Selesai terlambat")),
     ("open_total", gettext_lazy("Belum selesai")),
-    (Standing.OVERDUE, gettext_lazy("di antaranya terlambat")),
+    (Standing.OVERDUE, gettext_lazy("Belum selesai, lewat target")),
     (Standing.DROPPED, gettext_lazy("Dibatalkan")),
 ]
 
@@ -181,10 +181,12 @@ def _empty_counts():
 
 
 def _count(counts, standing):
+    """Count one item; "open_total" holds the open items, overdue ones included."""
     counts["total"] += 1
-    counts[standing] += 1
     if standing in (Standing.OPEN, Standing.OVERDUE):
         counts["open_total"] += 1
+    if standing != Standing.OPEN:
+        counts[standing] += 1
 
 
 def report_data(forum, *, today=None):

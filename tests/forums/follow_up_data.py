@@ -38,11 +38,11 @@ def move_forum(forum, target, *, by=None):
     return forum
 
 
-def make_item(forum, number, agency, target, status=I.OPEN, done_on=None, **fields):
+def make_item(forum, number, agency, target, status=I.OPEN, done_on=None, text=None, **fields):
     item = AgreementItem.objects.create(
         forum=forum,
         number=number,
-        text=f"Kesepakatan nomor {number}: layanan dipercepat dan diumumkan.",
+        text=text or f"Kesepakatan nomor {number}: layanan dipercepat dan diumumkan.",
         agency=agency,
         target_date=target,
         **fields,
