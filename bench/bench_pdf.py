@@ -6,6 +6,11 @@ Renders N documents with ``render_pdf`` alone, then issues N through
 ``document_issue`` (render + hash + file + row + audit) inside a
 transaction that is rolled back, so the database keeps nothing. Files go
 to a temporary MEDIA_ROOT that is removed afterwards.
+
+Then the FKM berita acara kesepakatan of issue 11 (40 participants, 15
+agreements, 8 signatories; target: under 1 s per render), as a draft and
+as the final PDF with every approval printed, and the forum's follow-up
+report (``forums.reports``), each rendered N times.
 """
 
 import logging
@@ -86,9 +91,118 @@ def main():
                     "document_issue" + (" (signed)" if settings.DOCUMENT_SIGNING_P12 else ""),
                     timings,
                 )
+                _bench_forum(hall, count)
                 raise Rollback
         except Rollback:
             pass
+
+
+def _bench_forum(hall, count):
+    """The berita acara with 40 participants and 15 agreements; the follow-up report."""
+    import datetime
+
+    from django.utils import timezone
+
+    from forums import reports
+    from forums.models import AgreementItem, Attendance, Forum, ForumAgency, Signatory
+    from forums.services import render_berita_acara_pdf
+    from mpp_portal.accounts.models import User
+    from mpp_portal.documents.services import _kop
+    from mpp_portal.organizations.models import Agency
+    from mpp_portal.workdays import JAKARTA
+
+    agencies = [
+        Agency.objects.create(
+            hall=hall,
+            name=f"Dinas Uji Bench {n}",
+            short_name=f"Dinas {n}",
+            slug=f"dinas-bench-{n}",
+            kind=Agency.Kind.REGIONAL,
+        )
+        for n in range(1, 6)
+    ]
+    forum = Forum.objects.create(
+        hall=hall,
+        slug="fkm-bench",
+        theme="Sentralisasi pelayanan perizinan dan nonperizinan di Mal Pelayanan Publik",
+        starts_at=datetime.datetime(2024, 6, 20, 9, 0, tzinfo=JAKARTA),
+        venue="Pasar Tradisional Modern, Muara Aman",
+        number="BA/FKM/BENCH/2024",
+        chaired_by="Sekretaris Daerah",
+    )
+    for agency in agencies:
+        ForumAgency.objects.create(
+            forum=forum,
+            agency=agency,
+            signatory_name=f"Kepala {agency.name}",
+            signatory_position=f"Kepala {agency.name}",
+        )
+    groups = list(Attendance.Group.values)
+    Attendance.objects.bulk_create(
+        Attendance(
+            forum=forum,
+            name=f"Peserta Uji Nomor {n}",
+            origin=f"Kelurahan Uji {n % 7}",
+            group=groups[n % len(groups)],
+            role="Peserta",
+        )
+        for n in range(40)
+    )
+    AgreementItem.objects.bulk_create(
+        AgreementItem(
+            forum=forum,
+            number=n,
+            text=(
+                f"Kesepakatan nomor {n}: instansi penanggung jawab memindahkan layanan ke MPP, "
+                "mengumumkan standar pelayanan dan melaporkan kemajuannya setiap bulan."
+            ),
+            agency=agencies[n % len(agencies)],
+            target_date=datetime.date(2024, 7, 1) + datetime.timedelta(days=7 * n),
+        )
+        for n in range(1, 16)
+    )
+    now = timezone.now()
+    for n in range(8):
+        user = User.objects.create(
+            username=f"bench.signatory.{n}", role=User.Role.SIGNATORY, hall=hall
+        )
+        Signatory.objects.create(
+            forum=forum,
+            user=user,
+            name=f"Penanda Tangan Uji {n}",
+            position="Bupati Lebong" if n == 0 else f"Kepala Dinas Uji {n}",
+            group=Signatory.Group.HEAD_OF_REGION if n == 0 else Signatory.Group.OPD,
+            order=n,
+            approved_at=now,
+            approved_sha256="a" * 64,
+            approved_ip="192.0.2.10",
+        )
+    forum = Forum.objects.select_related("hall").get(pk=forum.pk)
+    render_berita_acara_pdf(forum)  # warm-up
+    for label, final in (("draft", False), ("final", True)):
+        timings = []
+        for _ in range(count):
+            started = time.perf_counter()
+            render_berita_acara_pdf(forum, final=final)
+            timings.append(time.perf_counter() - started)
+        _report(f"berita acara {label} (40 participants, 15 agreements)", timings)
+
+    issued = {"number": "FKM-TL/BENCH/1", "title": reports.report_title(forum), "issued_at": now}
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        render_pdf(
+            reports.PDF_TEMPLATE,
+            {
+                "report": reports.report_data(forum),
+                "forum": forum,
+                "hall": hall,
+                "kop": _kop(hall),
+                "issued": issued,
+            },
+        )
+        timings.append(time.perf_counter() - started)
+    _report("forum follow-up report (15 agreements)", timings)
 
 
 if __name__ == "__main__":
