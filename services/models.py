@@ -685,9 +685,9 @@ class TicketDayStat(models.Model):
     rest (today). The key is where each figure belongs in services.stats:
     ``issued`` and ``issued_by_hour`` by the numbering service (counter
     empty), the handled figures by the service and counter the ticket ended
-    at, ``transferred`` by the service it left. ``waits`` and
-    ``service_times`` keep each ticket's minutes (as services.stats computes
-    them), so medians and percentiles over any range are exact.
+    at, ``transferred`` by the service it left. Waits and service times are
+    counted per whole minute (services.stats rounds every ticket's minutes),
+    so medians and percentiles over any range equal those of the tickets.
     """
 
     date = models.DateField()
@@ -701,8 +701,13 @@ class TicketDayStat(models.Model):
     no_show = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
     transferred = models.PositiveIntegerField(default=0)
-    waits = ArrayField(models.FloatField(), default=list)
-    service_times = ArrayField(models.FloatField(), default=list)
+    # Waits and service times of the row's tickets as histograms over whole
+    # minutes (minute, count) in two parallel arrays: a year of a busy hall
+    # is a few hundred thousand pairs, not a million values to sort.
+    wait_minutes = ArrayField(models.IntegerField(), default=list)
+    wait_counts = ArrayField(models.PositiveIntegerField(), default=list)
+    service_minutes = ArrayField(models.IntegerField(), default=list)
+    service_counts = ArrayField(models.PositiveIntegerField(), default=list)
     issued_by_hour = ArrayField(models.PositiveIntegerField(), size=24, default=list)
 
     class Meta:

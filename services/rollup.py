@@ -2,7 +2,7 @@
 
 After a day closes, ``rollup_closed_days`` (a Celery task, services.tasks)
 condenses each day's tickets into one row per (day, service, counter,
-priority): the counts, every ticket's wait and service minutes, tickets
+priority): the counts, histograms of the wait and service minutes, tickets
 issued per hour. ``ROLLUP_SQL`` is the one definition of a row; the
 statistics of services.stats read the rollup for the days it covers and run
 the same SQL over the raw tickets of the other days (today), so a range
@@ -32,26 +32,18 @@ REDO_DAYS = 2
 CHUNK_DAYS = 31
 
 _HOURS = ", ".join(f"count(*) FILTER (WHERE f.hour = {hour})" for hour in range(24))
+_KEY = "date, service_id, counter_id, priority"
+_SAME_KEY = " AND ".join(f"c.{col} IS NOT DISTINCT FROM {{t}}.{col}" for col in _KEY.split(", "))
 
 # Rollup rows of the tickets of %(days)s (an array of dates). Waits and
-# service times are the expressions of services.stats (WAIT_MINUTES,
-# SERVICE_MINUTES, HAS_WAIT, HAS_SERVICE), the hour that of busiest_hours.
+# service times are the whole minutes of services.stats (WAIT_MINUTES,
+# SERVICE_MINUTES: Django's Round, half away from zero on numeric; HAS_WAIT,
+# HAS_SERVICE), the hour that of busiest_hours.
 ROLLUP_SQL = f"""
-SELECT f.date, f.service_id, f.counter_id, f.priority,
-       sum(f.issued)::int AS issued, sum(f.served)::int AS served,
-       sum(f.no_show)::int AS no_show, sum(f.cancelled)::int AS cancelled,
-       sum(f.transferred)::int AS transferred,
-       coalesce(array_agg(f.wait ORDER BY f.wait) FILTER (WHERE f.wait IS NOT NULL),
-                '{{}}') AS waits,
-       coalesce(array_agg(f.service_time ORDER BY f.service_time)
-                    FILTER (WHERE f.service_time IS NOT NULL),
-                '{{}}') AS service_times,
-       ARRAY[{_HOURS}]::int[] AS issued_by_hour
-FROM (
+WITH f AS (
     SELECT t.date, t.numbered_service_id AS service_id, NULL::bigint AS counter_id,
            t.priority, 1 AS issued, 0 AS served, 0 AS no_show, 0 AS cancelled,
-           0 AS transferred, NULL::double precision AS wait,
-           NULL::double precision AS service_time,
+           0 AS transferred, NULL::int AS wait, NULL::int AS service_time,
            EXTRACT(HOUR FROM t.issued_at AT TIME ZONE 'Asia/Jakarta')::int AS hour
     FROM services_ticket t
     WHERE t.date = ANY(%(days)s)
@@ -60,11 +52,13 @@ FROM (
            (t.status = 'done')::int, (t.status = 'skipped')::int,
            (t.status = 'cancelled')::int, 0,
            CASE WHEN t.called_at IS NOT NULL
-                THEN EXTRACT(EPOCH FROM t.called_at - t.issued_at)::double precision / 60.0
+                THEN round((EXTRACT(EPOCH FROM t.called_at - t.issued_at)::double precision
+                            / 60.0)::numeric, 0)::int
            END,
            CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL
                      AND t.finished_at IS NOT NULL
-                THEN EXTRACT(EPOCH FROM t.finished_at - t.started_at)::double precision / 60.0
+                THEN round((EXTRACT(EPOCH FROM t.finished_at - t.started_at)::double precision
+                            / 60.0)::numeric, 0)::int
            END,
            NULL
     FROM services_ticket t
@@ -74,13 +68,37 @@ FROM (
     FROM services_tickettransfer tr
     JOIN services_ticket t ON t.id = tr.ticket_id
     WHERE t.date = ANY(%(days)s)
-) f
-GROUP BY f.date, f.service_id, f.counter_id, f.priority
+), c AS (
+    SELECT {_KEY},
+           sum(issued)::int AS issued, sum(served)::int AS served,
+           sum(no_show)::int AS no_show, sum(cancelled)::int AS cancelled,
+           sum(transferred)::int AS transferred,
+           ARRAY[{_HOURS}]::int[] AS issued_by_hour
+    FROM f GROUP BY {_KEY}
+), w AS (
+    SELECT {_KEY}, array_agg(m ORDER BY m) AS minutes, array_agg(n ORDER BY m) AS counts
+    FROM (SELECT {_KEY}, wait AS m, count(*)::int AS n FROM f
+          WHERE wait IS NOT NULL GROUP BY {_KEY}, wait) x
+    GROUP BY {_KEY}
+), s AS (
+    SELECT {_KEY}, array_agg(m ORDER BY m) AS minutes, array_agg(n ORDER BY m) AS counts
+    FROM (SELECT {_KEY}, service_time AS m, count(*)::int AS n FROM f
+          WHERE service_time IS NOT NULL GROUP BY {_KEY}, service_time) x
+    GROUP BY {_KEY}
+)
+SELECT c.date, c.service_id, c.counter_id, c.priority, c.issued, c.served, c.no_show,
+       c.cancelled, c.transferred,
+       coalesce(w.minutes, '{{}}'), coalesce(w.counts, '{{}}'),
+       coalesce(s.minutes, '{{}}'), coalesce(s.counts, '{{}}'),
+       c.issued_by_hour
+FROM c
+LEFT JOIN w ON {_SAME_KEY.format(t="w")}
+LEFT JOIN s ON {_SAME_KEY.format(t="s")}
 """
 
 _COLUMNS = (
     "date, service_id, counter_id, priority, issued, served, no_show, cancelled, "
-    "transferred, waits, service_times, issued_by_hour"
+    "transferred, wait_minutes, wait_counts, service_minutes, service_counts, issued_by_hour"
 )
 
 # Guard against a drift between the SQL above and the model's statuses.
@@ -211,31 +229,65 @@ def _params(scope, rolled):
     }
 
 
+def _percentiles_sql(name, columns, minutes, counts):
+    """CTEs giving, per group, the count and the ranks' minutes of the 50th and
+    90th percentile of histogram ``minutes``/``counts`` (percentile_cont's
+    ranks: floor and ceil of fraction x (n - 1), in double precision)."""
+    keys = ", ".join(columns)
+    select = keys + ", " if columns else ""
+    partition = f"PARTITION BY {keys}" if columns else ""
+    group = f"GROUP BY {keys}, n" if columns else "GROUP BY n"
+    ranks = []
+    for tag, fraction in (("50", "0.5"), ("90", "0.9")):
+        pos = f"({fraction}::float8 * (n - 1)::float8)"
+        ranks.append(f"min(m) FILTER (WHERE upto > floor({pos})) AS lo{tag}")
+        ranks.append(f"min(m) FILTER (WHERE upto > ceil({pos})) AS hi{tag}")
+    return f"""
+{name}_h AS (
+    SELECT {select}h.m, sum(h.c) AS c
+    FROM scoped CROSS JOIN LATERAL unnest(scoped.{minutes}, scoped.{counts}) AS h(m, c)
+    GROUP BY {select}h.m
+), {name}_cum AS (
+    SELECT {select}m, sum(c) OVER ({partition} ORDER BY m) AS upto,
+           sum(c) OVER ({partition}) AS n
+    FROM {name}_h
+), {name} AS (
+    SELECT {select}n::bigint AS n, {", ".join(ranks)}
+    FROM {name}_cum {group}
+)"""
+
+
+def _percentile(n, lo, hi, fraction):
+    """percentile_cont's interpolation between the two ranks' values."""
+    if not n:
+        return None
+    pos = fraction * (n - 1)
+    return float(lo) + (float(hi) - float(lo)) * (pos - float(int(pos)))
+
+
 def fact_groups(scope, keys, rolled) -> dict:
     """Return {key tuple: measures} as services.stats.grouped does, from the facts.
 
     One statement: counts summed per group; medians and 90th percentiles
-    with ``percentile_cont`` over every ticket's minutes of the group.
+    from the groups' minute histograms (the ranks percentile_cont reads,
+    interpolated as it does), so they equal it over the tickets' minutes.
     """
     columns = [FACT_KEYS[key] for key in keys]
     group = ", ".join(columns) if columns else "()"
     select = ", ".join(columns) + ", " if columns else ""
     on = " AND ".join(f"c.{col} IS NOT DISTINCT FROM {{t}}.{col}" for col in columns) or "TRUE"
     sums = ", ".join(f"sum({name})::bigint AS {name}" for name in _COUNTS)
+    measured = ", ".join(f"{t}.n, {t}.lo50, {t}.hi50, {t}.lo90, {t}.hi90" for t in ("w", "s"))
     sql = (
         _FACTS_SQL
         + f""",
-counts AS (SELECT {select}{sums} FROM scoped GROUP BY {group}),
-w AS (
-    SELECT {select}percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x) AS p
-    FROM scoped CROSS JOIN LATERAL unnest(scoped.waits) x GROUP BY {group}
-),
-s AS (
-    SELECT {select}percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x) AS p
-    FROM scoped CROSS JOIN LATERAL unnest(scoped.service_times) x GROUP BY {group}
-)
+counts AS (SELECT {select}{sums} FROM scoped GROUP BY {group}),"""
+        + _percentiles_sql("w", columns, "wait_minutes", "wait_counts")
+        + ","
+        + _percentiles_sql("s", columns, "service_minutes", "service_counts")
+        + f"""
 SELECT {", ".join(f"c.{col}" for col in columns) + ", " if columns else ""}
-       {", ".join(f"c.{name}" for name in _COUNTS)}, w.p, s.p
+       {", ".join(f"c.{name}" for name in _COUNTS)}, {measured}
 FROM counts c
 LEFT JOIN w ON {on.format(t="w")}
 LEFT JOIN s ON {on.format(t="s")}
@@ -244,16 +296,19 @@ LEFT JOIN s ON {on.format(t="s")}
     from services.stats import _empty_row
 
     rows = {}
+    width = len(columns)
     for record in _execute(sql, _params(scope, rolled)):
-        key = tuple(record[: len(columns)])
-        counts = record[len(columns) : len(columns) + len(_COUNTS)]
-        waits, service = record[-2], record[-1]
+        key = tuple(record[:width])
+        counts = record[width : width + len(_COUNTS)]
+        wn, wlo50, whi50, wlo90, whi90, sn, slo50, shi50, slo90, shi90 = record[
+            width + len(_COUNTS) :
+        ]
         row = _empty_row()
         row.update(dict(zip(_COUNTS, (int(n or 0) for n in counts), strict=True)))
-        if waits:
-            row["wait_median"], row["wait_p90"] = waits
-        if service:
-            row["service_median"], row["service_p90"] = service
+        row["wait_median"] = _percentile(wn, wlo50, whi50, 0.5)
+        row["wait_p90"] = _percentile(wn, wlo90, whi90, 0.9)
+        row["service_median"] = _percentile(sn, slo50, shi50, 0.5)
+        row["service_p90"] = _percentile(sn, slo90, shi90, 0.9)
         rows[key] = row
     return rows
 

@@ -66,8 +66,12 @@ class EpochMinutes(Func):
 # The wait runs from the arrival at the hall: the ticket's issue, which for a
 # booking is its check-in (services.queue.ticket_issue), never its slot's
 # start, so a booking checked in late did not "wait" before it came.
-WAIT_MINUTES = EpochMinutes(F("called_at") - F("issued_at"))
-SERVICE_MINUTES = EpochMinutes(F("finished_at") - F("started_at"))
+#
+# Both count in whole minutes (rounded): the daily rollup keeps them as
+# histograms over minutes (services/rollup.py), and a year's medians from
+# it equal those computed here from the tickets.
+WAIT_MINUTES = Round(EpochMinutes(F("called_at") - F("issued_at")))
+SERVICE_MINUTES = Round(EpochMinutes(F("finished_at") - F("started_at")))
 HAS_WAIT = Q(called_at__isnull=False)
 HAS_SERVICE = Q(status=Ticket.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
 
