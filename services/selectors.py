@@ -1,5 +1,6 @@
 """Read-side queries of the queue: the display board and counts."""
 
+import datetime
 import hashlib
 import time
 
@@ -8,9 +9,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from services.models import Counter, Ticket, TicketCall
+from services.models import Counter, Ticket, TicketCall, TicketTransfer
 
 BOARD_CALLS = 8
+# Transferred tickets on the board: the last few, for a quarter of an hour.
+BOARD_TRANSFERS = 4
+TRANSFER_SHOWN_FOR = datetime.timedelta(minutes=15)
 # Every TV polls each second; the state is computed at most once per this
 # many seconds per hall and version (see board_version()). A call, a counter
 # opening or closing and a transfer bump the version and show at once; a new
@@ -224,6 +228,18 @@ def board_state(hall):
         ).order_by("called_at")
     }
     waiting = list(waiting_counts(hall, today))
+    # Tickets sent to another service's queue lately, still waiting there:
+    # the board says "dialihkan" so their holders know to wait for a new call.
+    transfers = list(
+        TicketTransfer.objects.filter(
+            to_service__agency__hall_id=hall.pk,
+            at__gte=timezone.now() - TRANSFER_SHOWN_FOR,
+            ticket__status=Ticket.Status.WAITING,
+            ticket__date=today,
+        )
+        .select_related("ticket", "to_service")
+        .order_by("-at", "-pk")[:BOARD_TRANSFERS]
+    )
     state = {
         "hall": hall.name,
         # The running text (pengumuman) the hall admin writes; "" for none.
@@ -258,6 +274,11 @@ def board_state(hall):
             }
             for counter in counters
         ],
+        "transfers": [
+            {"code": t.ticket.code, "service": t.to_service.name}
+            for t in transfers
+            if t.ticket.service_id == t.to_service_id  # its last move
+        ],
         "waiting": [
             {
                 "service_id": row["service_id"],
@@ -273,6 +294,7 @@ def board_state(hall):
         (
             state["last_call_id"],
             state["announcement"],
+            state["transfers"],
             state["counters"],
             [(w["service_id"], w["waiting"]) for w in state["waiting"]],
         )

@@ -440,6 +440,8 @@ class BoardSerializer(serializers.Serializer):
     last_call_id = serializers.IntegerField(allow_null=True)
     calls = serializers.ListField(child=serializers.DictField())
     counters = serializers.ListField(child=serializers.DictField())
+    # Tickets transferred in the last 15 minutes, waiting in their new queue.
+    transfers = serializers.ListField(child=serializers.DictField())
     waiting = serializers.ListField(child=serializers.DictField())
 
 

@@ -133,6 +133,7 @@ def board(request, hall):
             "recall": _("ulang"),
             "booked": _("terjadwal"),
             "paused": _("istirahat"),
+            "transferred": _("dialihkan"),
             "ok": _("Diperbarui otomatis"),
             "offline": _("Koneksi terputus, mencoba lagi…"),
             "soundOn": _("Suara aktif"),

@@ -133,3 +133,20 @@ def test_hall_admin_writes_the_running_text(live_server, device, hall, hall_admi
     )
     expect(board.locator("#board-ticker")).to_be_visible()
     shot(board, SHOTS, f"board-ticker-{viewport[0]}")
+
+
+def test_board_says_transferred(live_server, device, desk, staff_a, hall):
+    ktp, kk, counter = desk
+    ticket = queue.ticket_issue(service=ktp)
+    queue.counter_open(counter=counter, by=staff_a)
+    board = device(1920, 1080)
+    board.goto(live_server.url + reverse("services:board", args=[hall.slug]))
+    expect(board.locator("#board-transfers")).to_be_hidden()
+    queue.ticket_call_next(counter=counter, by=staff_a)
+    ticket.refresh_from_db()
+    queue.ticket_transfer(ticket=ticket, to_service=kk, by=staff_a)
+    transfers = board.locator("#board-transfers")
+    expect(transfers).to_contain_text("A-001", timeout=5000)
+    expect(transfers).to_contain_text("dialihkan")
+    expect(transfers).to_contain_text("Kartu Keluarga")
+    shot(board, SHOTS, "board-transferred")

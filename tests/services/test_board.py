@@ -81,6 +81,7 @@ class TestBoardApi:
             "last_call_id",
             "calls",
             "counters",
+            "transfers",
             "waiting",
         }
         assert body["hall"] == "MPP Perigo Agung"
@@ -305,8 +306,9 @@ class TestBoardPage:
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
     def test_query_count(self, client, hall, called, django_assert_max_num_queries):
-        # One for the hall, four for the board (services/selectors.py).
-        with django_assert_max_num_queries(5):
+        # One for the hall, five for the board (services/selectors.py: calls,
+        # counters, tickets at counters, waiting counts, recent transfers).
+        with django_assert_max_num_queries(6):
             assert client.get(_page_url(hall)).status_code == 200
 
     def test_other_halls_agencies_are_not_shown(self, client, hall, called):

@@ -167,6 +167,19 @@
     renderCounters(board.counters || []);
     renderWaiting(board.waiting || []);
     renderTicker(board.announcement || "");
+    renderTransfers(board.transfers || []);
+  }
+
+  function renderTransfers(rows) {
+    var list = document.getElementById("board-transfers");
+    replaceChildren(list, rows.map(function (row) {
+      var li = el("li", "board-row");
+      li.appendChild(el("span", "board-row-code", row.code));
+      li.appendChild(el("span", "board-badge board-badge-transfer", strings.transferred));
+      li.appendChild(el("span", "board-row-counter", row.service));
+      return li;
+    }));
+    list.hidden = !rows.length;
   }
 
   function renderTicker(text) {
