@@ -253,6 +253,11 @@ STAFF_PAGES = [
     Page(_r("complaints:overdue"), user="admin.mpp"),
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.mpp"),
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.dukcapil"),
+    Page(lambda d: _r("services:board_announcement", d.hall.slug), user="admin.mpp"),
+    Page(
+        lambda d: _r("services:kiosk", d.hall.slug) + f"?service={d.service.pk}", user="kiosk"
+    ),
+    Page(lambda d: _r("services:ticket_print", d.ticket.tracking_code), user="kiosk"),
     Page(_r("complaints:inbox"), user="bupati"),
     Page(_r("accounts:coming"), user="bupati"),
     Page(_r("accounts:coming"), user="petugas.sipabes"),
