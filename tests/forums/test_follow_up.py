@@ -97,6 +97,8 @@ def test_signatory_is_reminded_once_two_working_days_after_signing_began(forum_i
     assert sent.channel == "email"
     assert forum_in_signing.theme in sent.body
     assert "menunggu persetujuan" in sent.body
+    # The link opens the signatory's own sign-off page.
+    assert f"/forum/persetujuan/{forum_in_signing.pk}/" in sent.body
 
     # Once: later scans leave it alone.
     assert scan(at(2026, 12, 7, 11))["sign_off"] == 0
