@@ -314,21 +314,30 @@ def _staff_addresses(*, hall_ids=(), agency_ids=()):
     return result
 
 
-def _item_line(item):
+def _item_line(item, url):
     return _("- Butir %(number)s forum “%(theme)s”: %(text)s (target %(target)s) %(url)s") % {
         "number": item.number,
         "theme": item.forum.theme,
         "text": item.text if len(item.text) <= 160 else item.text[:157] + "…",
         "target": format_date_id(item.target_date, with_day=False),
-        "url": _forum_url(item.forum),
+        "url": url,
     }
+
+
+# Where a digest line sends its reader: the agency to the item's page, where
+# it reports progress; the hall admin to the forum's follow-up report.
+_LINKS = {
+    "due-soon": lambda item: _url("forums:agency_item", item.pk),
+    "overdue": lambda item: _url("forums:report", item.forum_id),
+}
 
 
 def _send_digests(kind, inbox, items, now, *, subject, intro):
     """One message per address listing (the first of) its items."""
     sent = 0
     for email, pks in inbox.items():
-        lines = [intro, ""] + [_item_line(items[pk]) for pk in pks[:DIGEST_LINES]]
+        link = _LINKS[kind]
+        lines = [intro, ""] + [_item_line(items[pk], link(items[pk])) for pk in pks[:DIGEST_LINES]]
         if len(pks) > DIGEST_LINES:
             lines.append(_("… dan %(n)s butir lainnya.") % {"n": len(pks) - DIGEST_LINES})
         first = items[pks[0]]

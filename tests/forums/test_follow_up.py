@@ -191,6 +191,7 @@ def test_agency_is_told_five_working_days_before_the_target(
     to_a = messages("due-soon").get(recipient="admin.a@example.test")
     assert "Butir 1 " in to_a.body and "Butir 2 " not in to_a.body
     assert "18 Desember 2026" in to_a.body
+    assert f"/forum/tindak-lanjut/{item_a.pk}/" in to_a.body
     item_a.refresh_from_db()
     item_b.refresh_from_db()
     later.refresh_from_db()
@@ -236,6 +237,7 @@ def test_overdue_items_are_flagged_to_the_hall_admin_once(signed_forum, agency_a
     assert flagged.recipient == "admin@example.test"
     assert "Butir 1 " in flagged.body
     assert "melewati" in flagged.subject
+    assert f"/forum/kelola/{signed_forum.pk}/tindak-lanjut/" in flagged.body
 
     assert scan(at(2026, 12, 8, 0, 10))["overdue"] == 1  # Tuesday: Sunday's item
     sunday.refresh_from_db()
