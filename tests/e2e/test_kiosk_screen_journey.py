@@ -73,3 +73,16 @@ def test_check_in_code_with_the_keypad(live_server, device, hall, kiosk_user):
     # Letters that look like digits are not on it (the code alphabet has none).
     expect(keypad.get_by_role("button", name="O", exact=True)).to_have_count(0)
     shot(kiosk, SHOTS, "05-check-in-keypad")
+
+
+def test_an_idle_kiosk_returns_to_indonesian(live_server, device, hall, agency_a, kiosk_user):
+    ServiceFactory(agency=agency_a, code="A")
+    kiosk = device(1080, 1920, has_touch=True)
+    kiosk.clock.install()
+    kiosk.goto(live_server.url + reverse("services:kiosk", args=[hall.slug]))
+    log_in(kiosk, kiosk_user.username)
+    kiosk.locator(".kiosk-language").get_by_role("button", name="English").click()
+    expect(kiosk.locator("html")).to_have_attribute("lang", "en")
+    kiosk.clock.fast_forward("00:31")
+    expect(kiosk.locator("html")).to_have_attribute("lang", "id")
+    expect(kiosk).to_have_url(live_server.url + reverse("services:kiosk", args=[hall.slug]))

@@ -18,6 +18,15 @@
     // The next visitor must not find the previous one's choices or number.
     var onStart = currentStep() === "1" && !document.querySelector(".kiosk-alert");
     timer = setTimeout(function () {
+      // The next visitor starts in Indonesian whatever the last one chose.
+      var lang = document.documentElement.getAttribute("lang");
+      var form = document.querySelector(".kiosk-language form");
+      var indonesian = form && form.querySelector('button[value="id"]');
+      if (lang && lang !== "id" && indonesian) {
+        form.querySelector("input[name=next]").value = startUrl;
+        indonesian.click();
+        return;
+      }
       if (onStart) return;
       window.location.assign(startUrl);
     }, idleMs);
