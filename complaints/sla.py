@@ -39,6 +39,9 @@ DIGEST_LINES = 50
 # than one long one; a usual run is one chunk per kind.
 CLAIM_CHUNK = 20_000
 
+# Reminders claimed in one run after which the log's statistics are renewed.
+ANALYZE_AFTER = 10_000
+
 # Open complaints with a deadline not yet escalated: the escalation claim
 # reads only these, through the partial index complaint_escalate_idx
 # (complaints/models.py), whose condition this repeats word for word. A
@@ -171,6 +174,13 @@ def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
                 )
                 _send_digests({kind: claimed}, now)
             counts[str(kind)] += len(claimed)
+    if sum(counts.values()) >= ANALYZE_AFTER:
+        # A big backlog just went into the log: its statistics would still
+        # say "nearly empty" until autovacuum comes, and the next run's
+        # "already reminded?" test would be planned as a scan of the whole
+        # log per complaint.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE complaints_reminderlog")
     return counts | {"closed": closed}
 
 

@@ -114,3 +114,18 @@ def test_reminder_windows_skip_what_was_reminded(file_complaint, hall_admin, _fr
         assert sla.complaint_sla_scan(chunk=3)["due_now"] == 0
     assert not [q for q in queries if q["sql"].startswith('INSERT INTO "mpp_portal')]
     assert ReminderLog.objects.filter(kind="due_now").count() == 4
+
+
+def test_a_big_claim_renews_the_logs_statistics(
+    file_complaint, hall_admin, _frozen_clock, monkeypatch
+):
+    """After a backlog the next run's "already reminded?" test is planned on real numbers."""
+    monkeypatch.setattr(sla, "ANALYZE_AFTER", 3)
+    _overdue(file_complaint, 4)
+    _frozen_clock.move_to(at(1, 10))
+    with CaptureQueriesContext(connection) as queries:
+        sla.complaint_sla_scan()
+    assert any(q["sql"] == "ANALYZE complaints_reminderlog" for q in queries)
+    with CaptureQueriesContext(connection) as queries:
+        sla.complaint_sla_scan()  # claims nothing: no ANALYZE
+    assert not any(q["sql"].startswith("ANALYZE") for q in queries)
