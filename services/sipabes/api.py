@@ -345,12 +345,14 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ],
     )
     def create(self, request, *args, **kwargs):
-        """Plan a visit (hall admin)."""
+        """Plan a visit (hall admin, DPMPTSP admin: ``services.planner_hall_id``)."""
         user = request.user
-        if not (user.is_superuser or user.is_hall_admin):
+        if not (user.is_superuser or services.planner_hall_id(user)):
             from rest_framework.exceptions import PermissionDenied
 
-            raise PermissionDenied(_("Hanya admin MPP yang merencanakan kunjungan."))
+            raise PermissionDenied(
+                _("Hanya admin MPP atau admin DPMPTSP yang dapat merencanakan kunjungan.")
+            )
         data = _valid(VisitCreateSerializer, request)
         market = Market.objects.visible_to(user).filter(pk=data["market"]).first()
         if market is None:

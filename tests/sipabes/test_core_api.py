@@ -208,3 +208,29 @@ def test_visits_planned_by_the_hall_admin_and_reopened_with_a_reason(
         ).status_code
         == 400
     )
+
+
+@pytest.mark.parametrize(
+    "who, expected",
+    [("hall_admin", 201), ("dpmptsp_admin", 201), ("other_agency_admin", 403), ("officer", 403)],
+)
+def test_who_plans_a_visit_through_the_api(
+    who, expected, token_client, hall_admin, agency_admin_a, dpmptsp, officer, market
+):
+    """The API plans with the page's rule (capability sipabes.plan, services.planner_hall_id)."""
+    import datetime
+
+    users = {
+        "hall_admin": hall_admin,
+        "dpmptsp_admin": UserFactory(
+            username="admin.dpmptsp.uji", role=User.Role.AGENCY_ADMIN, agency=dpmptsp
+        ),
+        "other_agency_admin": agency_admin_a,
+        "officer": officer,
+    }
+    day = datetime.date.today() + datetime.timedelta(days=7)
+    response = token_client(users[who]).post(
+        f"{BASE}/visits/", {"market": market.pk, "date": day.isoformat()}, format="json"
+    )
+    assert response.status_code == expected, response.content
+    assert Visit.objects.filter(market=market, date=day).exists() == (expected == 201)
