@@ -85,6 +85,12 @@ class AgreementItemAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "status_reason", "done_on", "reminded_at", "overdue_flagged_at"]
     raw_id_fields = ["forum", "agency", "inputs"]
 
+    def save_model(self, request, obj, form, change):
+        if change and ({"target_date", "agency"} & set(form.changed_data)):
+            # A moved target (or another agency) is reminded and flagged again.
+            obj.reminded_at = obj.overdue_flagged_at = None
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(ItemProgress)
 class ItemProgressAdmin(admin.ModelAdmin):

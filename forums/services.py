@@ -560,16 +560,34 @@ def item_add(forum, *, text, agency, target_date, inputs=(), by=None):
     return item
 
 
+def follow_up_marks_reset(item, *, old_target, old_agency_id):
+    """Forget the item's follow-up reminders when its target or agency moved.
+
+    The scan reminds each item once (``reminded_at``) and flags it late once
+    (``overdue_flagged_at``); a new target date or a new responsible agency
+    is a new commitment, reminded (and, if missed, flagged) again. Returns
+    the names of the fields it cleared, for ``save(update_fields=...)``.
+    """
+    if item.target_date == old_target and item.agency_id == old_agency_id:
+        return []
+    # Both written even if None here: the scan may have set them since
+    # ``item`` was read.
+    item.reminded_at = item.overdue_flagged_at = None
+    return ["reminded_at", "overdue_flagged_at"]
+
+
 def item_update(item, *, text, agency, target_date, inputs=None, by=None):
     _editable(item.forum)
     _check_item(item.forum, agency, inputs)
     item.text = (text or "").strip()
     if not item.text:
         raise ValidationError({"text": _("Isi kesepakatan wajib diisi.")})
+    old_target, old_agency_id = item.target_date, item.agency_id
     item.agency = agency
     item.target_date = target_date
+    cleared = follow_up_marks_reset(item, old_target=old_target, old_agency_id=old_agency_id)
     with transaction.atomic():
-        item.save(update_fields=["text", "agency", "target_date"])
+        item.save(update_fields=["text", "agency", "target_date", *cleared])
         if inputs is not None:
             item.inputs.set(inputs)
         audit.record(actor=by, action="forum.item_update", obj=item)

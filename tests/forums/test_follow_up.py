@@ -407,3 +407,104 @@ def test_follow_up_scan_in_the_real_worker_twice(hall, agency_a, admins, celery_
     assert all(overdue.count(f"Butir {n} ") == 1 for n in range(1, 11))
     assert messages("signoff").filter(recipient="bupati.pekerja@example.test").count() == 1
     assert messages("due-soon").filter(recipient="admin.a@example.test").count() == 1
+
+
+# --------------------------------------------------------------------------
+# A moved target is a new commitment: reminded and flagged again
+# --------------------------------------------------------------------------
+@pytest.fixture
+def held_forum(hall, admins):
+    """Held, agreements still editable (the scan already follows its items)."""
+    with time_machine.travel(at(2026, 11, 20, 10), tick=False):
+        return move_forum(make_forum(hall, slug="fkm-dilaksanakan"), F.HELD, by=admins["hall"])
+
+
+def test_a_moved_target_date_is_reminded_again(held_forum, agency_a, admins):
+    from forums.services import item_update
+
+    item = make_item(held_forum, 1, agency_a, D(2026, 12, 18))
+    assert scan(at(2026, 12, 11, 9))["due_soon"] == 1
+    item.refresh_from_db()
+    assert item.reminded_at == at(2026, 12, 11, 9)
+
+    # The text alone changes: the reminder stands.
+    with time_machine.travel(at(2026, 12, 11, 10), tick=False):
+        item_update(item, text="Teks diperbaiki.", agency=agency_a, target_date=D(2026, 12, 18))
+    item.refresh_from_db()
+    assert item.reminded_at == at(2026, 12, 11, 9)
+    assert scan(at(2026, 12, 14, 9))["due_soon"] == 0
+
+    # Friday 29 January 2027: a new target, reminded again five working days before.
+    with time_machine.travel(at(2026, 12, 14, 10), tick=False):
+        item_update(
+            item, text=item.text, agency=agency_a, target_date=D(2027, 1, 29), by=admins["hall"]
+        )
+    item.refresh_from_db()
+    assert item.reminded_at is None
+    assert scan(at(2027, 1, 21, 9))["due_soon"] == 0  # six working days left
+    assert scan(at(2027, 1, 22, 9))["due_soon"] == 1
+    item.refresh_from_db()
+    assert item.reminded_at == at(2027, 1, 22, 9)
+    assert messages("due-soon").filter(recipient="admin.a@example.test").count() == 2
+
+
+def test_a_moved_target_of_a_late_item_is_flagged_again(held_forum, agency_a, admins):
+    from forums.services import item_update
+
+    item = make_item(held_forum, 1, agency_a, D(2026, 12, 4))
+    assert scan(at(2026, 12, 7, 9))["overdue"] == 1
+    item.refresh_from_db()
+    assert item.overdue_flagged_at == at(2026, 12, 7, 9)
+    assert item.reminded_at is None  # already past its target when first scanned
+
+    with time_machine.travel(at(2026, 12, 7, 11), tick=False):
+        item_update(item, text=item.text, agency=agency_a, target_date=D(2026, 12, 9))
+    item.refresh_from_db()
+    assert item.overdue_flagged_at is None
+    assert scan(at(2026, 12, 9, 15))["overdue"] == 0  # the new target is today
+    assert scan(at(2026, 12, 10, 9))["overdue"] == 1  # late again: flagged again
+    assert messages("overdue").count() == 2
+
+
+def test_another_responsible_agency_is_reminded_afresh(held_forum, agency_a, agency_b, admins):
+    from forums.services import item_update
+
+    item = make_item(held_forum, 1, agency_a, D(2026, 12, 4))
+    item.reminded_at = at(2026, 11, 27, 9)
+    item.save(update_fields=["reminded_at"])
+    assert scan(at(2026, 12, 7, 9))["overdue"] == 1
+
+    with time_machine.travel(at(2026, 12, 7, 11), tick=False):
+        item_update(item, text=item.text, agency=agency_b, target_date=D(2026, 12, 4))
+    item.refresh_from_db()
+    assert item.reminded_at is None and item.overdue_flagged_at is None
+    assert scan(at(2026, 12, 8, 9))["overdue"] == 1
+
+
+def test_the_django_admin_clears_the_marks_when_the_target_moves(
+    held_forum, agency_a, admins, rf
+):  # The admin may move a target too (before the berita acara is signed).
+    from django.contrib.admin.sites import site
+
+    from forums.models import AgreementItem as Item
+
+    item = make_item(held_forum, 1, agency_a, D(2026, 12, 4))
+    item.reminded_at = item.overdue_flagged_at = at(2026, 12, 7, 9)
+    item.save()
+    model_admin = site._registry[Item]
+    form_class = model_admin.get_form(rf.get("/"), item)
+    data = {
+        "forum": held_forum.pk,
+        "number": 1,
+        "text": item.text,
+        "agency": agency_a.pk,
+        "target_date": "2026-12-30",
+        "created_at_0": "2026-11-20",
+        "created_at_1": "10:00:00",
+    }
+    form = form_class(data, instance=item)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(rf.post("/"), form.save(commit=False), form, change=True)
+    item.refresh_from_db()
+    assert item.target_date == D(2026, 12, 30)
+    assert item.reminded_at is None and item.overdue_flagged_at is None
