@@ -67,11 +67,30 @@ def _hall_scope(queryset, user, hall_lookup="hall_id"):
     return queryset.filter(**{hall_lookup: hall_id}) if hall_id else queryset.none()
 
 
+# ---------------------------------------------------------------------------
+# Who reaches SIPABES: the app's one access rule (every view, list, export and
+# API endpoint asks these two functions; DESIGN.md / issue 10).
+#
+#   person                          reach (pages, list,   full NIK + phone on
+#                                   API of the hall)      the detail page
+#   SIPABES officer (DPMPTSP)       yes                   yes
+#   DPMPTSP agency admin            yes                   yes
+#   hall admin (MPP, not DPMPTSP)   yes                   no (masked)
+#   DPMPTSP counter staff           no                    no (not SIPABES work)
+#   other agencies' staff/admins    no                    no
+#   DPMPTSP API client (token)      API only              no (API masks NIK)
+#   any of the above, another hall  no                    no
+#
+# Full NIK is "DPMPTSP staff of that hall" *within* the reach: a person who
+# cannot open the detail page never gets the full NIK by another door.
+# Planning visits is narrower still: ``services.planner_hall_id``.
+# ---------------------------------------------------------------------------
 def sipabes_hall_id(user):
     """Return the id of the hall whose SIPABES work ``user`` reaches, or None.
 
     SIPABES officers and hall admins reach their hall; the DPMPTSP's agency
-    admin and its API clients reach the hall of the DPMPTSP.
+    admin and its API clients reach the hall of the DPMPTSP. DPMPTSP counter
+    staff do not: they serve the counter, not the markets (table above).
     """
     if not (user and user.is_authenticated and user.is_active):
         return None
@@ -85,14 +104,19 @@ def sipabes_hall_id(user):
 
 
 def sees_full_nik(user, registration):
-    """Return True for DPMPTSP staff of the registration's hall (detail page only)."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.role in permissions.STAFF_ROLES
-        and is_dpmptsp(user.agency)
-        and user.agency.hall_id == registration.hall_id
-    )
+    """Return True for DPMPTSP people of the registration's hall within the reach.
+
+    That is the SIPABES officers and the DPMPTSP agency admin of that hall
+    (table above); never the hall admin, DPMPTSP counter staff or a token.
+    An officer recorded under another agency than the DPMPTSP is masked.
+    """
+    if not user or sipabes_hall_id(user) != registration.hall_id:
+        return False
+    if user.role == permissions.Role.SIPABES_OFFICER:
+        # The role exists for DPMPTSP's SIPABES work: an officer counts as
+        # DPMPTSP staff unless recorded under another agency.
+        return user.agency is None or is_dpmptsp(user.agency)
+    return user.role == permissions.Role.AGENCY_ADMIN and is_dpmptsp(user.agency)
 
 
 def is_dpmptsp(agency):
