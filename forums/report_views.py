@@ -26,7 +26,8 @@ from mpp_portal.jobs.services import enqueue
 REPORT_TEMPLATE = "forums/report.html"
 
 
-def _may_read(user, forum):
+def may_read(user, forum):
+    """Whether ``user`` may read the follow-up report of ``forum`` (no query)."""
     if can(user, "forum.manage", hall=forum.hall_id):
         return True
     return user.is_agency_admin and can(user, "forum.follow_up", hall=forum.hall_id)
@@ -38,7 +39,7 @@ def _report_forum(request, pk):
     if not (can(user, "forum.manage") or can(user, "forum.follow_up")) or user.is_api_client:
         raise PermissionDenied
     forum = get_object_or_404(Forum.objects.select_related("hall"), pk=pk)
-    if not _may_read(user, forum):
+    if not may_read(user, forum):
         # Another hall's forum: as if it did not exist.
         raise Http404
     return forum

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from forums import services
+from forums import report_views, services
 from forums.forms import (
     AddendumForm,
     ApproveForm,
@@ -600,7 +600,16 @@ def agency_items(request):
         .select_related("forum", "agency")
         .order_by("status", "target_date", "pk")
     )
-    return render(request, "forums/agency_items.html", {"items": items})
+    # The follow-up report of each forum the user has items in (newest first).
+    forums = {item.forum_id: item.forum for item in items}
+    report_forums = sorted(
+        (forum for forum in forums.values() if report_views.may_read(user, forum)),
+        key=lambda forum: forum.starts_at,
+        reverse=True,
+    )
+    return render(
+        request, "forums/agency_items.html", {"items": items, "report_forums": report_forums}
+    )
 
 
 @login_required

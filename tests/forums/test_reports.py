@@ -169,6 +169,44 @@ def test_agency_admin_of_the_hall_reads_it(client, agency_admin_a, forum):
     assert client.get(reverse("forums:report_csv", args=[forum.pk])).status_code == 200
 
 
+def test_agency_follow_up_page_links_the_report_of_its_forums(
+    client, hall, agency_admin_a, forum, agency_b
+):
+    # A second signed forum with only another agency's items: no link for A.
+    other = move_forum(make_forum(hall, slug="fkm-lain", theme="Forum tanpa Disdukcapil"), F.SIGNED)
+    make_item(other, 1, agency_b, D(2027, 1, 29))
+    client.force_login(agency_admin_a)
+    html = client.get(reverse("forums:agency_items")).content.decode()
+    assert "Laporan tindak lanjut" in html
+    assert f'href="{reverse("forums:report", args=[forum.pk])}"' in html
+    assert reverse("forums:report", args=[other.pk]) not in html
+    # The link opens: the report allows an agency admin of the hall.
+    page = client.get(reverse("forums:report", args=[forum.pk]))
+    assert page.status_code == 200
+    assert "Laporan tindak lanjut kesepakatan" in page.content.decode()
+
+
+def test_agency_page_without_items_shows_no_report_link(client, hall, agency_b):
+    admin_b = UserFactory(username="admin.b.uji", role=User.Role.AGENCY_ADMIN, agency=agency_b)
+    client.force_login(admin_b)
+    html = client.get(reverse("forums:agency_items")).content.decode()
+    assert "Laporan tindak lanjut" not in html
+
+
+def test_manage_tabs_lead_to_the_report(client, hall_admin, forum, planned_forum):
+    client.force_login(hall_admin)
+    url = reverse("forums:report", args=[forum.pk])
+    detail = client.get(reverse("forums:manage_detail", args=[forum.pk])).content.decode()
+    assert f'href="{url}">Tindak lanjut</a>' in detail
+    # The report page itself: the forum's tabs with "Tindak lanjut" the current one.
+    report = client.get(url).content.decode()
+    assert f'aria-current="page" href="{url}">Tindak lanjut</a>' in report
+    assert reverse("forums:manage_items", args=[forum.pk]) in report
+    # A forum not yet held has nothing to follow up: no tab.
+    planned = client.get(reverse("forums:manage_detail", args=[planned_forum.pk])).content.decode()
+    assert reverse("forums:report", args=[planned_forum.pk]) not in planned
+
+
 @pytest.mark.parametrize("name", ["report", "report_csv"])
 def test_another_halls_staff_get_404(client, forum, other_hall_users, name):
     for user in other_hall_users.values():
