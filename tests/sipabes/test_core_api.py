@@ -1,9 +1,11 @@
 """/api/v1/sipabes/: markets, visits, registrations (Idempotency-Key, moves,
 409), kbli search; scoped to the token's hall and agency."""
 
+import datetime
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from mpp_portal.accounts.models import User
 from services.sipabes.models import Registration, Visit
@@ -15,6 +17,8 @@ from tests.transition_guard import force_status
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/sipabes"
+# Visits are planned from today on (Asia/Jakarta): a date that never goes stale.
+NEXT_WEEK = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
 
 
 def _body(visit, **overrides):
@@ -177,13 +181,13 @@ def test_visits_planned_by_the_hall_admin_and_reopened_with_a_reason(
     admin = token_client(hall_admin)
     assert (
         api.post(
-            f"{BASE}/visits/", {"market": market.pk, "date": "2026-12-10"}, format="json"
+            f"{BASE}/visits/", {"market": market.pk, "date": NEXT_WEEK}, format="json"
         ).status_code
         == 403
     )
     created = admin.post(
         f"{BASE}/visits/",
-        {"market": market.pk, "date": "2026-12-10", "target_traders": 20},
+        {"market": market.pk, "date": NEXT_WEEK, "target_traders": 20},
         format="json",
     )
     assert created.status_code == 201 and created.json()["status"] == "planned"
@@ -204,7 +208,7 @@ def test_visits_planned_by_the_hall_admin_and_reopened_with_a_reason(
     force_status(Visit.objects.get(pk=new), Visit.Status.PLANNED)
     assert (
         admin.post(
-            f"{BASE}/visits/", {"market": 999999, "date": "2026-12-10"}, format="json"
+            f"{BASE}/visits/", {"market": 999999, "date": NEXT_WEEK}, format="json"
         ).status_code
         == 400
     )
@@ -218,8 +222,6 @@ def test_who_plans_a_visit_through_the_api(
     who, expected, token_client, hall_admin, agency_admin_a, dpmptsp, officer, market
 ):
     """The API plans with the page's rule (capability sipabes.plan, services.planner_hall_id)."""
-    import datetime
-
     users = {
         "hall_admin": hall_admin,
         "dpmptsp_admin": UserFactory(
@@ -228,7 +230,7 @@ def test_who_plans_a_visit_through_the_api(
         "other_agency_admin": agency_admin_a,
         "officer": officer,
     }
-    day = datetime.date.today() + datetime.timedelta(days=7)
+    day = timezone.localdate() + datetime.timedelta(days=7)
     response = token_client(users[who]).post(
         f"{BASE}/visits/", {"market": market.pk, "date": day.isoformat()}, format="json"
     )

@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from mpp_portal.accounts.models import User
 from mpp_portal.audit.models import AuditEntry
@@ -335,6 +336,7 @@ def test_the_hall_admin_plans_a_visit_in_the_admin(
     client, hall_admin, market, officer, other_officer
 ):
     client.force_login(hall_admin)
+    next_week = timezone.localdate() + datetime.timedelta(days=7)
     page = client.get("/admin/sipabes/visit/add/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -344,12 +346,12 @@ def test_the_hall_admin_plans_a_visit_in_the_admin(
         {
             "hall": market.hall_id,
             "market": market.pk,
-            "date": "2026-12-10",
+            "date": next_week.isoformat(),
             "target_traders": "20",
             "notes": "",
             "officers": [officer.pk],
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    visit = Visit.objects.get(date=datetime.date(2026, 12, 10))
+    visit = Visit.objects.get(date=next_week)
     assert visit.status == "planned" and list(visit.officers.all()) == [officer]

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.exceptions import TransitionNotAllowed
@@ -102,7 +103,7 @@ def test_recording_a_nib_checks_format_date_and_uniqueness(make_registration, of
             registration=first,
             by=officer,
             nib="9120400000001",
-            issued_on=datetime.date.today() + datetime.timedelta(days=2),
+            issued_on=timezone.localdate() + datetime.timedelta(days=2),
         )
     services.registration_record_nib(
         registration=first, by=officer, nib="9120 4000 00001", issued_on=today
