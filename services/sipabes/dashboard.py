@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language
@@ -390,7 +390,9 @@ def cached_dashboard(*, regency, year):
     The page, its CSV and the API are public: a burst of visitors must not
     run the aggregates once each (about half a second over 100,000 rows on
     a loaded two-core machine; bench/sipabes_load.py). The figures are then
-    up to that many seconds old, which the page says with ``computed_at``.
+    up to that many seconds old, which the page says with ``computed_at``,
+    except that a registration created, moved or edited drops its regency
+    and year at once (``forget_on_commit``, called from services.py).
     Labels are translated, so each language has its own entry; while the
     cache is away (mpp_portal/cache.py) every request computes.
     """
@@ -402,10 +404,40 @@ def cached_dashboard(*, regency, year):
     return data
 
 
-def cache_key(*, regency, year):
-    """Return the cache key of the figures of ``regency`` and ``year`` in this language."""
-    digest = hashlib.sha256(f"{get_language()}|{regency}|{year}".encode()).hexdigest()[:32]
+def cache_key(*, regency, year, language=None):
+    """Return the cache key of the figures of ``regency`` and ``year`` in a language.
+
+    The language defaults to the active one.
+    """
+    language = language or get_language()
+    digest = hashlib.sha256(f"{language}|{regency}|{year}".encode()).hexdigest()[:32]
     return f"sipabes:dashboard:{digest}"
+
+
+def forget(*, regency, year):
+    """Drop the cached figures of ``regency`` and ``year`` in every language."""
+    cache.delete_many(
+        [cache_key(regency=regency, year=year, language=code) for code, _name in settings.LANGUAGES]
+    )
+
+
+def forget_on_commit(registration):
+    """Drop the cached figures ``registration`` counts in, once the change commits.
+
+    Called by every use case that creates, moves or edits a registration
+    (services.py), so the officer who just recorded a NIB sees it counted
+    at once instead of up to ``cache_seconds()`` later. The population is by
+    ``created_at`` in WIB, so that year is the one whose figures changed.
+    """
+    hall_id = registration.hall_id
+    year = timezone.localtime(registration.created_at, JAKARTA).year
+
+    def drop():
+        regency = Hall.objects.filter(pk=hall_id).values_list("regency", flat=True).first()
+        if regency is not None:
+            forget(regency=regency, year=year)
+
+    transaction.on_commit(drop)
 
 
 def cache_seconds():

@@ -28,6 +28,7 @@ from mpp_portal.masking import mask_nik
 from mpp_portal.organizations.models import Agency
 from mpp_portal.transitions import transition
 from mpp_portal.webhooks.services import webhook_send
+from services.sipabes import dashboard
 from services.sipabes.models import (
     Kbli,
     Registration,
@@ -410,6 +411,7 @@ def registration_create(
                 raise NikAlreadyRegistered.for_registration(existing) from exc
             raise
         registration.kbli.set(kblis)
+        dashboard.forget_on_commit(registration)
         audit.record(
             actor=officer,
             action="sipabes.registration.capture",
@@ -483,6 +485,7 @@ def registration_add_activity(
         risks = list(registration.kbli.values_list("risk", flat=True))
         registration.risk = risk_of(risks)
         registration.save(update_fields=["risk", "updated_at"])
+        dashboard.forget_on_commit(registration)  # the KBLI sections count it
         audit.record(
             actor=by,
             action="sipabes.registration.add_activity",
@@ -499,9 +502,11 @@ def registration_add_activity(
 def _move(registration, target, *, by, action, request=None, note="", fields=None):
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
-        return transition(
+        moved = transition(
             locked, target, by=by, action=action, request=request, note=note, fields=fields
         )
+        dashboard.forget_on_commit(moved)
+        return moved
 
 
 def registration_submit(*, registration, by, request=None):
@@ -662,6 +667,7 @@ def registration_correct(*, registration, by, changes=None, request=None):
             request=request,
             fields=fields,
         )
+        dashboard.forget_on_commit(moved)
         if before:
             audit.record(
                 actor=by,
