@@ -46,6 +46,7 @@ EXPECTED = {
     "api.trusted_rate": {"kiosk", "counter_staff", "agency_admin", "hall_admin", "sipabes_officer"},
     "api.docs": {"agency_admin", "hall_admin", "api_client"},
     "admin.site": {"hall_admin"},
+    "board.announce": {"hall_admin"},
     "sipabes.register": {"sipabes_officer", "hall_admin"},
     "sipabes.plan": {"agency_admin", "hall_admin"},
     "forum.manage": {"hall_admin"},
