@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from forums import report_views, services
+from forums import report_views, reports, services
 from forums.forms import (
     AddendumForm,
     ApproveForm,
@@ -105,7 +105,10 @@ def public_detail(request, pk, slug):
                     return redirect(forum.get_absolute_url() + "#masukan")
         if status == 200:
             status = 400
-    items = forum.items.select_related("agency").order_by("number")
+    items = list(forum.items.select_related("agency").order_by("number"))
+    # Each agreement with its follow-up standing in working days (the hall's
+    # calendar read once, whatever the number of items).
+    rows = reports.follow_up_summary(forum, items=items) if items else []
     final = forum.versions.filter(is_final=True).select_related("document").first()
     return render(
         request,
@@ -115,7 +118,9 @@ def public_detail(request, pk, slug):
             "form": form,
             "accepting": accepting,
             "throttled": throttled,
-            "items": items,
+            "rows": rows,
+            "follow_up": forum.status == S.SIGNED,
+            "today": reports.jakarta_today(),
             "final": final,
             "agencies": forum.agencies.select_related("agency"),
             "input_count": forum.inputs.count(),

@@ -66,3 +66,49 @@ def test_hall_admin_reads_the_report_and_asks_for_the_pdf(
     link = page.get_by_role("link", name="Unduh PDF")
     expect(link).to_have_attribute("href", re.compile(document.verification_code), timeout=10_000)
     shot(page, FOLDER, f"pdf-ready-{viewport[0]}")
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_public_page_shows_the_follow_up_of_each_agreement(live_server, device, forum, viewport):
+    page = device(*viewport)
+    page.goto(live_server.url + forum.get_absolute_url())
+    section = page.locator("#tindak-lanjut")
+    expect(section.get_by_role("heading", name="Kesepakatan dan tindak lanjutnya")).to_be_visible()
+    late = section.locator('[data-item="2"]')
+    expect(late).to_contain_text(re.compile(r"Terlambat \d+ hari kerja"))
+    expect(late).to_contain_text("Badan Pendapatan Daerah")
+    expect(section.locator('[data-item="1"]')).to_contain_text("Selesai tepat waktu")
+    expect(section.locator('[data-item="3"]')).to_contain_text("Dalam proses")
+    # Read on phones: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
+    assert page.evaluate(AUDIT) == []
+    section.scroll_into_view_if_needed()
+    shot(page, FOLDER, f"public-follow-up-{viewport[0]}")
+
+
+def test_agency_admin_and_hall_admin_reach_the_report_by_links(
+    live_server, device, hall_admin, agency_admin_a, forum
+):
+    url = reverse("forums:report", args=[forum.pk])
+    page = device(390, 844)
+    page.goto(
+        live_server.url + reverse("accounts:login") + "?next=" + reverse("forums:agency_items")
+    )
+    log_in(page, agency_admin_a.username)
+    page.get_by_role("link", name=re.compile("Laporan tindak lanjut: ")).click()
+    page.wait_for_url(live_server.url + url)
+    expect(page.get_by_role("heading", name="Laporan tindak lanjut kesepakatan")).to_be_visible()
+    shot(page, FOLDER, "agency-report-390")
+
+    page = device(1280, 900)
+    detail = reverse("forums:manage_detail", args=[forum.pk])
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + detail)
+    log_in(page, hall_admin.username)
+    page.wait_for_url(live_server.url + detail)
+    page.get_by_role("link", name="Tindak lanjut", exact=True).click()
+    page.wait_for_url(live_server.url + url)
+    expect(page.get_by_role("link", name="Tindak lanjut", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    assert page.evaluate(AUDIT) == []
+    shot(page, FOLDER, "manage-tab-report-1280")

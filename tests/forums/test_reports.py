@@ -371,3 +371,58 @@ def test_pdf_through_the_real_worker(client, hall_admin, hall, forum, celery_wor
         message=f"the follow-up report {number}",
     )
     assert "Kesepakatan nomor 10:" in " ".join(_pdf_text(document.file.path).split())
+
+
+# --------------------------------------------------------------------------
+# The public forum page: every agreement with its follow-up standing
+# --------------------------------------------------------------------------
+def public_items(html):
+    """{number: the text of its list entry} of the public page's agreements."""
+    import re
+
+    found = re.findall(r'data-item="(\d+)" data-standing="(\w+)">(.*?)</li>', html, re.S)
+    return {
+        int(n): (standing, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+        for n, standing, body in found
+    }
+
+
+def test_public_page_shows_each_agreements_follow_up(client, forum):
+    html = client.get(forum.get_absolute_url()).content.decode()
+    rows = public_items(html)
+    assert sorted(rows) == list(range(1, 11))
+    assert "Keadaan per 29 Desember 2026" in html
+    standing, text = rows[5]
+    assert standing == "overdue"
+    assert "Terlambat 4 hari kerja" in text and "21 Desember 2026" in text
+    assert rows[10][0] == "overdue" and "Terlambat 1 hari kerja" in rows[10][1]
+    assert rows[1][0] == "done_on_time" and "Selesai tepat waktu" in rows[1][1]
+    assert rows[2][0] == "done_late" and "Selesai, terlambat 2 hari kerja" in rows[2][1]
+    assert rows[6][0] == "open" and "Belum selesai" in rows[6][1]  # due today
+    assert rows[8][0] == "dropped" and "Digabung ke butir 2" in rows[8][1]
+    # The agency by its full name.
+    assert forum.items.get(number=5).agency.name in rows[5][1]
+
+
+def test_public_page_of_an_unsigned_forum_shows_no_standing(client, hall, agency_a):
+    draft = move_forum(make_forum(hall, slug="fkm-draf"), F.MINUTES_DRAFTED)
+    make_item(draft, 1, agency_a, D(2026, 12, 1))
+    html = client.get(draft.get_absolute_url()).content.decode()
+    assert 'data-item="1"' in html and "data-standing" not in html
+    assert "hari kerja" not in html
+
+
+def test_public_page_queries_do_not_grow_with_agreements(
+    client, forum, agency_a, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get(forum.get_absolute_url()).status_code == 200
+    for number in range(11, 41):
+        make_item(forum, number, agency_a, D(2026, 12, 1 + number % 25))
+    with django_assert_num_queries(len(ten)):
+        html = client.get(forum.get_absolute_url()).content.decode()
+    assert len(public_items(html)) == 40
+    assert len(ten) <= 12
