@@ -223,6 +223,16 @@ class Visit(models.Model):
         verbose_name = _("kunjungan jemput bola")
         verbose_name_plural = _("kunjungan jemput bola")
         indexes = [models.Index(fields=["hall", "date"], name="sipabes_visit_hall_date")]
+        constraints = [
+            # One planned or open visit per market and day: a double-submitted
+            # plan (or two planners at once) cannot make a second one
+            # (services._check_no_twin gives the message first).
+            models.UniqueConstraint(
+                fields=["market", "date"],
+                condition=models.Q(status__in=["planned", "open"]),
+                name="sipabes_visit_one_live_per_market_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.market} {self.date:%d-%m-%Y}"

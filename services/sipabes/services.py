@@ -169,6 +169,48 @@ def _check_visit_fields(hall_id, market, officers, *, kept_market_id=None):
         )
 
 
+LIVE_VISIT = (Visit.Status.PLANNED, Visit.Status.OPEN)
+
+
+def _twin_error(market, date):
+    twin = (
+        Visit.objects.filter(market=market, date=date, status__in=LIVE_VISIT)
+        .only("pk", "status")
+        .first()
+    )
+    status = twin.get_status_display().lower() if twin else _("direncanakan")
+    return ValidationError(
+        {
+            "date": _(
+                "%(market)s sudah memiliki kunjungan yang %(status)s pada %(date)s. "
+                "Tidak ada kunjungan baru yang dibuat: ubah atau buka kunjungan yang ada."
+            )
+            % {"market": market.name, "status": status, "date": date.strftime("%d-%m-%Y")}
+        },
+        code="visit_exists",
+    )
+
+
+def _check_no_twin(market, date, *, exclude_pk=None):
+    """Refuse a second planned/open visit of ``market`` on ``date`` (ValidationError)."""
+    twins = Visit.objects.filter(market=market, date=date, status__in=LIVE_VISIT)
+    if exclude_pk is not None:
+        twins = twins.exclude(pk=exclude_pk)
+    if twins.exists():
+        raise _twin_error(market, date)
+
+
+def _saved_once(save, market, date):
+    """Run ``save()``; a twin committed meanwhile (the constraint) is the same message."""
+    try:
+        with transaction.atomic():
+            return save()
+    except IntegrityError as exc:
+        if "sipabes_visit_one_live_per_market_day" in str(exc):
+            raise _twin_error(market, date) from exc
+        raise
+
+
 # ---------------------------------------------------------------------------
 # Visits
 # ---------------------------------------------------------------------------
@@ -177,13 +219,18 @@ def visit_plan(*, market, date, by, target_traders=0, notes="", officers=(), req
     _require_planner(by, market.hall_id)
     officers = list(officers)
     _check_visit_fields(market.hall_id, market, officers)
+    _check_no_twin(market, date)
     with transaction.atomic():
-        visit = Visit.objects.create(
-            hall_id=market.hall_id,
-            market=market,
-            date=date,
-            target_traders=target_traders,
-            notes=notes or "",
+        visit = _saved_once(
+            lambda: Visit.objects.create(
+                hall_id=market.hall_id,
+                market=market,
+                date=date,
+                target_traders=target_traders,
+                notes=notes or "",
+            ),
+            market,
+            date,
         )
         if officers:
             visit.officers.set(officers)
@@ -233,7 +280,13 @@ def visit_edit(*, visit, by, officers, request=None, **changes):
             diff["officers"] = [sorted(before), sorted(after)]
             visit.officers.set(officers)
         if diff:
-            visit.save(update_fields=[n for n in changes if n in diff])
+            if "market" in diff or "date" in diff:
+                _check_no_twin(visit.market, visit.date, exclude_pk=visit.pk)
+            _saved_once(
+                lambda: visit.save(update_fields=[n for n in changes if n in diff]),
+                visit.market,
+                visit.date,
+            )
             audit.record(
                 actor=by, action="sipabes.visit.edit", obj=visit, changes=diff, request=request
             )
@@ -302,14 +355,19 @@ def visit_reopen(*, visit, by, reason, request=None):
             raise TransitionNotAllowed(
                 _("Hanya kunjungan yang sudah ditutup dapat dibuka kembali.")
             )
-        return transition(
-            visit,
-            Visit.Status.OPEN,
-            by=by,
-            action="sipabes.visit.reopen",
-            request=request,
-            note=reason,
-            fields={"closed_at": None},
+        _check_no_twin(visit.market, visit.date, exclude_pk=visit.pk)
+        return _saved_once(
+            lambda: transition(
+                visit,
+                Visit.Status.OPEN,
+                by=by,
+                action="sipabes.visit.reopen",
+                request=request,
+                note=reason,
+                fields={"closed_at": None},
+            ),
+            visit.market,
+            visit.date,
         )
 
 

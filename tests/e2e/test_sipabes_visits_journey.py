@@ -205,3 +205,24 @@ def test_planning_pages_meet_the_basics(live_server, device, hall_setup, viewpor
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
     label = "phone" if viewport == PHONE else "desktop"
     shot(page, SHOTS, f"a11y-{name}-{label}")
+
+
+def test_a_double_click_on_plan_makes_one_visit(live_server, device, hall_setup):
+    admin, officer, market = hall_setup
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    page = device(*PHONE)
+    _sign_in(page, live_server, admin, reverse("sipabes:visits"))
+    page.get_by_label("Pasar", exact=True).select_option(label=market.name)
+    page.get_by_label("Tanggal kunjungan").fill(day.isoformat())
+    page.get_by_label("Target pelaku usaha").fill("20")
+    page.get_by_label("Yoga Pratama").check()
+    page.get_by_role("button", name="Rencanakan kunjungan").dblclick()
+    page.wait_for_load_state()
+    # Whichever answer the browser shows last (the plan, or the twin refused
+    # with its message), the list holds the visit once.
+    expect(page.locator("[id^='kunjungan-']")).to_have_count(1)
+    expect(
+        page.get_by_text(re.compile("direncanakan|sudah memiliki kunjungan")).first
+    ).to_be_visible()
+    assert Visit.objects.filter(market=market, date=day).count() == 1
+    shot(page, SHOTS, "07-phone-double-click")

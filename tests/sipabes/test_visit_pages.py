@@ -5,6 +5,7 @@ hall's markets; everybody else gets 403, another hall's admin 404."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -478,3 +479,64 @@ def test_a_planned_visit_keeps_its_market_made_inactive(admin_client, planned, m
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.target_traders == 12
+
+
+# --- one planned/open visit per market and day (double submit) ---------------------
+def test_a_double_submitted_plan_makes_one_visit(admin_client, market, officer):
+    data = _plan_data(market, officer)
+    first = admin_client.post(VISITS, data)
+    assert first.status_code == 302
+    again = admin_client.post(VISITS, data)  # the second click of a double click
+    assert again.status_code == 400
+    body = again.content.decode()
+    assert "sudah memiliki kunjungan yang direncanakan pada" in body
+    assert "Tidak ada kunjungan baru yang dibuat" in body
+    assert Visit.objects.filter(market=market).count() == 1
+
+
+def test_the_api_refuses_the_twin_too(token_client, hall_admin, market, officer):
+    api = token_client(hall_admin)
+    body = {"market": market.pk, "date": (_today() + datetime.timedelta(days=7)).isoformat()}
+    assert api.post("/api/v1/sipabes/visits/", body, format="json").status_code == 201
+    twin = api.post("/api/v1/sipabes/visits/", body, format="json")
+    assert twin.status_code == 400
+    assert "sudah memiliki kunjungan" in str(twin.json())
+    assert Visit.objects.filter(market=market).count() == 1
+
+
+def test_the_twin_rule_covers_open_visits_edits_and_reopening(
+    hall_admin, market, planned, visit, officer
+):
+    other = Market.objects.create(
+        hall=market.hall, name="Pasar Tes", village="Desa Tes", district_code="17.07.04"
+    )
+    # An open visit of the day counts (the ``visit`` fixture is open).
+    with pytest.raises(ValidationError, match="berlangsung"):
+        services.visit_plan(market=market, date=visit.date, by=hall_admin)
+    # Another market the same day, or the same market another day, is fine.
+    services.visit_plan(market=other, date=planned.date, by=hall_admin)
+    later = services.visit_plan(
+        market=market, date=planned.date + datetime.timedelta(days=1), by=hall_admin
+    )
+    # Editing a visit onto a twin's day is refused; the visit keeps its date.
+    with pytest.raises(ValidationError, match="direncanakan"):
+        services.visit_edit(visit=later, by=hall_admin, officers=[], date=planned.date)
+    later.refresh_from_db()
+    assert later.date == planned.date + datetime.timedelta(days=1)
+    # A closed visit does not block a new one; reopening it next to a live twin is refused.
+    services.visit_close(visit=visit, by=hall_admin)
+    again = services.visit_plan(market=market, date=visit.date, by=hall_admin)
+    with pytest.raises(ValidationError, match="Tidak ada kunjungan baru"):
+        services.visit_reopen(visit=visit, by=hall_admin, reason="Menyusul")
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.CLOSED and again.status == Visit.Status.PLANNED
+
+
+def test_the_database_refuses_a_twin_that_slips_past_the_check(hall_admin, market, planned):
+    """Two requests at once both pass the check: the constraint decides, same message."""
+    from unittest import mock
+
+    with mock.patch.object(services, "_check_no_twin"):
+        with pytest.raises(ValidationError, match="sudah memiliki kunjungan"):
+            services.visit_plan(market=market, date=planned.date, by=hall_admin)
+    assert Visit.objects.filter(market=market, date=planned.date).count() == 1
