@@ -166,7 +166,13 @@ def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
             if after is not None:
                 more.append((kind, where, params, escalate_at, after))
         closed = _autoclose(now)
+    unanalyzed = sum(counts.values())
     for kind, where, params, escalate_at, after in more:
+        # A big backlog just went into the log: its statistics would still
+        # say "nearly empty" until autovacuum comes, and the next claims'
+        # "already reminded?" test would be planned as a scan of the whole
+        # log per complaint.
+        unanalyzed = _analyze_if_grown(unanalyzed)
         while after is not None:
             with transaction.atomic():
                 claimed, after = _claim_chunk(
@@ -174,14 +180,19 @@ def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
                 )
                 _send_digests({kind: claimed}, now)
             counts[str(kind)] += len(claimed)
-    if sum(counts.values()) >= ANALYZE_AFTER:
-        # A big backlog just went into the log: its statistics would still
-        # say "nearly empty" until autovacuum comes, and the next run's
-        # "already reminded?" test would be planned as a scan of the whole
-        # log per complaint.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE complaints_reminderlog")
+            unanalyzed += len(claimed)
+    _analyze_if_grown(unanalyzed)
     return counts | {"closed": closed}
+
+
+def _analyze_if_grown(claimed):
+    """ANALYZE the reminder log after ``claimed`` >= ANALYZE_AFTER new rows; return
+    the rows claimed since the last ANALYZE."""
+    if claimed < ANALYZE_AFTER:
+        return claimed
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE complaints_reminderlog")
+    return 0
 
 
 def _next_working_day_clause(today):
