@@ -653,6 +653,94 @@ class _Rows(list):
         super().append(row)
 
 
+def _serving_and_pages(args, rows, hall, token, db_url, demo, ticket_count):
+    """Measure the ticket issue, board, statistics and IKM rows on a gunicorn."""
+    from django.utils import timezone
+
+    from services.models import Service
+
+    server = start_server(args.port, args.workers, args.threads, db_url)
+    client = Client(args.port)
+    try:
+        # Four walk-in services of the hall, without their daily cap (a run
+        # issues thousands of tickets).
+        service_ids = list(
+            Service.objects.filter(agency__hall=hall, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:4]
+        )
+        Service.objects.filter(pk__in=service_ids).update(
+            daily_ticket_cap=None, accepted_priorities=[]
+        )
+        statements = ticket_issue_statements(token, service_ids[0])
+        api, pg, statuses, _script = ticket_issue_rates(
+            args.port, token, service_ids, statements, db_url, seconds=args.seconds
+        )
+        rows.append(
+            (
+                f"ticket issue, closed loop 8 clients, vs pgbench running the same "
+                f"{len(statements)} SQL statements",
+                f"{api / pg:.2f} ({api:.0f} vs {pg:.0f} tps)",
+                ">= 0.35",
+            )
+        )
+        polls, files, poll_statuses, _files = board_rates(
+            args.port, hall.slug, clients=args.clients, seconds=args.seconds
+        )
+        rows.append(
+            (
+                "board poll (304) vs a static file from the same gunicorn",
+                f"{polls / files:.2f} ({polls:.0f} vs {files:.0f}/s)",
+                ">= 0.30",
+            )
+        )
+        if demo:
+            rows.append(
+                (
+                    f"board poll (304) at {ticket_count:,} tickets vs at demo size",
+                    f"{polls / demo['polls']:.2f} ({polls:.0f} vs {demo['polls']:.0f}/s)",
+                    ">= 0.95",
+                )
+            )
+        if args.serving_only:
+            return
+        rows.append(
+            (
+                f"board HTML page at {ticket_count:,} tickets",
+                f"{median_ms(client, f'/antrean/layar/{hall.slug}/'):.0f} ms",
+                "< 50 ms",
+            )
+        )
+        cookie = log_in(client, "admin.mpp")
+        today = timezone.localdate()
+        timings = []
+        for days in (30, 365):
+            start = today - datetime.timedelta(days=days - 1)
+            path = f"/antrean/statistik/?preset=custom&start={start:%Y-%m-%d}&end={today:%Y-%m-%d}"
+            timings.append(median_ms(client, path, headers={"Cookie": cookie}, times=5))
+        rows.append(
+            (
+                f"queue statistics, 30 days / 365 days, at {ticket_count:,} tickets",
+                f"{timings[0]:.0f} ms / {timings[1]:.0f} ms",
+                "< 300 ms / < 1 s",
+            )
+        )
+        from services.models import SurveyResponse
+
+        answers = SurveyResponse.objects.filter(hall=hall).count()
+        ikm = median_ms(client, "/skm/?period=this_year", headers={"Cookie": cookie}, times=5)
+        rows.append(
+            (
+                f"IKM page, this year, at {ticket_count:,} tickets + {answers:,} answers",
+                f"{ikm:.0f} ms",
+                "< 200 ms",
+            )
+        )
+    finally:
+        stop_server(server)
+    print("board poll statuses:", poll_statuses, "ticket issue statuses:", statuses)
+
+
 def _print_table(rows):
     print()
     print("| what | measured | target |")
@@ -676,6 +764,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
+        "--sla-only", action="store_true", help="only the SLA scan row (a reused database)"
+    )
+    parser.add_argument(
         "--serving-only",
         action="store_true",
         help="only the ticket issue and board poll rows (to compare gunicorn settings)",
@@ -686,9 +777,8 @@ def main():
     fresh = create_database(args.db, reuse=args.reuse)
     os.environ["DATABASE_URL"] = db_url
     django_setup()
-    from django.utils import timezone
 
-    from services.models import Service, Ticket
+    from services.models import Ticket
 
     hall, token = prepare_demo()
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -727,88 +817,12 @@ def main():
         demo = saved.get("demo")
         ticket_count = Ticket.objects.count()
 
-        server = start_server(args.port, args.workers, args.threads, db_url)
-        client = Client(args.port)
-        rows = []
-
-        # Four walk-in services of the hall, without their daily cap (a run
-        # issues thousands of tickets).
-        service_ids = list(
-            Service.objects.filter(agency__hall=hall, is_active=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:4]
-        )
-        Service.objects.filter(pk__in=service_ids).update(
-            daily_ticket_cap=None, accepted_priorities=[]
-        )
-        statements = ticket_issue_statements(token, service_ids[0])
-        api, pg, statuses, _script = ticket_issue_rates(
-            args.port, token, service_ids, statements, db_url, seconds=args.seconds
-        )
         rows = _Rows()
-        rows.append(
-            (
-                f"ticket issue, closed loop 8 clients, vs pgbench running the same "
-                f"{len(statements)} SQL statements",
-                f"{api / pg:.2f} ({api:.0f} vs {pg:.0f} tps)",
-                ">= 0.35",
-            )
-        )
-        polls, files, poll_statuses, _files = board_rates(
-            args.port, hall.slug, clients=args.clients, seconds=args.seconds
-        )
-        rows.append(
-            (
-                "board poll (304) vs a static file from the same gunicorn",
-                f"{polls / files:.2f} ({polls:.0f} vs {files:.0f}/s)",
-                ">= 0.30",
-            )
-        )
-        if demo:
-            rows.append(
-                (
-                    f"board poll (304) at {ticket_count:,} tickets vs at demo size",
-                    f"{polls / demo['polls']:.2f} ({polls:.0f} vs {demo['polls']:.0f}/s)",
-                    ">= 0.95",
-                )
-            )
+        if not args.sla_only:
+            _serving_and_pages(args, rows, hall, token, db_url, demo, ticket_count)
         if args.serving_only:
             _print_table(rows)
             return
-        rows.append(
-            (
-                f"board HTML page at {ticket_count:,} tickets",
-                f"{median_ms(client, f'/antrean/layar/{hall.slug}/'):.0f} ms",
-                "< 50 ms",
-            )
-        )
-        cookie = log_in(client, "admin.mpp")
-        today = timezone.localdate()
-        timings = []
-        for days in (30, 365):
-            start = today - datetime.timedelta(days=days - 1)
-            path = f"/antrean/statistik/?preset=custom&start={start:%Y-%m-%d}&end={today:%Y-%m-%d}"
-            timings.append(median_ms(client, path, headers={"Cookie": cookie}, times=5))
-        rows.append(
-            (
-                f"queue statistics, 30 days / 365 days, at {ticket_count:,} tickets",
-                f"{timings[0]:.0f} ms / {timings[1]:.0f} ms",
-                "< 300 ms / < 1 s",
-            )
-        )
-        from services.models import SurveyResponse
-
-        answers = SurveyResponse.objects.filter(hall=hall).count()
-        ikm = median_ms(client, "/skm/?period=this_year", headers={"Cookie": cookie}, times=5)
-        rows.append(
-            (
-                f"IKM page, this year, at {ticket_count:,} tickets + {answers:,} answers",
-                f"{ikm:.0f} ms",
-                "< 200 ms",
-            )
-        )
-        stop_server(server)
-        server = None
 
         from complaints.models import Complaint, ReminderLog
 
@@ -841,7 +855,6 @@ def main():
             )
         )
         _print_table(rows)
-        print("board poll statuses:", poll_statuses, "ticket issue statuses:", statuses)
     finally:
         if server is not None:
             stop_server(server)
