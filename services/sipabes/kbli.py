@@ -132,7 +132,29 @@ def kbli_import(data):
 
 
 def kbli_import_seed():
-    """Load the shipped seed list (market KBLI, verified)."""
+    """Load the shipped seed list (market KBLI; ``verified`` says which to offer).
+
+    Checked against KBLI 2020 (Peraturan BPS No. 2 Tahun 2020) as published
+    on OSS RBA pages (December 2026 review):
+
+    - corrected: 47191 (title: "Bukan Makanan, Minuman atau Tembakau"),
+      56102 ("Rumah/Warung Makan"), pangkas rambut is 96111 (96021 is not
+      KBLI 2020), reparasi barang rumah tangga dan pribadi lainnya is 95299
+      (not 95290). The wrong codes stay in the file marked ``tidak`` so a
+      re-import stops offering them where an older seed loaded them.
+    - marked ``tidak`` (not offered): 47821-47823, 47892, 47893. In KBLI 2020
+      subgolongan 4782 is food, drink and tobacco from manufacturing (47825
+      daging olahan dan ikan olahan), 4784 chemicals, pharmacy and cosmetics
+      (47845 pupuk), 4786 household goods (47867 alat kebersihan); the
+      titles here do not belong to those codes and the right codes for
+      textiles, clothing and footwear at kaki lima/los pasar were not
+      confirmed from a published source.
+    - confirmed: 47191, 56101, 56102, 56103, 56104, 14111, 14120, 95299,
+      96111. Not yet checked against a published list (kept as typed; an
+      admin should confirm them with the OSS RBA list and re-import): the
+      other 471xx/472xx shop codes, 47811-47815, 47891, 47899, 56301-56304,
+      95120, 95210, 95230, 45407, 10710, 10792, 47711, 47722.
+    """
     return kbli_import(SEED_CSV.read_bytes())
 
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DataError, IntegrityError, transaction
 
 from mpp_portal.identity import nik_check
-from services.sipabes.kbli import SEED_CSV, kbli_import
+from services.sipabes.kbli import SEED_CSV, kbli_import, kbli_import_seed
 from services.sipabes.models import Kbli, Registration, risk_of
 from tests.sipabes.core_fixtures import *  # noqa: F403
 from tests.sipabes.core_fixtures import nik
@@ -138,9 +138,26 @@ def test_the_database_keeps_one_live_registration_per_nik(make_registration, vis
 def test_the_seed_list_covers_market_kbli_and_is_verified(kbli_seed):
     assert kbli_seed.ok, kbli_seed.errors
     codes = set(Kbli.objects.filter(is_verified=True).values_list("code", flat=True))
-    assert {"47811", "47813", "47822", "47112", "56102", "14120", "95210"} <= codes
+    assert {"47811", "47813", "47112", "56102", "14120", "95210", "96111", "95299"} <= codes
     assert all(code.startswith("478") for code in codes if code.startswith("478"))
     assert Kbli.objects.filter(code__startswith="478").count() >= 10
+
+
+def test_the_seed_carries_the_kbli_2020_corrections(kbli_seed):
+    """Codes checked against KBLI 2020 (services/sipabes/kbli.py, kbli_import_seed)."""
+    titles = dict(Kbli.objects.values_list("code", "title"))
+    assert titles["56102"] == "Rumah/Warung Makan"
+    assert titles["96111"] == "Aktivitas Pangkas Rambut"
+    assert titles["47191"].endswith(
+        "Bukan Makanan, Minuman atau Tembakau di Toserba (Department Store)"
+    )
+    unverified = set(Kbli.objects.filter(is_verified=False).values_list("code", flat=True))
+    # Not KBLI 2020 codes, or titles that belong to another subgolongan.
+    assert {"96021", "95290", "47821", "47822", "47823", "47892", "47893"} <= unverified
+    # A re-import over an older seed stops offering them.
+    Kbli.objects.filter(code="96021").update(is_verified=True)
+    kbli_import_seed()
+    assert not Kbli.objects.get(code="96021").is_verified
 
 
 def test_import_reports_bad_lines_and_upserts_the_good_ones(db):
