@@ -52,6 +52,7 @@ class IssuedDocument(models.Model):
         TICKET = "ticket", _("Tiket antrean")
         BOOKING = "booking", _("Bukti pemesanan")
         PKS = "pks", _("Perjanjian kerja sama")
+        FORUM_REPORT = "forum_report", _("Laporan tindak lanjut FKM")
 
     kind = models.CharField(_("jenis"), max_length=40, choices=Kind.choices)
     number = models.CharField(_("nomor"), max_length=120)
