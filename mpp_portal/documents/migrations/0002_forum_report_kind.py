@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
+        ("documents", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='issueddocument',
-            name='kind',
-            field=models.CharField(choices=[('generic', 'Dokumen umum'), ('berita_acara', 'Berita acara'), ('nib_receipt', 'Tanda terima NIB'), ('ikm_report', 'Laporan IKM'), ('ticket', 'Tiket antrean'), ('booking', 'Bukti pemesanan'), ('pks', 'Perjanjian kerja sama'), ('forum_report', 'Laporan tindak lanjut FKM')], max_length=40, verbose_name='jenis'),
+            model_name="issueddocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("generic", "Dokumen umum"),
+                    ("berita_acara", "Berita acara"),
+                    ("nib_receipt", "Tanda terima NIB"),
+                    ("ikm_report", "Laporan IKM"),
+                    ("ticket", "Tiket antrean"),
+                    ("booking", "Bukti pemesanan"),
+                    ("pks", "Perjanjian kerja sama"),
+                    ("forum_report", "Laporan tindak lanjut FKM"),
+                ],
+                max_length=40,
+                verbose_name="jenis",
+            ),
         ),
     ]
