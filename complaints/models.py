@@ -317,6 +317,12 @@ class Complaint(models.Model):
             # The SLA scan's escalation claim (complaints/sla.py NOT_ESCALATED):
             # open deadlines not yet escalated, so a backlog of complaints
             # escalated before is never read again.
+            # The SLA scan's reminder windows, claimed in (due_at, id) order.
+            models.Index(
+                fields=["due_at", "id"],
+                name="complaint_open_due_idx",
+                condition=Q(status__in=["submitted", "dispatched"], due_at__isnull=False),
+            ),
             models.Index(
                 fields=["due_at", "id"],
                 name="complaint_escalate_idx",
