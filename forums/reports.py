@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from mpp_portal.workdays import JAKARTA
 from mpp_portal.workdays.calendar import working_days_between_many
 
-KIND = "generic"
+# The registry's kind (documents.IssuedDocument.Kind.FORUM_REPORT).
+KIND = "forum_report"
 PDF_TEMPLATE = "forums/report_pdf.html"
 JOB_TTL = 60 * 60 * 24
 

@@ -304,6 +304,9 @@ def test_pdf_through_the_job_and_its_status(
     assert response.status_code == 302 and "laporan=" in response["Location"]
     document = IssuedDocument.objects.get(kind=reports.KIND, number=number)
     assert document.issued_by == hall_admin and document.hall == hall
+    # Its own kind in the registry, named on the verification page.
+    assert document.kind == IssuedDocument.Kind.FORUM_REPORT == "forum_report"
+    assert "Laporan tindak lanjut FKM" in client.get(document.get_absolute_url()).content.decode()
     text = _pdf_text(document.file.path)
     flat = " ".join(text.split())
     assert "LAPORAN TINDAK LANJUT KESEPAKATAN FORUM KONSULTASI PUBLIK" in flat
