@@ -39,8 +39,13 @@ def test_no_show_asks_first(live_server, device, desk, staff_a):
     # The "T" key asks; dismissing keeps the citizen called.
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
-    page.keyboard.press("t")
-    page.wait_for_timeout(500)
+    expect(page.get_by_role("button", name=re.compile("Tidak hadir"))).to_be_enabled()
+    # The console ignores keys until htmx has settled the panel: press until it answers.
+    for _attempt in range(20):
+        page.keyboard.press("t")
+        page.wait_for_timeout(250)
+        if messages:
+            break
     assert messages and "A-001" in messages[0] and "tidak hadir" in messages[0]
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CALLED
