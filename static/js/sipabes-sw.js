@@ -8,7 +8,7 @@
  */
 "use strict";
 
-var CACHE = "sipabes-v1";
+var CACHE = "sipabes-v2";  // v2: 44 px tap targets (sipabes.css)
 var PAGE = /^\/sipabes\/kunjungan\/\d+\/$/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
