@@ -77,7 +77,18 @@ class CounterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Counter
-        fields = ["id", "hall", "agency", "number", "name", "label", "services", "is_open"]
+        fields = [
+            "id",
+            "hall",
+            "agency",
+            "number",
+            "name",
+            "label",
+            "services",
+            "is_open",
+            "paused_at",
+        ]
+        read_only_fields = ["paused_at"]
 
     def get_services(self, obj) -> list[int]:
         return [link.service_id for link in obj.counterservice_set.all()]
@@ -293,6 +304,23 @@ class CounterViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
     def close(self, request, pk=None):
         counter = queue.counter_close(counter=self._counter(pk), by=request.user, request=request)
+        return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: CounterSerializer, **errors(409)},
+        description="A break (istirahat): the board shows it and call-next answers 409 until "
+        "resume. Only the counter's operator, with no ticket at the counter.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
+    def pause(self, request, pk=None):
+        counter = queue.counter_pause(counter=self._counter(pk), by=request.user, request=request)
+        return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
+
+    @extend_schema(request=None, responses={200: CounterSerializer, **errors(409)})
+    @action(detail=True, methods=["post"], permission_classes=[IsQueueStaff])
+    def resume(self, request, pk=None):
+        counter = queue.counter_resume(counter=self._counter(pk), by=request.user, request=request)
         return Response(self.get_serializer(self.get_queryset().get(pk=counter.pk)).data)
 
     @extend_schema(

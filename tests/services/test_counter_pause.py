@@ -139,3 +139,17 @@ def test_console_pause_needs_post_and_staff(client, opened, staff_a, citizen):
     client.force_login(citizen)
     assert client.post(url).status_code in (302, 403)
     assert Counter.objects.get(pk=opened.pk).paused_at is None
+
+
+def test_the_api_pauses_and_resumes(token_client, opened, staff_a, staff_b, service_a):
+    queue.ticket_issue(service=service_a)
+    client = token_client(staff_a)
+    body = client.post(reverse("counter-pause", args=[opened.pk])).json()
+    assert body["paused_at"] is not None
+    refused = client.post(reverse("counter-call-next", args=[opened.pk]))
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "counter_paused"
+    assert client.post(reverse("counter-resume", args=[opened.pk])).json()["paused_at"] is None
+    assert client.post(reverse("counter-call-next", args=[opened.pk])).status_code == 200
+    other = token_client(staff_b).post(reverse("counter-pause", args=[opened.pk]))
+    assert other.status_code in (403, 404)
