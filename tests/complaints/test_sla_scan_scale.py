@@ -82,6 +82,10 @@ def test_escalated_complaints_are_not_read_again(file_complaint, hall_admin, _fr
     )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # On a table this small the planner may as well take the index of
+        # every open deadline (the reminder windows'); without it, the plan
+        # shows what the escalation index alone reads. Rolled back with the test.
+        cursor.execute("DROP INDEX complaint_open_due_idx")
         cursor.execute("ANALYZE complaints_complaint")
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, [at(1, 11)])
         raw = cursor.fetchone()[0]
