@@ -17,3 +17,10 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 # Nothing manages the workers through gunicorn's control socket, and a
 # read-only image has nowhere to put it.
 control_socket_disable = True
+# Threads per worker (gthread). Measured with bench/scale.py --serving-only
+# at 1M tickets on 2 cores (2026-12-04): 4 workers x 4 threads issued 100
+# tickets/s and answered 699 board polls/s against 66 and 532 with
+# 2 x 8; sync workers did not keep up with 8 keep-alive clients. The number
+# of workers comes from the command line (Procfile, Dockerfile): about two
+# per core.
+threads = 4
