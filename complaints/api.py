@@ -35,6 +35,7 @@ from mpp_portal import api_filters, identity
 from mpp_portal.accesslog import hide_client_address
 from mpp_portal.accounts.permissions import can
 from mpp_portal.api_schema import errors
+from mpp_portal.api_serializers import ReasonSerializer, valid_data
 from mpp_portal.masking import mask_email, mask_phone
 from mpp_portal.organizations.models import Agency, Hall
 from mpp_portal.workdays import describe_remaining
@@ -344,10 +345,6 @@ class NoteSerializer(serializers.Serializer):
     is_public = serializers.BooleanField(default=False)
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-
-
 class BodySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=DESCRIPTION_MAX)
 
@@ -537,7 +534,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def dispatch_complaint(self, request, tracking_id=None):
         """Verify the complaint and send it to one agency (hall admin)."""
         complaint = self._for_staff()
-        data = _valid(DispatchSerializer, request)
+        data = valid_data(DispatchSerializer, request)
         workflow.complaint_dispatch(
             complaint=complaint,
             agency=data["agency"],
@@ -554,7 +551,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def request_info(self, request, tracking_id=None):
         """Ask the reporter for more information; the clock pauses (hall admin)."""
         complaint = self._for_staff()
-        data = _valid(RequestInfoSerializer, request)
+        data = valid_data(RequestInfoSerializer, request)
         workflow.complaint_request_info(
             complaint=complaint, question=data["question"], by=request.user, request=request
         )
@@ -567,7 +564,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def archive(self, request, tracking_id=None):
         """Archive with a reason the reporter reads (hall admin)."""
         complaint = self._for_staff()
-        data = _valid(ArchiveSerializer, request)
+        data = valid_data(ArchiveSerializer, request)
         duplicate_of = None
         if data.get("duplicate_of"):
             duplicate_of = (
@@ -596,7 +593,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """Archive a complaint whose reporter left the information request
         unanswered for the hall's waiting period (hall admin; 409 before)."""
         complaint = self._for_staff()
-        data = _valid(ArchiveUnansweredSerializer, request)
+        data = valid_data(ArchiveUnansweredSerializer, request)
         workflow.complaint_archive_unanswered(
             complaint=complaint, note=data.get("note", ""), by=request.user, request=request
         )
@@ -609,7 +606,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def respond(self, request, tracking_id=None):
         """The agency's public follow-up (assigned agency or hall admin)."""
         complaint = self._for_staff()
-        data = _valid(RespondSerializer, request)
+        data = valid_data(RespondSerializer, request)
         workflow.complaint_respond(
             complaint=complaint,
             body=data["body"],
@@ -626,7 +623,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def hand_back(self, request, tracking_id=None):
         """Return the complaint to the hall admin for re-dispatch (agency)."""
         complaint = self._for_staff()
-        data = _valid(ReasonSerializer, request)
+        data = valid_data(ReasonSerializer, request)
         workflow.complaint_hand_back(
             complaint=complaint, reason=data["reason"], by=request.user, request=request
         )
@@ -640,7 +637,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """Extend the answer to a request for information once by 7 working
         days, with a reason the reporter reads (assigned agency or hall admin)."""
         complaint = self._for_staff()
-        data = _valid(ReasonSerializer, request)
+        data = valid_data(ReasonSerializer, request)
         workflow.complaint_extend(
             complaint=complaint, reason=data["reason"], by=request.user, request=request
         )
@@ -651,7 +648,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def note(self, request, tracking_id=None):
         """Add an internal note (or a public progress note) to the timeline."""
         complaint = self._for_staff()
-        data = _valid(NoteSerializer, request)
+        data = valid_data(NoteSerializer, request)
         update = workflow.complaint_add_note(
             complaint=complaint,
             body=data["body"],
@@ -683,7 +680,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def provide_info(self, request, tracking_id=None):
         """Answer the admin's information request; the clock runs again."""
         complaint = self._for_reporter()
-        data = _valid(ProvideInfoSerializer, request)
+        data = valid_data(ProvideInfoSerializer, request)
         workflow.complaint_provide_info(
             complaint=complaint,
             text=data["text"],
@@ -701,7 +698,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def reply(self, request, tracking_id=None):
         """Not satisfied with the response: back to the agency."""
         complaint = self._for_reporter()
-        data = _valid(BodySerializer, request)
+        data = valid_data(BodySerializer, request)
         workflow.complaint_reply(
             complaint=complaint,
             body=data["body"],
@@ -719,7 +716,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def accept(self, request, tracking_id=None):
         """Accept the response, with an optional rating 1-5: closed."""
         complaint = self._for_reporter()
-        data = _valid(AcceptSerializer, request)
+        data = valid_data(AcceptSerializer, request)
         workflow.complaint_accept(
             complaint=complaint,
             rating=data.get("rating"),
@@ -738,7 +735,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def rate(self, request, tracking_id=None):
         """Rate a complaint closed without a rating (e.g. closed automatically)."""
         complaint = self._for_reporter()
-        data = _valid(RateSerializer, request)
+        data = valid_data(RateSerializer, request)
         workflow.complaint_rate(
             complaint=complaint,
             rating=data["rating"],
@@ -756,7 +753,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def reopen(self, request, tracking_id=None):
         """Reopen a closed complaint, once, within the reply window."""
         complaint = self._for_reporter()
-        data = _valid(BodySerializer, request)
+        data = valid_data(BodySerializer, request)
         workflow.complaint_reopen(
             complaint=complaint,
             body=data["body"],
@@ -764,9 +761,3 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             request=request,
         )
         return self._status(complaint)
-
-
-def _valid(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data

@@ -415,7 +415,8 @@ REST_FRAMEWORK = {
     # Token first: an unauthenticated call then gets 401 with
     # "WWW-Authenticate: Token" instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication with the token's user cached for 10 s.
+        "mpp_portal.accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -485,6 +486,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintUpdateKindEnum": "complaints.models.ComplaintUpdate.Kind",
         "ArchiveReasonEnum": "complaints.models.Complaint.ArchiveReason",
         "BookingStatusEnum": "services.models.Booking.Status",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
+        "ForumStatusEnum": "forums.models.Forum.Status",
     },
 }
 

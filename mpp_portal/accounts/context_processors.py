@@ -52,8 +52,18 @@ NAV_ITEMS = [
     ("services:stats", _("Statistik antrean"), roles_with("stats.view"), MANAGE),
     ("services:ikm", _("Indeks kepuasan (IKM)"), roles_with("ikm.view"), MANAGE),
     ("sipabes:home", _("SIPABES"), roles_with("sipabes.register") & HALL_WIDE_ROLES, MANAGE),
-    ("sipabes:visits", _("Kunjungan SIPABES"), roles_with("sipabes.plan") & HALL_WIDE_ROLES, MANAGE),
-    ("sipabes:staff_list", _("Pendaftaran SIPABES"), roles_with("sipabes.plan") & HALL_WIDE_ROLES, MANAGE),
+    (
+        "sipabes:visits",
+        _("Kunjungan SIPABES"),
+        roles_with("sipabes.plan") & HALL_WIDE_ROLES,
+        MANAGE,
+    ),
+    (
+        "sipabes:staff_list",
+        _("Pendaftaran SIPABES"),
+        roles_with("sipabes.plan") & HALL_WIDE_ROLES,
+        MANAGE,
+    ),
     ("forums:manage_list", _("Forum konsultasi"), roles_with("forum.manage"), MANAGE),
     (
         "forums:agency_items",

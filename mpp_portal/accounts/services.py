@@ -1,6 +1,7 @@
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from mpp_portal.accounts.authentication import forget_tokens
 from mpp_portal.accounts.models import User
 from mpp_portal.audit import record
 
@@ -15,6 +16,7 @@ def token_issue(*, user: User, rotate: bool = False, by: User | None = None, req
     """
     with transaction.atomic():
         if rotate:
+            forget_tokens(user)
             revoked = Token.objects.filter(user=user).delete()[0]
         token, _created = Token.objects.get_or_create(user=user)
         if rotate:

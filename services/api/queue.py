@@ -1,6 +1,5 @@
 """REST API of the catalogue and the queue (/api/v1/services/, counters, tickets)."""
 
-import hashlib
 import time
 
 from django.db.models import Prefetch, Q
@@ -14,13 +13,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from mpp_portal import identity
+from mpp_portal.accounts.authentication import CachedTokenAuthentication
 from mpp_portal.accounts.permissions import can
 from mpp_portal.api_schema import errors
 from mpp_portal.api_throttling import TicketIssueThrottle
@@ -205,27 +205,6 @@ class TransferSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------
 # Authentication and permissions
 # ---------------------------------------------------------------------------
-# A kiosk sends its token with every ticket; its user is read from the
-# database at most once per this many seconds. A rotated token or an account
-# switched off stops working within this time.
-TOKEN_CACHE_SECONDS = 10
-
-
-class CachedTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication with the token's user kept briefly in the cache."""
-
-    def authenticate_credentials(self, key):
-        from django.core.cache import cache
-
-        cache_key = "token-user:" + hashlib.sha256(key.encode()).hexdigest()
-        user = cache.get(cache_key)
-        if user is not None:
-            return user, key
-        user, token = super().authenticate_credentials(key)
-        cache.set(cache_key, user, TOKEN_CACHE_SECONDS)
-        return user, token
-
-
 class IsQueueStaff(permissions.BasePermission):
     message = "Hanya petugas loket yang boleh melakukan ini."
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from mpp_portal.api_filters import FilterSet
 from mpp_portal.api_schema import errors
+from mpp_portal.api_serializers import ReasonSerializer, valid_data
 from mpp_portal.identity import nik_check, normalize_phone, validate_phone
 from mpp_portal.jobs.models import Job
 from mpp_portal.masking import mask_nik, mask_phone
@@ -98,10 +99,6 @@ class VisitCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-
-
 class KbliSerializer(serializers.ModelSerializer):
     class Meta:
         model = Kbli
@@ -172,7 +169,7 @@ class RegistrationCreateSerializer(serializers.Serializer):
     nik = serializers.CharField(max_length=24, help_text="16 digits (KTP-el).")
     name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
     home_address = serializers.CharField(max_length=300)
     business_name = serializers.CharField(max_length=150)
     kbli = serializers.ListField(
@@ -247,12 +244,6 @@ class ReceiptSerializer(serializers.Serializer):
     )
     receipt_url = serializers.CharField(allow_null=True)
     verification_code = serializers.CharField(allow_null=True)
-
-
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # ---------------------------------------------------------------------------
@@ -353,7 +344,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(
                 _("Hanya admin MPP atau admin DPMPTSP yang dapat merencanakan kunjungan.")
             )
-        data = _valid(VisitCreateSerializer, request)
+        data = valid_data(VisitCreateSerializer, request)
         market = Market.objects.visible_to(user).filter(pk=data["market"]).first()
         if market is None:
             raise ApiValidationError({"market": [_("Pasar tidak ditemukan.")]})
@@ -388,7 +379,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """closed -> open, with the reason (hall admin; audited)."""
-        data = _valid(ReasonSerializer, request)
+        data = valid_data(ReasonSerializer, request)
         return self._move(request, services.visit_reopen, reason=data["reason"])
 
 
@@ -399,7 +390,7 @@ REGISTRATION_EXAMPLE = OpenApiExample(
         "nik": "1707015203900011",
         "name": "Rosmawati",
         "phone": "0812-3456-7890",
-        "email": "",
+        "email": "rosmawati@example.id",
         "home_address": "Desa Talang Leak, Kabupaten Lebong",
         "business_name": "Ikan Segar Rosmawati",
         "kbli": ["47813"],
@@ -468,7 +459,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
         user = request.user
 
         def attempt():
-            data = _valid(RegistrationCreateSerializer, request)
+            data = valid_data(RegistrationCreateSerializer, request)
             visit = Visit.objects.visible_to(user).filter(pk=data["visit"]).first()
             if visit is None:
                 raise ApiValidationError({"visit": [_("Kunjungan tidak ditemukan.")]})
@@ -518,7 +509,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
     def record_nib(self, request, pk=None):
         """submitted -> nib_issued: the 13-digit NIB and its date (sends nib.recorded)."""
         registration = self.get_object()
-        data = _valid(NibSerializer, request)
+        data = valid_data(NibSerializer, request)
         services.registration_record_nib(
             registration=registration,
             by=request.user,
@@ -535,7 +526,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
     def hand_over(self, request, pk=None):
         """nib_issued -> handed_over: the trader acknowledged the NIB and receipt."""
         registration = self.get_object()
-        data = _valid(HandOverSerializer, request)
+        data = valid_data(HandOverSerializer, request)
         services.registration_hand_over(
             registration=registration,
             by=request.user,
@@ -550,7 +541,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
     def return_for_correction(self, request, pk=None):
         """captured/submitted -> returned: needs a correction (reason)."""
         registration = self.get_object()
-        data = _valid(ReasonSerializer, request)
+        data = valid_data(ReasonSerializer, request)
         services.registration_return(
             registration=registration, by=request.user, reason=data["reason"], request=request
         )
@@ -569,7 +560,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
     def reject(self, request, pk=None):
         """An open registration -> rejected (reason)."""
         registration = self.get_object()
-        data = _valid(ReasonSerializer, request)
+        data = valid_data(ReasonSerializer, request)
         services.registration_reject(
             registration=registration, by=request.user, reason=data["reason"], request=request
         )
@@ -582,7 +573,7 @@ class RegistrationViewSet(viewsets.ReadOnlyModelViewSet):
     def add_activity(self, request, pk=None):
         """Add KBLI codes and/or a further location (one NIB per trader)."""
         registration = self.get_object()
-        data = _valid(AddActivitySerializer, request)
+        data = valid_data(AddActivitySerializer, request)
         market = None
         if data["market"]:
             market = Market.objects.visible_to(request.user).filter(pk=data["market"]).first()

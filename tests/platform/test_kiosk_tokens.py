@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from mpp_portal.accounts.authentication import _cache_key
 from mpp_portal.accounts.models import User
 from mpp_portal.accounts.services import token_issue
 from mpp_portal.api_throttling import ticket_issue_allowed
@@ -179,3 +180,36 @@ class TestRotation:
         assert new != old and Token.objects.get(user=kiosk_user).key == new
         entry = AuditEntry.objects.get(action="accounts.token_rotate")
         assert entry.actor is None and "revoked" in entry.note
+
+
+class TestCachedTokenUser:
+    """The token's user is cached for a few seconds; a rotation or a change ends that at once."""
+
+    def _client(self, key):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    def test_a_token_used_a_moment_ago_is_refused_once_rotated(self, kiosk_user, service):
+        old = token_issue(user=kiosk_user)
+        assert _issue(self._client(old), service).status_code == 201  # cached now
+
+        new = token_issue(user=kiosk_user, rotate=True)
+
+        assert _issue(self._client(old), service).status_code == 401
+        assert _issue(self._client(new), service).status_code == 201
+
+    def test_an_account_switched_off_is_refused_at_once(self, kiosk_user, service):
+        key = token_issue(user=kiosk_user)
+        assert _issue(self._client(key), service).status_code == 201
+
+        kiosk_user.is_active = False
+        kiosk_user.save(update_fields=["is_active"])
+
+        assert _issue(self._client(key), service).status_code == 401
+
+    def test_every_api_view_uses_the_cached_authentication(self, kiosk_user):
+        key = token_issue(user=kiosk_user)
+        response = self._client(key).get("/api/v1/complaints/")
+        assert response.status_code in (200, 403)
+        assert cache.get(_cache_key(key)) == kiosk_user
