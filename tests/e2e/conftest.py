@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from mpp_portal.workdays import JAKARTA
 from services.models import BookingSchedule
@@ -15,6 +16,11 @@ from tests.factories import CounterFactory, ServiceFactory
 # refuse the test's own database calls (factories, assertions) as "async unsafe".
 # They are plain synchronous calls, so the check does not apply here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# expect() waits 5 s by default, whatever the context's timeout: on a busy
+# 2-core machine an offline save into IndexedDB or a worker-made PDF took
+# longer and failed journeys that were right. Same patience as the context.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
