@@ -2,9 +2,9 @@
 
 One dict, ``LANDING_PAGES``: role -> URL name. A name whose URL takes the
 hall (the kiosk) gets the user's hall. Roles whose pages are not built yet
-land on ``accounts:coming``, which says what is coming for them; point them
-at their page here once it exists (e.g. the signatory at the berita acara
-to sign, the SIPABES officer at the market visits).
+land on ``accounts:coming``, which says what is coming for them (today only
+the API client, whose work is the API); point a role at its page here once
+it exists.
 
 A safe ``?next=`` still wins: a link someone followed to the login page is
 where they wanted to go.
@@ -22,8 +22,8 @@ LANDING_PAGES = {
     Role.AGENCY_ADMIN: "complaints:agency_list",
     Role.HALL_ADMIN: "complaints:inbox",
     Role.KIOSK: "services:kiosk",
-    Role.SIGNATORY: COMING,
-    Role.SIPABES_OFFICER: COMING,
+    Role.SIGNATORY: "forums:signoff_list",
+    Role.SIPABES_OFFICER: "sipabes:home",
     Role.API_CLIENT: COMING,
 }
 

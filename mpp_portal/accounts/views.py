@@ -22,22 +22,6 @@ class LoginView(auth_views.LoginView):
 
 # What each role without its page yet will find here, and until then.
 COMING_TEXT = {
-    Role.SIGNATORY: {
-        "title": _("Tanda tangan berita acara"),
-        "coming": _(
-            "Di sini Anda akan menemukan berita acara forum konsultasi publik yang menunggu "
-            "tanda tangan Anda, membacanya, lalu menyetujuinya."
-        ),
-        "meanwhile": _("Sementara itu, naskah untuk ditandatangani dikirim oleh admin MPP."),
-    },
-    Role.SIPABES_OFFICER: {
-        "title": _("Pencatatan NIB di pasar (SIPABES)"),
-        "coming": _(
-            "Di sini Anda akan membuka kunjungan pasar, mendaftarkan pelaku usaha (juga tanpa "
-            "sinyal) dan mencatat NIB yang terbit dan diserahkan."
-        ),
-        "meanwhile": _("Sementara itu, layani pendaftaran NIB di loket DPMPTSP."),
-    },
     Role.API_CLIENT: {
         "title": _("Akun akses API"),
         "coming": _(

@@ -43,14 +43,15 @@ def test_public_pages(live_server, device, hall, service, viewport):
 @pytest.mark.parametrize(
     ("who", "path"),
     [
-        ("signatory", "accounts:coming"),
+        ("api_client", "accounts:coming"),
         ("hall_admin", "services:board_announcement"),
         ("kiosk_user", "services:kiosk_check_in"),
     ],
 )
 def test_signed_in_pages(live_server, device, request, hall, service, who, path):
-    if who == "signatory":
-        user = UserFactory(username="bupati.a11y", role=User.Role.SIGNATORY, hall=hall)
+    if who == "api_client":
+        agency = request.getfixturevalue("agency_a")
+        user = UserFactory(username="api.a11y", role=User.Role.API_CLIENT, agency=agency)
     else:
         user = request.getfixturevalue(who)
     url = reverse(path, args=[hall.slug]) if path != "accounts:coming" else reverse(path)

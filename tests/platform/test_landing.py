@@ -41,8 +41,8 @@ def people(hall, agency_a, staff_a, agency_admin_a, hall_admin, kiosk_user, citi
         ("hall_admin", "/pengaduan/kelola/"),
         ("kiosk", "/antrean/kios/perigo-agung/"),
         ("citizen", "/"),
-        ("signatory", "/akun/beranda/"),
-        ("sipabes", "/akun/beranda/"),
+        ("signatory", "/forum/persetujuan/"),
+        ("sipabes", "/sipabes/"),
     ],
 )
 def test_each_role_lands_on_its_work_page(client, people, who, lands_on):
@@ -92,17 +92,21 @@ def test_a_kiosk_without_a_hall_lands_home(db):
 # --- the "coming" page ----------------------------------------------------------------------
 
 
-def test_coming_page_says_what_is_coming_for_the_signatory(client, people):
-    client.force_login(people["signatory"])
+def test_coming_page_says_what_the_api_account_is_for(client, agency_a):
+    client.force_login(UserFactory(username="api.uji", role=User.Role.API_CLIENT, agency=agency_a))
     html = client.get(reverse("accounts:coming")).content.decode()
     assert "Segera hadir" in html
-    assert "berita acara" in html
+    assert "API" in html
 
 
-def test_coming_page_for_the_sipabes_officer(client, people):
-    client.force_login(people["sipabes"])
-    html = client.get(reverse("accounts:coming")).content.decode()
-    assert "SIPABES" in html and "NIB" in html
+@pytest.mark.parametrize(
+    ("who", "page"), [("signatory", "/forum/persetujuan/"), ("sipabes", "/sipabes/")]
+)
+def test_a_bookmark_of_the_coming_page_leads_to_the_new_pages(client, people, who, page):
+    client.force_login(people[who])
+    response = client.get(reverse("accounts:coming"))
+    assert response.status_code == 302
+    assert response["Location"] == page
 
 
 def test_coming_page_sends_a_role_with_a_page_to_it(client, people):
