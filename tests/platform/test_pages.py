@@ -319,3 +319,9 @@ def test_an_english_browser_still_gets_indonesian_until_it_chooses(client, hall)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="en"' in response.content.decode()
+
+
+def test_hall_page_links_the_agreements_each_agency_serves_under(client, hall):
+    html = client.get(hall.get_absolute_url()).content.decode()
+    assert f'href="/mpp/{hall.slug}/kerja-sama/"' in html
+    assert client.get(f"/mpp/{hall.slug}/kerja-sama/").status_code == 200
