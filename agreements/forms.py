@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import SCAN_MAX_BYTES, Agreement, PendingService
 from mpp_portal.documents.uploads import UploadKind, clean_upload
+from mpp_portal.i18n import format_lazy_percent
 from mpp_portal.organizations.models import Agency
 from services.models import Counter, Service
 
@@ -19,8 +20,10 @@ class ScanField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            _("PDF hasil pindai yang sudah ditandatangani, paling besar %(mb)s MB.")
-            % {"mb": SCAN_MAX_BYTES // (1024 * 1024)},
+            format_lazy_percent(
+                _("PDF hasil pindai yang sudah ditandatangani, paling besar %(mb)s MB."),
+                mb=SCAN_MAX_BYTES // (1024 * 1024),
+            ),
         )
         kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from forums.models import INPUT_MAX, INPUT_MIN, AgreementItem, Attendance, Forum, Signatory
+from mpp_portal.i18n import format_lazy_percent
 from mpp_portal.organizations.models import Agency
 
 
@@ -81,8 +82,11 @@ class InputForm(forms.Form):
         min_length=INPUT_MIN,
         max_length=INPUT_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": INPUT_MAX}),
-        help_text=_("Paling sedikit %(min)s dan paling banyak %(max)s karakter.")
-        % {"min": INPUT_MIN, "max": INPUT_MAX},
+        help_text=format_lazy_percent(
+            _("Paling sedikit %(min)s dan paling banyak %(max)s karakter."),
+            min=INPUT_MIN,
+            max=INPUT_MAX,
+        ),
     )
     agency = forms.ModelChoiceField(
         label=_("Instansi yang dimaksud"), queryset=Agency.objects.none(), required=False

@@ -195,6 +195,25 @@ def _r(name, *args):
     return reverse(name, args=args)
 
 
+def _first(model_path, **filters):
+    """The demo's first row of ``app_label.Model`` matching ``filters`` (pk order)."""
+    from django.apps import apps
+
+    return apps.get_model(model_path).objects.filter(**filters).order_by("pk").first()
+
+
+def _signed_forum_url(demo):
+    forum = _first("forums.Forum", hall=demo.hall, status="signed")
+    return _r("forums:public_detail", forum.pk, forum.slug)
+
+
+def _pending_signoff_url(demo):
+    signatory = _first(
+        "forums.Signatory", forum__status="in_signing", user__username="bupati", approved_at=None
+    )
+    return _r("forums:signoff_detail", signatory.forum_id)
+
+
 PAGES = [
     Page("/"),
     Page(lambda d: d.hall.get_absolute_url()),
@@ -228,6 +247,15 @@ PAGES = [
     Page(_r("documents:lookup")),
     Page(_r("documents:lookup") + "?code=TIDAKADA"),
     Page("/tidak-ada-halaman/"),
+    # SIPABES, forums and agreements (issues 10-12)
+    Page(_r("sipabes:dashboard")),
+    Page(_r("sipabes:dashboard") + "?tahun=abc"),
+    Page(_r("sipabes:lookup")),
+    Page(_r("sipabes:lookup"), "post", {"code": "TIDAKADA", "nik4": "12"}),
+    Page(_r("forums:public_list")),
+    Page(_signed_forum_url),
+    Page(lambda d: _first("forums.Forum", hall=d.hall, inputs_open=True).get_absolute_url()),
+    Page(lambda d: _r("agreements:public", d.hall.slug)),
 ]
 
 STAFF_PAGES = [
@@ -254,14 +282,40 @@ STAFF_PAGES = [
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.mpp"),
     Page(lambda d: _r("complaints:detail", d.complaint.tracking_id), user="admin.dukcapil"),
     Page(lambda d: _r("services:board_announcement", d.hall.slug), user="admin.mpp"),
-    Page(
-        lambda d: _r("services:kiosk", d.hall.slug) + f"?service={d.service.pk}", user="kiosk"
-    ),
+    Page(lambda d: _r("services:kiosk", d.hall.slug) + f"?service={d.service.pk}", user="kiosk"),
     Page(lambda d: _r("services:ticket_print", d.ticket.tracking_code), user="kiosk"),
     Page(_r("complaints:inbox"), user="bupati"),
-    Page(_r("accounts:coming"), user="bupati"),
-    Page(_r("accounts:coming"), user="petugas.sipabes"),
     Page(_r("accounts:coming"), user="api.dukcapil"),
+    Page(_r("sipabes:home"), user="petugas.sipabes"),
+    Page(
+        lambda d: _r("sipabes:visit", _first("sipabes.Visit", hall=d.hall, status="open").pk),
+        user="petugas.sipabes",
+    ),
+    Page(
+        lambda d: _r("sipabes:registration", _first("sipabes.Registration", hall=d.hall).pk),
+        user="petugas.sipabes",
+    ),
+    Page(_r("sipabes:staff_list"), user="admin.mpp"),
+    Page(_r("sipabes:visits"), user="admin.mpp"),
+    Page(_r("sipabes:markets"), user="admin.mpp"),
+    Page(_r("forums:manage_list"), user="admin.mpp"),
+    Page(_r("forums:manage_new"), user="admin.mpp"),
+    Page(
+        lambda d: _r("forums:manage_detail", _first("forums.Forum", hall=d.hall).pk),
+        user="admin.mpp",
+    ),
+    Page(
+        lambda d: _r("forums:report", _first("forums.Forum", hall=d.hall, status="signed").pk),
+        user="admin.mpp",
+    ),
+    Page(_r("forums:signoff_list"), user="bupati"),
+    Page(_pending_signoff_url, user="bupati"),
+    Page(_r("forums:agency_items"), user="admin.dukcapil"),
+    Page(_r("agreements:list"), user="admin.mpp"),
+    Page(_r("agreements:coverage"), user="admin.mpp"),
+    Page(_r("agreements:stakeholders"), user="admin.mpp"),
+    Page(_r("agreements:create"), user="admin.mpp"),
+    Page(lambda d: _r("agreements:detail", _first("agreements.Agreement").pk), user="admin.mpp"),
     Page(_r("services:console"), user="warga"),  # forbidden: the 403 page
 ]
 
