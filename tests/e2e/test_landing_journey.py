@@ -38,11 +38,23 @@ def test_kiosk_lands_on_the_kiosk(live_server, device, hall, kiosk_user):
 
 
 @pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
-def test_signatory_reads_what_is_coming(live_server, device, hall, viewport):
+def test_signatory_lands_on_the_berita_acara_waiting_for_approval(
+    live_server, device, hall, viewport
+):
     UserFactory(username="bupati.e2e", role=User.Role.SIGNATORY, hall=hall, first_name="Bupati")
     page = device(*viewport)
     _sign_in(page, live_server, "bupati.e2e")
+    expect(page).to_have_url(live_server.url + reverse("forums:signoff_list"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Persetujuan berita acara")
+    shot(page, SHOTS, f"signatory-{viewport[0]}")
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_api_account_reads_what_it_is_for(live_server, device, hall, agency_a, viewport):
+    UserFactory(username="api.e2e", role=User.Role.API_CLIENT, agency=agency_a)
+    page = device(*viewport)
+    _sign_in(page, live_server, "api.e2e")
     expect(page).to_have_url(re.compile(r"/akun/beranda/$"))
     expect(page.locator("[data-coming]")).to_contain_text("Segera hadir")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Tanda tangan berita acara")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Akun akses API")
     shot(page, SHOTS, f"coming-{viewport[0]}")
