@@ -60,6 +60,10 @@ def market_day(office_hours, hall):
 
 
 def _fill(page, *, nik_value, name, business, capital, kbli_search, kbli_code):
+    # The page empties the form after a save; typing before that ends would
+    # lose what was typed (the CI saw the third save refused half-empty).
+    expect(page.get_by_label("NIK", exact=True)).to_have_value("")
+    expect(page.get_by_label("Nama usaha", exact=True)).to_have_value("")
     page.get_by_label("NIK", exact=True).fill(nik_value)
     page.get_by_label("Nama lengkap", exact=True).fill(name)
     page.get_by_label(re.compile(r"^Nomor HP/WhatsApp")).fill("0812-3456-7890")
