@@ -393,12 +393,17 @@ def test_follow_up_scan_in_the_real_worker_twice(hall, agency_a, admins, celery_
     from mpp_portal.celery import app
 
     with app.connection_for_write() as conn:
-        client = conn.default_channel.client
-        celery_worker_process.wait_for(
-            lambda: client.llen(celery_worker_process.queue) == 0,
-            timeout=60,
-            message="both scans taken from the queue",
-        )
+        # Redis tells the queue's length; the file-system broker of the
+        # embedded run (no REDIS_URL) has no client to ask: give it time.
+        client = getattr(conn.default_channel, "client", None)
+        if client is not None:
+            celery_worker_process.wait_for(
+                lambda: client.llen(celery_worker_process.queue) == 0,
+                timeout=60,
+                message="both scans taken from the queue",
+            )
+        else:
+            time.sleep(5)
     time.sleep(2)
     assert not forum.items.filter(overdue_flagged_at__isnull=True, number__lte=10).exists()
     assert not forum.items.filter(reminded_at__isnull=True, number__gt=10).exists()
