@@ -37,8 +37,6 @@ LOOKUP_TEMPLATE = "services/kiosk/track_lookup.html"
 # Roles that may run a hall's kiosk: the device account and the hall's staff
 # (who sometimes issue a ticket for a visitor at the door).
 
-# 08xx, 628xx or +628xx followed by 7-12 digits: Indonesian mobile numbers
-# (the same rule as the API's TicketCreateSerializer).
 # A printed code as people type it: "A-012", "a12", "DK 7".
 PRINTED_CODE_RE = re.compile(r"^([A-Za-z]{1,3})[\s\-]*0*([0-9]{1,5})$")
 
