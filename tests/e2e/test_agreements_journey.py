@@ -186,3 +186,23 @@ def test_hall_admin_records_links_amends_and_is_reminded(
     assert "pindaian" not in public.content().lower()
     _audit(public, "public")
     _shot(public, "07-public")
+
+
+def test_hall_admin_removes_a_service_once_it_is_in_the_mpp(live_server, device, hall):
+    """The 'Hapus dari daftar' form, clicked in Chromium (Origin header and CSRF as sent)."""
+    from agreements.models import PendingService
+
+    UserFactory(username="admin.pending.e2e", role=User.Role.HALL_ADMIN, hall=hall)
+    item = PendingService.objects.create(
+        hall=hall, agency_name="Kantor Samsat", service_name="Pengesahan STNK tahunan"
+    )
+    page = device(390, 844)
+    _open(
+        page,
+        live_server.url + reverse("agreements:pending_edit", args=[item.pk]),
+        "admin.pending.e2e",
+    )
+    page.get_by_role("button", name=re.compile("Hapus dari daftar")).click()
+    expect(page).to_have_url(live_server.url + reverse("agreements:coverage"))
+    expect(page.get_by_text("Layanan dihapus dari daftar belum di MPP.")).to_be_visible()
+    assert not PendingService.objects.filter(pk=item.pk).exists()
