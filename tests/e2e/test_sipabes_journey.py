@@ -275,3 +275,22 @@ def test_a_signed_out_phone_keeps_the_registration_waiting(live_server, device, 
     expect(item).to_contain_text("menunggu dikirim")
     expect(page.get_by_text("1 menunggu dikirim")).to_be_visible()
     assert not Registration.objects.exists()
+
+
+def test_officer_rejects_a_registration_with_a_reason(live_server, device, market_day):
+    """The 'Tolak pendaftaran' form, clicked in Chromium on a phone."""
+    officer, visit = market_day
+    registration = services.registration_create(
+        officer=officer, visit=visit, **registration_data(nik=nik(3301), business_name="Kios Ragu")
+    )
+    page = device(*PHONE)
+    url = reverse("sipabes:registration", args=[registration.pk])
+    page.goto(live_server.url + reverse("accounts:login") + "?next=" + url)
+    log_in(page, officer.username)
+    page.get_by_text("Kembalikan atau tolak").click()
+    page.get_by_label("Alasan ditolak").fill("Pelaku usaha membatalkan pendaftaran.")
+    page.get_by_role("button", name="Tolak pendaftaran").click()
+    expect(page.locator("#sipabes-status")).to_have_text("Ditolak")
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.REJECTED
+    assert registration.status_reason == "Pelaku usaha membatalkan pendaftaran."
