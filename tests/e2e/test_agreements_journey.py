@@ -206,3 +206,45 @@ def test_hall_admin_removes_a_service_once_it_is_in_the_mpp(live_server, device,
     expect(page).to_have_url(live_server.url + reverse("agreements:coverage"))
     expect(page.get_by_text("Layanan dihapus dari daftar belum di MPP.")).to_be_visible()
     assert not PendingService.objects.filter(pk=item.pk).exists()
+
+
+def test_hall_admin_uploads_the_signed_scan_from_the_detail_page(
+    live_server, device, hall, agency_a, tmp_path
+):
+    """The detail page's 'Unggah' form in Chromium: a renamed text file refused, a PDF kept."""
+    admin_user = UserFactory(username="admin.scan.e2e", role=User.Role.HALL_ADMIN, hall=hall)
+    agreement = services.agreement_create(
+        hall=hall,
+        by=admin_user,
+        parties=[
+            {"agency": None, "number": "100.3/9/PKS/2024"},
+            {"agency": agency_a, "number": "A/9/PKS/2024"},
+        ],
+        services=(),
+        title=TITLE,
+        kind=Agreement.Kind.PKS,
+        signed_on=datetime.date(2024, 6, 20),
+        start_date=datetime.date(2024, 6, 20),
+        end_date=datetime.date(2027, 6, 19),
+    )
+    fake = tmp_path / "pindaian.pdf"
+    fake.write_bytes(b"bukan PDF, hanya teks")
+    real = tmp_path / "pks-ttd.pdf"
+    real.write_bytes(pdf_bytes("PKS bertanda tangan"))
+    page = device(1280, 900)
+    _open(
+        page, live_server.url + reverse("agreements:detail", args=[agreement.pk]), "admin.scan.e2e"
+    )
+
+    page.get_by_label("Unggah pindaian (PDF)").set_input_files(str(fake))
+    page.get_by_role("button", name="Unggah", exact=True).click()
+    expect(page.locator(".alert-danger, .alert-warning").first).to_be_visible()
+    agreement.refresh_from_db()
+    assert not agreement.scan
+    page.goto(live_server.url + reverse("agreements:detail", args=[agreement.pk]))
+    page.get_by_label("Unggah pindaian (PDF)").set_input_files(str(real))
+    page.get_by_role("button", name="Unggah", exact=True).click()
+    expect(page.get_by_text("Pindaian naskah disimpan.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Unduh pindaian"))).to_be_visible()
+    agreement.refresh_from_db()
+    assert agreement.scan and agreement.scan_sha256
