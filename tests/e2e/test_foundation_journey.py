@@ -83,10 +83,14 @@ def test_visitor_switches_language_and_hall_admin_signs_in_and_out(live_server, 
 
     # The hall admin lands on the complaints inbox, their work page.
     expect(page).to_have_url(re.compile(r"/pengaduan/kelola/$"))
+    # Bootstrap's script sits at the end of the body: the button is on the page
+    # (and can take focus) before the drop-down is wired up. A person cannot
+    # press Enter within those milliseconds; the test could, and then the menu
+    # stayed shut (a CI run saw it). Wait for the page's scripts first.
+    page.wait_for_load_state("load")
     # The hall admin's pages sit in the "Kelola" drop-down, opened from the keyboard.
     manage = nav.get_by_role("button", name="Kelola")
-    manage.focus()
-    page.keyboard.press("Enter")
+    manage.press("Enter")
     expect(manage).to_have_attribute("aria-expanded", "true")
     expect(nav.get_by_role("link", name="Administrasi")).to_be_visible()
     expect(nav.get_by_role("link", name="Dokumentasi API")).to_be_visible()
