@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "complaints",
     "forums",
     "agreements",
+    "regency",
 ]
 
 MIDDLEWARE = [

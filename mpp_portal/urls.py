@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("services.sipabes.urls")),
     path("", include("forums.urls")),
     path("", include("agreements.urls")),
+    path("", include("regency.urls")),
     path("verifikasi/", include("mpp_portal.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

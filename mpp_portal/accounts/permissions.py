@@ -102,6 +102,11 @@ CAPABILITIES = {
     # Record, amend, move and upload scans of the hall's agreements; keep the
     # list of services not yet in the MPP.
     "agreements.manage": frozenset({R.HALL_ADMIN}),
+    # The regency's dashboard (/dasbor/): hall-wide for the hall admin and the
+    # officials who sign (the bupati); an agency admin sees their agency's slice.
+    "dashboard.view": frozenset({R.AGENCY_ADMIN, R.HALL_ADMIN, R.SIGNATORY}),
+    # Build and download the evidence pack for KPK's MCP.
+    "evidence.export": frozenset({R.HALL_ADMIN}),
 }
 
 

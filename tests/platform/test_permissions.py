@@ -55,6 +55,8 @@ EXPECTED = {
     "agreements.view": {"agency_admin", "hall_admin"},
     "agreements.read": {"agency_admin", "hall_admin", "api_client"},
     "agreements.manage": {"hall_admin"},
+    "dashboard.view": {"agency_admin", "hall_admin", "signatory"},
+    "evidence.export": {"hall_admin"},
 }
 
 
