@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mpp_portal.documents",
     "mpp_portal.jobs",
     "mpp_portal.webhooks",
+    "mpp_portal.pageviews",
     # features
     "services",
     "services.sipabes",
