@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from mpp_portal.accounts.permissions import can
 from mpp_portal.organizations.models import Agency, Hall, OfficeHours
 from mpp_portal.organizations.opening import hall_opening
+from mpp_portal.pageviews import count_view
 from services.forms.catalogue import ServiceForm, service_save
 from services.models import Counter, Service
 
@@ -62,6 +63,7 @@ def catalogue(request):
         "services": list(services),
         "grouped": not query,
     }
+    count_view(request, "catalogue", hall=hall)
     return render(request, "services/catalogue/list.html", context)
 
 
@@ -122,6 +124,7 @@ def service_detail(request, pk, slug):
     if slug != service.slug:
         return redirect(service.get_absolute_url(), permanent=True)
     context = {**_detail_context(service), **_next_steps(request, service)}
+    count_view(request, "service", hall=service.agency.hall_id, obj=service)
     return render(request, "services/catalogue/detail.html", context)
 
 
