@@ -53,7 +53,7 @@ class IssuedDocument(models.Model):
         BOOKING = "booking", _("Bukti pemesanan")
         PKS = "pks", _("Perjanjian kerja sama")
         FORUM_REPORT = "forum_report", _("Laporan tindak lanjut FKM")
-        EVIDENCE_PACK = "evidence_pack", _("Sampul paket bukti MCP KPK")
+        EVIDENCE_PACK = "evidence_pack", _("Paket bukti MCP KPK")
 
     kind = models.CharField(_("jenis"), max_length=40, choices=Kind.choices)
     number = models.CharField(_("nomor"), max_length=120)
