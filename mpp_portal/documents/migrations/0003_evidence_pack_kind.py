@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0002_forum_report_kind'),
+        ("documents", "0002_forum_report_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='issueddocument',
-            name='kind',
-            field=models.CharField(choices=[('generic', 'Dokumen umum'), ('berita_acara', 'Berita acara'), ('nib_receipt', 'Tanda terima NIB'), ('ikm_report', 'Laporan IKM'), ('ticket', 'Tiket antrean'), ('booking', 'Bukti pemesanan'), ('pks', 'Perjanjian kerja sama'), ('forum_report', 'Laporan tindak lanjut FKM'), ('evidence_pack', 'Sampul paket bukti MCP KPK')], max_length=40, verbose_name='jenis'),
+            model_name="issueddocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("generic", "Dokumen umum"),
+                    ("berita_acara", "Berita acara"),
+                    ("nib_receipt", "Tanda terima NIB"),
+                    ("ikm_report", "Laporan IKM"),
+                    ("ticket", "Tiket antrean"),
+                    ("booking", "Bukti pemesanan"),
+                    ("pks", "Perjanjian kerja sama"),
+                    ("forum_report", "Laporan tindak lanjut FKM"),
+                    ("evidence_pack", "Paket bukti MCP KPK"),
+                ],
+                max_length=40,
+                verbose_name="jenis",
+            ),
         ),
     ]
