@@ -1,0 +1,261 @@
+"""Service staff: waits, service times, tickets per staff hour, busiest hours.
+
+What is counted (the queue issue's data, read through ``services.stats``,
+which reads the daily rollup for closed days and the raw tickets of today):
+
+- **Wait**: minutes from the arrival (the ticket's issue, a booking's
+  check-in) to the first call; **service time**: from the start of service
+  to its end, tickets served only. Medians and 90th percentiles, whole
+  minutes, by the service and counter the ticket ended at.
+- **Tickets per staff hour**: tickets served divided by the counters'
+  staffed hours. A counter's staffed time on a day runs from its first call
+  to the end of its last service that day (the console records no shift
+  times for past days, the tickets do), less the breaks (``CounterPause``)
+  started that day; summed over counters and days.
+- **Busiest hours**: tickets issued per hour of the day (WIB).
+- **Counters over the standard**: counters whose median wait in the period
+  exceeds the waiting-time standard (``WAIT_STANDARD_MINUTES``, from the
+  setting ``QUEUE_WAIT_STANDARD_MINUTES``, default 30 minutes): the
+  catalogue's standar pelayanan has no waiting-time component of its own.
+
+An agency admin's slice counts the agency's services and counters.
+"""
+
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from regency.figures import Chart, Context, Figure, Table, Tile
+from services import stats
+
+DEFAULT_WAIT_STANDARD_MINUTES = 30
+
+
+def wait_standard_minutes() -> int:
+    return int(getattr(settings, "QUEUE_WAIT_STANDARD_MINUTES", DEFAULT_WAIT_STANDARD_MINUTES))
+
+
+# Staffed minutes per counter over a date range: per (counter, day) the span
+# from the first call to the last finish, less that day's breaks.
+_STAFFED_SQL = """
+WITH spans AS (
+    SELECT t.counter_id, t.date,
+           EXTRACT(EPOCH FROM max(coalesce(t.finished_at, t.called_at)) - min(t.called_at))
+               / 60.0 AS minutes
+    FROM services_ticket t
+    JOIN services_counter c ON c.id = t.counter_id
+    WHERE c.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR c.agency_id = %(agency)s)
+      AND t.date >= %(first)s AND t.date <= %(last)s AND t.called_at IS NOT NULL
+    GROUP BY t.counter_id, t.date
+), breaks AS (
+    SELECT p.counter_id, (p.started_at AT TIME ZONE 'Asia/Jakarta')::date AS date,
+           sum(EXTRACT(EPOCH FROM p.ended_at - p.started_at) / 60.0) AS minutes
+    FROM services_counterpause p
+    JOIN services_counter c ON c.id = p.counter_id
+    WHERE c.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR c.agency_id = %(agency)s)
+      AND p.started_at >= %(first_at)s AND p.started_at < %(end_at)s
+    GROUP BY 1, 2
+)
+SELECT s.counter_id, s.date >= %(start)s AS is_now,
+       sum(greatest(s.minutes - coalesce(b.minutes, 0), 0))
+FROM spans s LEFT JOIN breaks b USING (counter_id, date)
+GROUP BY 1, 2
+"""
+
+
+def staffed_minutes(ctx: Context) -> dict:
+    """{(counter id, "now"|"before"): staffed minutes} for the period and the previous one."""
+    period, previous = ctx.period, ctx.period.previous()
+    params = {
+        "hall": ctx.hall.pk,
+        "agency": getattr(ctx.agency, "pk", None),
+        "first": previous.start,
+        "start": period.start,
+        "last": period.end,
+        "first_at": previous.start_at,
+        "end_at": period.end_at,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STAFFED_SQL, params)
+        return {
+            (counter_id, "now" if is_now else "before"): float(minutes or 0)
+            for counter_id, is_now, minutes in cursor.fetchall()
+        }
+
+
+def _scope(ctx: Context, period) -> stats.StatsScope:
+    return stats.StatsScope(
+        hall_id=ctx.hall.pk,
+        start=period.start,
+        end=period.end,
+        agency_id=getattr(ctx.agency, "pk", None),
+    )
+
+
+def _round(value, digits=1):
+    return None if value is None else round(float(value), digits)
+
+
+def _per_hour(served, minutes):
+    if not minutes:
+        return None
+    return round(served / (minutes / 60.0), 2)
+
+
+def build(ctx: Context) -> Tile:
+    period, previous = ctx.period, ctx.period.previous()
+    scope, before_scope = _scope(ctx, period), _scope(ctx, previous)
+    now, before = stats.totals(scope), stats.totals(before_scope)
+    counters = stats.counter_rows(scope)
+    agencies = stats.agency_rows(scope)
+    hours = stats.busiest_hours(scope)
+    staffed = staffed_minutes(ctx)
+    standard = wait_standard_minutes()
+
+    minutes_now = sum(m for (_c, key), m in staffed.items() if key == "now")
+    minutes_before = sum(m for (_c, key), m in staffed.items() if key == "before")
+    over = [
+        row for row in counters if row["wait_median"] is not None and row["wait_median"] > standard
+    ]
+    before_counters = stats.counter_rows(before_scope)
+    over_before = sum(
+        1
+        for row in before_counters
+        if row["wait_median"] is not None and row["wait_median"] > standard
+    )
+    busiest = max(hours, key=lambda h: (h[1], -h[0]))[0] if hours else None
+
+    figures = [
+        Figure("served", _("Tiket dilayani"), now["served"], before["served"]),
+        Figure(
+            "wait_median",
+            _("Median waktu tunggu"),
+            _round(now["wait_median"]),
+            _round(before["wait_median"]),
+            unit=_("menit"),
+            higher_is_better=False,
+        ),
+        Figure(
+            "wait_p90",
+            _("Waktu tunggu persentil 90"),
+            _round(now["wait_p90"]),
+            _round(before["wait_p90"]),
+            unit=_("menit"),
+            higher_is_better=False,
+        ),
+        Figure(
+            "service_median",
+            _("Median waktu layanan"),
+            _round(now["service_median"]),
+            _round(before["service_median"]),
+            unit=_("menit"),
+            higher_is_better=None,
+        ),
+        Figure(
+            "staff_hours",
+            _("Jam layanan petugas"),
+            round(minutes_now / 60, 1),
+            round(minutes_before / 60, 1),
+            unit=_("jam"),
+            higher_is_better=None,
+        ),
+        Figure(
+            "tickets_per_staff_hour",
+            _("Tiket dilayani per jam petugas"),
+            _per_hour(now["served"], minutes_now),
+            _per_hour(before["served"], minutes_before),
+        ),
+        Figure(
+            "busiest_hour",
+            _("Jam tersibuk"),
+            busiest,
+            None,
+            unit=_("WIB"),
+            higher_is_better=None,
+            note=f"{busiest:02d}.00-{busiest + 1:02d}.00" if busiest is not None else "",
+        ),
+        Figure(
+            "counters_over_standard",
+            _("Loket dengan median tunggu di atas standar (%(minutes)s menit)")
+            % {"minutes": standard},
+            len(over),
+            over_before,
+            higher_is_better=False,
+        ),
+    ]
+
+    rows = []
+    for row in counters:
+        counter = row["counter"]
+        minutes = staffed.get((counter.pk, "now"), 0)
+        rows.append(
+            [
+                str(counter.label),
+                counter.agency.short_name or counter.agency.name,
+                row["served"],
+                _round(row["wait_median"]),
+                _round(row["wait_p90"]),
+                _round(row["service_median"]),
+                round(minutes / 60, 1),
+                _per_hour(row["served"], minutes),
+                _("Ya") if row in over else _("Tidak"),
+            ]
+        )
+    for row in agencies:
+        agency = row["agency"]
+        rows.append(
+            [
+                _("Semua loket"),
+                agency.short_name or agency.name,
+                row["served"],
+                _round(row["wait_median"]),
+                _round(row["wait_p90"]),
+                _round(row["service_median"]),
+                None,
+                None,
+                "",
+            ]
+        )
+    table = Table(
+        columns=[
+            _("Loket"),
+            _("Instansi"),
+            _("Dilayani"),
+            _("Median tunggu (menit)"),
+            _("Tunggu P90 (menit)"),
+            _("Median layanan (menit)"),
+            _("Jam petugas"),
+            _("Tiket per jam petugas"),
+            _("Di atas standar tunggu"),
+        ],
+        rows=rows,
+        caption=_("Waktu tunggu dan layanan per loket dan per instansi, %(period)s")
+        % {"period": period.label},
+    )
+    chart = Chart(
+        type="bar",
+        labels=[f"{hour:02d}.00" for hour, _n in hours],
+        datasets=[{"label": str(_("Tiket diambil per jam (WIB)")), "data": [n for _h, n in hours]}],
+    )
+    definition = _(
+        "Periode %(period)s, dibandingkan dengan %(previous)s (tanggal WIB). Waktu tunggu: "
+        "menit dari pengambilan tiket (atau check-in pemesanan) sampai panggilan pertama; "
+        "waktu layanan: dari mulai sampai selesai dilayani, hanya tiket yang selesai; "
+        "median dan persentil 90 dalam menit bulat, menurut layanan dan loket terakhir "
+        "tiket. Jam petugas: per loket per hari, dari panggilan pertama sampai layanan "
+        "terakhir selesai, dikurangi istirahat yang tercatat; tiket per jam petugas = tiket "
+        "dilayani dibagi jam petugas. Jam tersibuk: jam (WIB) dengan tiket diambil "
+        "terbanyak. Loket di atas standar: median waktu tunggunya melebihi standar waktu "
+        "tunggu %(minutes)s menit."
+    ) % {"period": period.label, "previous": previous.label, "minutes": standard}
+    return Tile(
+        key="staff",
+        title=_("Petugas layanan"),
+        definition=definition,
+        figures=figures,
+        table=table,
+        chart=chart,
+        url=reverse("services:stats"),
+        public_url="",
+    )
