@@ -186,7 +186,9 @@ def forum_set_agency(
 
 def forum_remove_agency(forum, *, agency, by=None):
     _editable(forum)
-    ForumAgency.objects.filter(forum=forum, agency=agency).delete()
+    with transaction.atomic():
+        if ForumAgency.objects.filter(forum=forum, agency=agency).delete()[0]:
+            audit.record(actor=by, action="forum.agency_remove", obj=forum, note=agency.name[:200])
 
 
 def forum_hold(forum, *, by, chaired_by="", request=None):
@@ -683,7 +685,14 @@ def signatory_remove(forum, *, signatory, by=None):
     _editable(forum)
     if signatory.forum_id != forum.pk:
         raise PermissionDenied
-    signatory.delete()
+    with transaction.atomic():
+        audit.record(
+            actor=by,
+            action="forum.signatory_remove",
+            obj=forum,
+            note=f"{signatory.name} ({signatory.position})"[:200],
+        )
+        signatory.delete()
 
 
 # ---------------------------------------------------------------------------

@@ -141,6 +141,14 @@ def _manager(request):
     return user
 
 
+def _posted_row(request, rows, field):
+    """The row of ``rows`` whose id the form posted in ``field`` (404 for anything else)."""
+    value = request.POST.get(field, "")
+    if not value.isdigit():
+        raise Http404
+    return get_object_or_404(rows, pk=int(value))
+
+
 def _forum_for(request, pk):
     _manager(request)
     return get_object_or_404(Forum.objects.visible_to(request.user).select_related("hall"), pk=pk)
@@ -220,8 +228,9 @@ def manage_detail(request, pk):
                     messages.success(request, _("Instansi peserta disimpan."))
                     return redirect("forums:manage_detail", forum.pk)
             elif action == "remove_agency":
-                row = get_object_or_404(forum.agencies, pk=request.POST.get("row"))
+                row = _posted_row(request, forum.agencies, "row")
                 services.forum_remove_agency(forum, agency=row.agency, by=user)
+                messages.success(request, _("Instansi peserta dihapus dari forum."))
                 return redirect("forums:manage_detail", forum.pk)
             elif action == "signatory":
                 signatory_form = SignatoryForm(request.POST, hall=forum.hall)
@@ -230,8 +239,9 @@ def manage_detail(request, pk):
                     messages.success(request, _("Penanda tangan disimpan."))
                     return redirect("forums:manage_detail", forum.pk)
             elif action == "remove_signatory":
-                row = get_object_or_404(forum.signatories, pk=request.POST.get("row"))
+                row = _posted_row(request, forum.signatories, "row")
                 services.signatory_remove(forum, signatory=row, by=user)
+                messages.success(request, _("Penanda tangan dihapus dari daftar."))
                 return redirect("forums:manage_detail", forum.pk)
             elif action == "hold":
                 hold_form = HoldForm(request.POST)
@@ -480,7 +490,7 @@ def manage_items(request, pk):
                     messages.success(request, _("Kesepakatan dicatat."))
                     return redirect("forums:manage_items", forum.pk)
             elif action == "delete":
-                item = get_object_or_404(forum.items, pk=request.POST.get("item"))
+                item = _posted_row(request, forum.items, "item")
                 services.item_delete(item, by=request.user)
                 messages.success(request, _("Kesepakatan dihapus."))
                 return redirect("forums:manage_items", forum.pk)

@@ -30,6 +30,17 @@
     apply();
   }
 
+  // Forms that remove something ask first: <form data-confirm="Hapus …?">.
+  // Delegated on the document, so forms htmx swaps in later ask too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-filter-input]").forEach(setupFilter);
     // Print buttons: no inline onclick, so the Content-Security-Policy can

@@ -202,6 +202,14 @@ def test_hall_admin_removes_a_service_once_it_is_in_the_mpp(live_server, device,
         live_server.url + reverse("agreements:pending_edit", args=[item.pk]),
         "admin.pending.e2e",
     )
+    # The form asks first; saying no keeps the service on the list.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=re.compile("Hapus dari daftar")).click()
+    expect(page.get_by_role("button", name=re.compile("Hapus dari daftar"))).to_be_visible()
+    assert questions == ["Hapus Pengesahan STNK tahunan dari daftar layanan yang belum di MPP?"]
+    assert PendingService.objects.filter(pk=item.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=re.compile("Hapus dari daftar")).click()
     expect(page).to_have_url(live_server.url + reverse("agreements:coverage"))
     expect(page.get_by_text("Layanan dihapus dari daftar belum di MPP.")).to_be_visible()

@@ -163,3 +163,54 @@ def test_return_with_a_comment_then_an_addendum(
     expect(admin.get_by_role("heading", name="Adendum 1: Forum uji formulir")).to_be_visible()
     shot(admin, SHOTS, "04-addendum")
     assert Forum.objects.get(addendum_of=forum).status == Forum.Status.HELD
+
+
+def test_remove_buttons_ask_before_they_remove(live_server, device, forum, hall_admin, agency_a):
+    """Removing an agency, a signatory or an agreement: a question first; "no" keeps it."""
+    services.forum_set_agency(forum, agency=agency_a, signatory_name="Hendra Wijaya")
+    services.forum_hold(forum, by=hall_admin, chaired_by="Sekda")
+    services.item_add(
+        forum,
+        text="Kipas angin dipasang di ruang tunggu.",
+        agency=agency_a,
+        target_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    admin = device(1366, 900)
+    admin.goto(live_server.url + reverse("forums:manage_items", args=[forum.pk]))
+    log_in(admin, hall_admin.username)
+    admin.wait_for_load_state("load")
+
+    asked = []
+
+    def answer(reply):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if reply else dialog.dismiss()
+
+        admin.once("dialog", handle)
+
+    remove_item = admin.get_by_role("button", name="Hapus kesepakatan 1")
+    answer(False)
+    remove_item.click()
+    expect(remove_item).to_be_visible()
+    assert asked == ["Hapus kesepakatan nomor 1?"]
+    assert forum.items.count() == 1
+    answer(True)
+    remove_item.click()
+    expect(admin.get_by_text("Kipas angin dipasang di ruang tunggu.")).to_have_count(0)
+    assert forum.items.count() == 0
+
+    admin.goto(live_server.url + reverse("forums:manage_detail", args=[forum.pk]))
+    admin.wait_for_load_state("load")
+    remove_agency = admin.get_by_role("button", name=f"Hapus {agency_a.name}")
+    answer(False)
+    remove_agency.click()
+    expect(remove_agency).to_be_visible()
+    assert forum.agencies.count() == 1
+    answer(True)
+    remove_agency.click()
+    expect(remove_agency).to_have_count(0)
+    expect(admin.get_by_text("Instansi peserta dihapus dari forum.")).to_be_visible()
+    assert forum.agencies.count() == 0
+    assert asked[-1] == f"Hapus {agency_a.name} dari forum ini?"
+    shot(admin, SHOTS, "removed-agency")
