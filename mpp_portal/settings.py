@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     # FKM follow-up, hourly: sign-off reminders, target dates approaching,
     # overdue agreement items, each message once (forums/follow_up.py).
     "forums-follow-up": {"task": "forums.follow_up_scan", "schedule": crontab(minute=5)},
+    # SIPABES: the offline queue's idempotency keys are kept 30 days.
+    "sipabes-submission-keys-purge": {
+        "task": "sipabes.submission_keys_purge",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }
 
 # --------------------------------------------------------------------------

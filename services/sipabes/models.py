@@ -594,6 +594,7 @@ class SubmissionKey(models.Model):
     class Meta:
         verbose_name = _("kunci pengiriman")
         verbose_name_plural = _("kunci pengiriman")
+        indexes = [models.Index(fields=["created_at"], name="sipabes_key_created_idx")]
 
     def __str__(self):
         return str(self.key)

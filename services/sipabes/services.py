@@ -10,6 +10,7 @@ audit). Registration moves::
 Visit moves: planned -> open -> closed; closed -> open (hall admin, reason).
 """
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -45,6 +46,11 @@ from services.sipabes.oss import gateway
 logger = logging.getLogger(__name__)
 
 RECEIPT_TASK = "sipabes.receipt_pdf"
+# How long the server remembers an idempotency key and its first answer (a
+# phone retries a queued registration within minutes or days of getting its
+# signal back). The answer holds the trader's name and masked NIK, so keys do
+# not stay forever; a retry after this finds the trader already registered.
+SUBMISSION_KEY_DAYS = 30
 R = Registration.Status
 
 
@@ -510,6 +516,15 @@ def submission_once(*, key, user, attempt):
                 response=body,
             )
         return status, body, False
+
+
+def submission_keys_purge(*, now=None) -> int:
+    """Forget idempotency keys older than SUBMISSION_KEY_DAYS (one DELETE)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=SUBMISSION_KEY_DAYS)
+    deleted, _by_model = SubmissionKey.objects.filter(created_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("sipabes: forgot %d submission keys older than %s", deleted, cutoff)
+    return deleted
 
 
 def registration_add_activity(

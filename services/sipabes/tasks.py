@@ -12,3 +12,11 @@ def receipt_pdf(registration_id, user_id=None):
 
     document = registration_issue_receipt(registration_id=registration_id, user_id=user_id)
     return document.verification_code
+
+
+@shared_task(name="sipabes.submission_keys_purge", acks_late=True)
+def submission_keys_purge():
+    """Forget the officers' phones' idempotency keys after SUBMISSION_KEY_DAYS."""
+    from services.sipabes.services import submission_keys_purge as purge
+
+    return purge()
