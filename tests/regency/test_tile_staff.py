@@ -1,0 +1,123 @@
+"""Service staff: waits, tickets per staff hour, busiest hours, counters over the standard.
+
+Hand-made March 2026 (times WIB):
+
+Counter 1 (agency A), 2 March: waits 10, 20, 40 (no-show), 50 minutes;
+service 10, 15, 19 minutes; first call 08:10, last finish 11:10, a break
+09:00-09:30 -> 150 staffed minutes, 3 served = 1.2 per staff hour.
+Counter 2 (agency B), 3 March: wait 5, service 30, 09:05-09:35 -> 0.5 hours.
+February: one ticket at counter 1, 08:05-08:15 -> 10 minutes, 1 served.
+"""
+
+import datetime
+import itertools
+
+import pytest
+
+from regency.figures import Context, staff
+from regency.periods import MONTH, Period
+from services.models import CounterPause, Ticket
+from tests.factories import CounterFactory, ServiceFactory
+from tests.regency.conftest import wib
+
+MARCH = Period(MONTH, 2026, 3)
+TODAY = datetime.date(2026, 4, 8)
+DONE, SKIPPED = Ticket.Status.DONE, Ticket.Status.SKIPPED
+_numbers = itertools.count(1)
+
+
+def served(service, counter, day, issued, called, started=None, finished=None, status=DONE):
+    n = next(_numbers)
+
+    def at(hm):
+        return None if hm is None else wib(day.year, day.month, day.day, *hm)
+
+    return Ticket.objects.create(
+        service=service,
+        numbered_service=service,
+        counter=counter,
+        date=day,
+        number=n,
+        code=f"S-{n}",
+        status=status,
+        issued_at=at(issued),
+        queued_at=at(issued),
+        called_at=at(called),
+        started_at=at(started),
+        finished_at=at(finished),
+    )
+
+
+@pytest.fixture
+def world(hall, agency_a, agency_b):
+    a = ServiceFactory(agency=agency_a, slug="ktp")
+    b = ServiceFactory(agency=agency_b, slug="pbb")
+    c1 = CounterFactory(agency=agency_a, number=1, services=[a])
+    c2 = CounterFactory(agency=agency_b, number=2, services=[b])
+    d2, d3 = datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)
+    served(a, c1, d2, (8, 0), (8, 10), (8, 11), (8, 21))
+    served(a, c1, d2, (8, 5), (8, 25), (8, 26), (8, 41))
+    served(a, c1, d2, (9, 0), (9, 40), status=SKIPPED)
+    served(a, c1, d2, (10, 0), (10, 50), (10, 51), (11, 10))
+    served(b, c2, d3, (9, 0), (9, 5), (9, 5), (9, 35))
+    served(a, c1, datetime.date(2026, 2, 2), (8, 0), (8, 5), (8, 5), (8, 15))
+    CounterPause.objects.create(
+        counter=c1, started_at=wib(2026, 3, 2, 9), ended_at=wib(2026, 3, 2, 9, 30)
+    )
+    # A break on a day the counter served nobody, and one in April: not in March's hours.
+    CounterPause.objects.create(
+        counter=c2, started_at=wib(2026, 4, 1, 9), ended_at=wib(2026, 4, 1, 10)
+    )
+    return c1, c2
+
+
+def values(tile):
+    return {f.key: (f.value, f.previous) for f in tile.figures}
+
+
+def test_hall_figures_match_the_hand_count(world, hall, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        tile = staff.build(Context(hall, MARCH, today=TODAY))
+    got = values(tile)
+    assert got["served"] == (4, 1)
+    assert got["wait_median"] == (20.0, 5.0)  # 5, 10, 20, 40, 50
+    assert got["wait_p90"] == (46.0, 5.0)  # 40 + 0.6 * 10
+    assert got["service_median"] == (17.0, 10.0)  # 10, 15, 19, 30
+    assert got["staff_hours"] == (3.0, round(10 / 60, 1))
+    assert got["tickets_per_staff_hour"] == (1.33, 6.0)
+    assert got["busiest_hour"][0] == 8  # 08: 2 tickets, 09: 2 (the earlier wins), 10: 1
+    # Counter 1's median wait is exactly 30 minutes: not over a 30-minute standard.
+    assert got["counters_over_standard"] == (0, 0)
+    rows = {row[0]: row for row in tile.table.rows if row[0] != "Semua loket"}
+    assert rows["Loket 1"][2:] == [3, 30.0, 47.0, 15.0, 2.5, 1.2, "Tidak"]
+    assert rows["Loket 2"][2:] == [1, 5.0, 5.0, 30.0, 0.5, 2.0, "Tidak"]
+    agency_rows = [row for row in tile.table.rows if row[0] == "Semua loket"]
+    assert len(agency_rows) == 2
+    assert tile.chart.labels == ["08.00", "09.00", "10.00"]
+    assert tile.chart.datasets[0]["data"] == [2, 2, 1]
+
+
+def test_counter_over_a_stricter_standard(world, hall, settings):
+    settings.QUEUE_WAIT_STANDARD_MINUTES = 25
+    tile = staff.build(Context(hall, MARCH, today=TODAY))
+    assert values(tile)["counters_over_standard"] == (1, 0)
+    rows = {row[0]: row for row in tile.table.rows}
+    assert rows["Loket 1"][-1] == "Ya"
+    assert "25" in tile.figure("counters_over_standard").label
+    assert "25 menit" in tile.definition
+
+
+def test_agency_slice_sees_its_own_counters_only(world, hall, agency_a):
+    tile = staff.build(Context(hall, MARCH, agency=agency_a, today=TODAY))
+    got = values(tile)
+    assert got["served"] == (3, 1)
+    assert got["staff_hours"] == (2.5, round(10 / 60, 1))
+    assert got["tickets_per_staff_hour"] == (1.2, 6.0)
+    assert [row[0] for row in tile.table.rows] == ["Loket 1"]
+
+
+def test_empty_period_shows_no_data_not_zero(hall):
+    got = values(staff.build(Context(hall, MARCH, today=TODAY)))
+    assert got["wait_median"] == (None, None)
+    assert got["tickets_per_staff_hour"] == (None, None)
+    assert got["busiest_hour"] == (None, None)
