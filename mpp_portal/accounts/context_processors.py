@@ -33,6 +33,8 @@ NAV_ITEMS = [
     ("forums:public_list", _("Forum konsultasi publik"), None, PUBLIC_INFO),
     ("sipabes:dashboard", _("Investasi SIPABES"), None, PUBLIC_INFO),
     ("sipabes:lookup", _("Cek pendaftaran NIB"), None, PUBLIC_INFO),
+    ("regency:public_index", _("Dasbor publik"), None, PUBLIC_INFO),
+    ("regency:dashboard", _("Dasbor kabupaten"), roles_with("dashboard.view"), MANAGE),
     ("services:booking_staff", _("Pemesanan hari ini"), roles_with("booking.manage"), MANAGE),
     (
         "complaints:new_counter",
