@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
@@ -186,3 +186,11 @@ def public_dashboard(request, slug, csv=False):
     if form.errors and _wants_csv(request, csv):
         return _page(request, ctx, form, public=True, csv=False)
     return _page(request, ctx, form, public=True, csv=_wants_csv(request, csv))
+
+
+def public_index(request):
+    """/dasbor/publik/: the public dashboard of the hall (a list when several)."""
+    halls = list(Hall.objects.filter(is_active=True).order_by("name"))
+    if len(halls) == 1:
+        return redirect("regency:public_dashboard", slug=halls[0].slug)
+    return render(request, "regency/dashboard_halls.html", {"halls": halls})
