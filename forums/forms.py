@@ -125,14 +125,74 @@ class TopicForm(forms.Form):
         self.fields["inputs"].queryset = forum.inputs.all()
 
 
-class LinkComplaintForm(forms.Form):
+class _LinkForm(forms.Form):
+    """Turn something already in the portal into an input of ``forum``.
+
+    ``clean_<field>`` finds the source among what ``user`` may see in the
+    forum's hall; ``link()`` records the input through forums.services.
+    """
+
+    topic = forms.CharField(label=_("Topik"), max_length=100, required=False)
+    success_message = ""
+
+    def __init__(self, *args, forum, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.forum = forum
+        self.user = user
+
+    def link(self):
+        raise NotImplementedError
+
+
+class LinkComplaintForm(_LinkForm):
     tracking_id = forms.CharField(label=_("Nomor pelacakan pengaduan"), max_length=30)
-    topic = forms.CharField(label=_("Topik"), max_length=100, required=False)
+    field_order = ["tracking_id", "topic"]
+    success_message = _("Pengaduan ditautkan sebagai masukan.")
+
+    def clean_tracking_id(self):
+        from complaints.models import Complaint
+
+        tracking_id = self.cleaned_data["tracking_id"].strip().upper()
+        complaint = Complaint.objects.visible_to(self.user).filter(tracking_id=tracking_id).first()
+        if complaint is None:
+            raise forms.ValidationError(_("Pengaduan tidak ditemukan."))
+        return complaint
+
+    def link(self):
+        from forums import services
+
+        return services.input_from_complaint(
+            self.forum,
+            complaint=self.cleaned_data["tracking_id"],
+            by=self.user,
+            topic=self.cleaned_data["topic"],
+        )
 
 
-class LinkSurveyForm(forms.Form):
+class LinkSurveyForm(_LinkForm):
     survey = forms.IntegerField(label=_("Nomor survei (saran)"), min_value=1)
-    topic = forms.CharField(label=_("Topik"), max_length=100, required=False)
+    field_order = ["survey", "topic"]
+    success_message = _("Saran survei ditautkan sebagai masukan.")
+
+    def clean_survey(self):
+        from services.models import SurveyResponse
+
+        response = SurveyResponse.objects.filter(
+            pk=self.cleaned_data["survey"], service__agency__hall=self.forum.hall
+        ).first()
+        if response is None:
+            raise forms.ValidationError(_("Survei tidak ditemukan."))
+        return response
+
+    def link(self):
+        from forums import services
+
+        return services.input_from_survey(
+            self.forum,
+            response=self.cleaned_data["survey"],
+            by=self.user,
+            topic=self.cleaned_data["topic"],
+        )
 
 
 class TopicNoteForm(forms.Form):

@@ -333,8 +333,12 @@ def manage_inputs(request, pk):
     forum = _forum_for(request, pk)
     user = request.user
     topic_form = TopicForm(forum=forum, prefix="group")
-    complaint_form = LinkComplaintForm(prefix="complaint")
-    survey_form = LinkSurveyForm(prefix="survey")
+    # Inputs linked from a complaint or a survey suggestion: one form each.
+    link_classes = {"complaint": LinkComplaintForm, "survey": LinkSurveyForm}
+    links = {
+        action: form_class(prefix=action, forum=forum, user=user)
+        for action, form_class in link_classes.items()
+    }
     note_form = TopicNoteForm(prefix="note")
     if request.method == "POST":
         action = request.POST.get("action")
@@ -350,49 +354,13 @@ def manage_inputs(request, pk):
                     )
                     messages.success(request, _("%(n)s masukan dikelompokkan.") % {"n": n})
                     return redirect("forums:manage_inputs", forum.pk)
-            elif action == "complaint":
-                from complaints.models import Complaint
-
-                complaint_form = LinkComplaintForm(request.POST, prefix="complaint")
-                if complaint_form.is_valid():
-                    complaint = (
-                        Complaint.objects.visible_to(user)
-                        .filter(
-                            tracking_id=complaint_form.cleaned_data["tracking_id"].strip().upper()
-                        )
-                        .first()
-                    )
-                    if complaint is None:
-                        complaint_form.add_error("tracking_id", _("Pengaduan tidak ditemukan."))
-                    else:
-                        services.input_from_complaint(
-                            forum,
-                            complaint=complaint,
-                            by=user,
-                            topic=complaint_form.cleaned_data["topic"],
-                        )
-                        messages.success(request, _("Pengaduan ditautkan sebagai masukan."))
-                        return redirect("forums:manage_inputs", forum.pk)
-            elif action == "survey":
-                from services.models import SurveyResponse
-
-                survey_form = LinkSurveyForm(request.POST, prefix="survey")
-                if survey_form.is_valid():
-                    response = SurveyResponse.objects.filter(
-                        pk=survey_form.cleaned_data["survey"],
-                        service__agency__hall=forum.hall,
-                    ).first()
-                    if response is None:
-                        survey_form.add_error("survey", _("Survei tidak ditemukan."))
-                    else:
-                        services.input_from_survey(
-                            forum,
-                            response=response,
-                            by=user,
-                            topic=survey_form.cleaned_data["topic"],
-                        )
-                        messages.success(request, _("Saran survei ditautkan sebagai masukan."))
-                        return redirect("forums:manage_inputs", forum.pk)
+            elif action in links:
+                form = link_classes[action](request.POST, prefix=action, forum=forum, user=user)
+                links[action] = form
+                if form.is_valid():
+                    form.link()
+                    messages.success(request, form.success_message)
+                    return redirect("forums:manage_inputs", forum.pk)
             elif action == "note":
                 note_form = TopicNoteForm(request.POST, prefix="note")
                 if note_form.is_valid():
@@ -414,8 +382,8 @@ def manage_inputs(request, pk):
             **_tabs(forum, "inputs"),
             "groups": services.inputs_by_topic(forum),
             "topic_form": topic_form,
-            "complaint_form": complaint_form,
-            "survey_form": survey_form,
+            "complaint_form": links["complaint"],
+            "survey_form": links["survey"],
             "note_form": note_form,
             "notes": forum.topic_notes.all(),
             "editable": forum.status in services.EDITABLE,

@@ -318,17 +318,18 @@ def test_link_a_complaint_and_a_survey_suggestion(
         )
     client.force_login(hall_admin)
     url = reverse("forums:manage_inputs", args=[planned_forum.pk])
-    assert client.post(url, {"action": "survey", "survey-survey": 999999}).status_code == 400
+    missing = client.post(url, {"action": "survey", "survey-survey": 999999})
+    assert missing.status_code == 400
+    assert "Survei tidak ditemukan." in missing.content.decode()
     assert (
         client.post(
             url, {"action": "survey", "survey-survey": response.pk, "survey-topic": "Sarana"}
         ).status_code
         == 302
     )
-    assert (
-        client.post(url, {"action": "complaint", "complaint-tracking_id": "TIDAK-ADA"}).status_code
-        == 400
-    )
+    missing = client.post(url, {"action": "complaint", "complaint-tracking_id": "TIDAK-ADA"})
+    assert missing.status_code == 400
+    assert "Pengaduan tidak ditemukan." in missing.content.decode()
     assert (
         client.post(
             url,
