@@ -90,12 +90,19 @@ class Indicator(models.Model):
         verbose_name = _("indikator MCP")
         verbose_name_plural = _("indikator MCP")
         constraints = [
-            models.UniqueConstraint(fields=["hall", "code"], name="indicator_unique_code"),
+            models.UniqueConstraint(
+                fields=["hall", "code"],
+                name="indicator_unique_code",
+                violation_error_message=_("Kode ini sudah dipakai indikator lain."),
+            ),
             # Exactly one source: a figure or a document.
             models.CheckConstraint(
                 condition=(Q(figure_key="") & ~Q(document=""))
                 | (~Q(figure_key="") & Q(document="")),
                 name="indicator_one_source",
+                violation_error_message=_(
+                    "Pilih satu sumber: angka dasbor atau dokumen dalam paket, tidak keduanya."
+                ),
             ),
         ]
 
@@ -104,10 +111,7 @@ class Indicator(models.Model):
 
     def clean(self):
         self.figure_key = (self.figure_key or "").strip()
-        if bool(self.figure_key) == bool(self.document):
-            raise ValidationError(
-                _("Pilih satu sumber: angka dasbor atau dokumen dalam paket, tidak keduanya.")
-            )
+        # Both or neither source: the constraint indicator_one_source says so.
         if self.figure_key and not FIGURE_KEY.match(self.figure_key):
             raise ValidationError(
                 {"figure_key": _('Tulis kunci sebagai "kartu.angka", mis. "complaints.received".')}
