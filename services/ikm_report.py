@@ -55,12 +55,25 @@ def _ikm_of_row(row):
 
 
 def profile_breakdown(responses):
-    """Counts per sex, age band, education and occupation, in one conditional aggregate."""
-    aggregates = {}
-    for field, _label, choices in PROFILE_FIELDS:
-        for value in [*choices.values, ""]:
-            aggregates[f"{field}__{value or 'none'}"] = Count("pk", filter=Q(**{field: value}))
-    counts = responses.aggregate(**aggregates)
+    """Counts per sex, age band, education and occupation, in one conditional aggregate.
+
+    From the SKM rollup for a scope of skm.scope() (services.rollup).
+    """
+    found = skm.rollup_scope(responses)
+    if found is not None:
+        from services.rollup import SURVEY_PROFILE
+
+        row = skm.survey_rows(found, profile=True)[0]
+        counts = {
+            f"{field}__{value or 'none'}": n
+            for (field, value), n in zip(SURVEY_PROFILE, row["profile"], strict=True)
+        }
+    else:
+        aggregates = {}
+        for field, _label, choices in PROFILE_FIELDS:
+            for value in [*choices.values, ""]:
+                aggregates[f"{field}__{value or 'none'}"] = Count("pk", filter=Q(**{field: value}))
+        counts = responses.aggregate(**aggregates)
     groups = []
     for field, label, choices in PROFILE_FIELDS:
         rows = [
@@ -77,13 +90,20 @@ def monthly_trend(responses, until, months=TREND_MONTHS):
     first = until.replace(day=1)
     for _step in range(months - 1):
         first = (first - datetime.timedelta(days=1)).replace(day=1)
-    rows = (
-        responses.filter(date__gte=first, date__lte=until)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(respondents=Count("pk"), **_sums_kwargs())
-        .order_by("month")
-    )
+    found = skm.rollup_scope(responses)
+    if found is not None:
+        rows = [
+            {**row, "month": row["key"]}
+            for row in skm.survey_rows(found, "month", date_from=first, date_to=until)
+        ]
+    else:
+        rows = (
+            responses.filter(date__gte=first, date__lte=until)
+            .annotate(month=TruncMonth("date"))
+            .values("month")
+            .annotate(respondents=Count("pk"), **_sums_kwargs())
+            .order_by("month")
+        )
     trend = []
     for row in rows:
         _nrr, ikm = _ikm_of_row(row)
@@ -95,11 +115,23 @@ def monthly_trend(responses, until, months=TREND_MONTHS):
 
 def agency_comparison(responses):
     """IKM per agency of the scope (GROUP BY agency), best first."""
-    rows = (
-        responses.values("agency", "agency__name", "agency__short_name")
-        .annotate(respondents=Count("pk"), **_sums_kwargs())
-        .order_by("agency__name")
-    )
+    found = skm.rollup_scope(responses)
+    if found is not None:
+        rows = [
+            {
+                **row,
+                "agency": row["key"][0],
+                "agency__name": row["key"][1],
+                "agency__short_name": row["key"][2],
+            }
+            for row in skm.survey_rows(found, "agency")
+        ]
+    else:
+        rows = (
+            responses.values("agency", "agency__name", "agency__short_name")
+            .annotate(respondents=Count("pk"), **_sums_kwargs())
+            .order_by("agency__name")
+        )
     result = []
     for row in rows:
         _nrr, ikm = _ikm_of_row(row)
@@ -120,11 +152,18 @@ def agency_comparison(responses):
 
 def service_comparison(responses):
     """IKM per service of the scope (GROUP BY service), as published reports table it."""
-    rows = (
-        responses.values("service", "service__name", "agency__short_name")
-        .annotate(respondents=Count("pk"), **_sums_kwargs())
-        .order_by("agency__short_name", "service__name")
-    )
+    found = skm.rollup_scope(responses)
+    if found is not None:
+        rows = [
+            {**row, "service__name": row["key"][2], "agency__short_name": row["key"][3]}
+            for row in skm.survey_rows(found, "service")
+        ]
+    else:
+        rows = (
+            responses.values("service", "service__name", "agency__short_name")
+            .annotate(respondents=Count("pk"), **_sums_kwargs())
+            .order_by("agency__short_name", "service__name")
+        )
     result = []
     for row in rows:
         _nrr, ikm = _ikm_of_row(row)

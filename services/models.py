@@ -1155,7 +1155,11 @@ class SurveyResponse(models.Model):
                 name="surveyresponse_scores_1_4",
             ),
         ]
-        indexes = [models.Index(fields=["hall", "date"], name="survey_hall_date_idx")]
+        indexes = [
+            models.Index(fields=["hall", "date"], name="survey_hall_date_idx"),
+            # Answers written since the SKM rollup (services.rollup): read live.
+            models.Index(fields=["created_at"], name="survey_created_idx"),
+        ]
 
     def __str__(self):
         return f"SKM {self.ticket}"
@@ -1163,3 +1167,55 @@ class SurveyResponse(models.Model):
     @property
     def scores(self):
         return [getattr(self, name) for name in self.SCORE_FIELDS]
+
+
+class SurveyDayStat(models.Model):
+    """The daily rollup of the SKM answers: one day of one service (services.rollup).
+
+    ``respondents`` and the nine score sums are what the IKM needs;
+    ``profile`` counts the respondents per answer of the profile questions
+    in the order of services.rollup.SURVEY_PROFILE (its ``layout`` is kept
+    in SurveyRollupDay). Answers written after the day's ``cutoff`` are
+    read live, so a late answer is never missed.
+    """
+
+    date = models.DateField()
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="+")
+    respondents = models.PositiveIntegerField(default=0)
+    u1 = models.PositiveIntegerField(default=0)
+    u2 = models.PositiveIntegerField(default=0)
+    u3 = models.PositiveIntegerField(default=0)
+    u4 = models.PositiveIntegerField(default=0)
+    u5 = models.PositiveIntegerField(default=0)
+    u6 = models.PositiveIntegerField(default=0)
+    u7 = models.PositiveIntegerField(default=0)
+    u8 = models.PositiveIntegerField(default=0)
+    u9 = models.PositiveIntegerField(default=0)
+    profile = ArrayField(models.PositiveIntegerField(), default=list)
+
+    class Meta:
+        verbose_name = _("rekap harian SKM")
+        verbose_name_plural = _("rekap harian SKM")
+        indexes = [models.Index(fields=["hall", "date"], name="surveydaystat_hall_day_idx")]
+
+    def __str__(self):
+        return f"SKM {self.date} {self.service_id}"
+
+
+class SurveyRollupDay(models.Model):
+    """A day whose SKM answers written before ``cutoff`` are in SurveyDayStat."""
+
+    date = models.DateField(primary_key=True)
+    cutoff = models.DateTimeField()
+    # services.rollup.SURVEY_PROFILE when the day was written: another
+    # layout (new answer choices) reads the day live until it is written again.
+    layout = models.TextField()
+
+    class Meta:
+        verbose_name = _("hari SKM yang sudah direkap")
+        verbose_name_plural = _("hari SKM yang sudah direkap")
+
+    def __str__(self):
+        return str(self.date)

@@ -21,7 +21,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mpp_portal.workdays import JAKARTA
-from services.models import Priority, Ticket, TicketRollupDay
+from services.models import (
+    Priority,
+    SurveyResponse,
+    SurveyRollupDay,
+    Ticket,
+    TicketRollupDay,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +107,71 @@ _COLUMNS = (
     "transferred, wait_minutes, wait_counts, service_minutes, service_counts, issued_by_hour"
 )
 
+# The SKM rollup (SurveyDayStat): per day, service, agency and hall, the
+# respondents, the nine score sums and the profile counts, in the order of
+# SURVEY_PROFILE (each profile question's answers, then "not answered").
+SURVEY_PROFILE = [
+    (field, value)
+    for field, choices in (
+        ("sex", SurveyResponse.Sex),
+        ("age_band", SurveyResponse.AgeBand),
+        ("education", SurveyResponse.Education),
+        ("occupation", SurveyResponse.Occupation),
+    )
+    for value in [*choices.values, ""]
+]
+SURVEY_LAYOUT = ";".join(f"{field}={value}" for field, value in SURVEY_PROFILE)
+# Answers written less than this before a run are left to the live part:
+# an answer still in its (short) transaction is counted once, live.
+SURVEY_CUTOFF_MARGIN = datetime.timedelta(minutes=1)
+_SCORES = ", ".join(SurveyResponse.SCORE_FIELDS)
+
+
+def survey_profile_sql(alias, aggregate):
+    """The profile counts as an int array: ``sum`` of rollup rows or ``count`` of answers.
+
+    Returns (SQL, params); the answer values are parameters.
+    """
+    parts, params = [], []
+    for index, (field, value) in enumerate(SURVEY_PROFILE, start=1):
+        if aggregate == "sum":
+            parts.append(f"coalesce(sum({alias}.profile[{index}]), 0)::bigint")
+        else:
+            parts.append(f"count(*) FILTER (WHERE {alias}.{field} = %s)")
+            params.append(value)
+    return "ARRAY[" + ", ".join(parts) + "]", params
+
+
+def survey_rollup_days(days, cutoff) -> int:
+    """Write the SKM rollup of ``days`` (the answers written before ``cutoff``).
+
+    Called by rollup_days, in its transaction.
+    """
+    profile, params = survey_profile_sql("r", "count")
+    sums = ", ".join(f"sum(r.{name})" for name in SurveyResponse.SCORE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM services_surveydaystat WHERE date = ANY(%s)", [days])
+        cursor.execute(
+            f"""
+            INSERT INTO services_surveydaystat (
+                date, service_id, agency_id, hall_id, respondents, {_SCORES}, profile)
+            SELECT r.date, r.service_id, r.agency_id, r.hall_id, count(*), {sums}, {profile}
+            FROM services_surveyresponse r
+            WHERE r.date = ANY(%s) AND r.created_at < %s
+            GROUP BY r.date, r.service_id, r.agency_id, r.hall_id
+            """,  # noqa: S608
+            [*params, days, cutoff],
+        )
+        rows = cursor.rowcount
+    SurveyRollupDay.objects.bulk_create(
+        [SurveyRollupDay(date=day, cutoff=cutoff, layout=SURVEY_LAYOUT) for day in days],
+        update_conflicts=True,
+        unique_fields=["date"],
+        update_fields=["cutoff", "layout"],
+    )
+    return rows
+
+
 # Guard against a drift between the SQL above and the model's statuses.
 assert {Ticket.Status.DONE, Ticket.Status.SKIPPED, Ticket.Status.CANCELLED} == {
     "done",
@@ -115,6 +186,7 @@ def rollup_days(days) -> int:
 
     Idempotent: the days' rows are replaced, and their TicketRollupDay marks
     set, so the statistics switch to the rollup for them in the same commit.
+    The SKM answers of the days are rolled up too (SurveyDayStat).
     """
     days = sorted(set(days))
     if not days:
@@ -133,6 +205,7 @@ def rollup_days(days) -> int:
             unique_fields=["date"],
             update_fields=["rolled_at"],
         )
+        survey_rollup_days(days, now - SURVEY_CUTOFF_MARGIN)
     return rows
 
 
@@ -152,6 +225,12 @@ def rollup_closed_days(*, now=None, redo=REDO_DAYS) -> int:
         TicketRollupDay.objects.filter(date__gte=first, date__lte=yesterday).values_list(
             "date", flat=True
         )
+    )
+    # A day counts as done once its SKM answers are rolled up in this layout too.
+    done &= set(
+        SurveyRollupDay.objects.filter(
+            date__gte=first, date__lte=yesterday, layout=SURVEY_LAYOUT
+        ).values_list("date", flat=True)
     )
     todo = []
     day = first

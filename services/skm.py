@@ -83,9 +83,14 @@ def ikm_summary(responses, served_tickets):
     there is no index: ``ikm``, ``grade`` and ``grade_label`` are None (an
     IKM of 0 would read as a verdict; the scale starts at 25).
     """
-    totals = responses.aggregate(
-        respondents=Count("pk"), **{name: Sum(name) for name in SurveyResponse.SCORE_FIELDS}
-    )
+    found = rollup_scope(responses)
+    if found is not None:
+        # With the profile: the report's profile_breakdown() reads the same row.
+        totals = survey_rows(found, profile=True)[0]
+    else:
+        totals = responses.aggregate(
+            respondents=Count("pk"), **{name: Sum(name) for name in SurveyResponse.SCORE_FIELDS}
+        )
     respondents = totals["respondents"]
     sums = [totals[name] or 0 for name in SurveyResponse.SCORE_FIELDS]
     nrr, ikm = ikm_from_sums(respondents, sums)
@@ -102,6 +107,150 @@ def ikm_summary(responses, served_tickets):
         "min_sample": min_sample,
         "sample_reached": respondents > 0 and respondents >= min_sample,
     }
+
+
+# ---------------------------------------------------------------------------
+# The answers' sums from the SKM rollup (services.rollup, SurveyDayStat)
+# ---------------------------------------------------------------------------
+_GROUPS = {
+    None: (),
+    "month": ("date_trunc('month', f.date)::date",),
+    # With the names the report shows (one query, as the GROUP BY it replaces).
+    "agency": ("f.agency_id", "a.name", "a.short_name"),
+    # The answer's own agency, as the rows' GROUP BY has it.
+    "service": ("f.service_id", "f.agency_id", "sv.name", "a.short_name"),
+}
+_JOINS = {
+    "agency": "JOIN organizations_agency a ON a.id = f.agency_id",
+    "service": "JOIN services_service sv ON sv.id = f.service_id "
+    "JOIN organizations_agency a ON a.id = f.agency_id",
+}
+
+
+def rollup_scope(responses):
+    """The scope skm.scope() gave ``responses`` (dict), or None for any other queryset."""
+    return getattr(responses, "_ikm_scope", None)
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def survey_rows(found, group=None, *, date_from=None, date_to=None, profile=False) -> list:
+    """Respondents and the nine score sums per ``group`` (None, month, agency, service).
+
+    ``found`` is a rollup_scope(); ``date_from``/``date_to`` narrow its
+    period further. One query: the rollup rows of the rolled days
+    (SurveyRollupDay, current layout) plus the answers of the other days and
+    those written after their day's cutoff, so the sums equal those of the
+    answers. ``profile``: each row also has ``profile``, the counts in
+    services.rollup.SURVEY_PROFILE's order.
+    """
+    from django.db import connection
+
+    from services import rollup
+
+    # The page asks for the totals twice (index, then profile): once.
+    memo = found.setdefault("_memo", {})
+    memo_key = (group, date_from, date_to)
+    if memo_key in memo and (memo[memo_key][1] or not profile):
+        return memo[memo_key][0]
+    lows = [d for d in (found["date_from"], date_from) if d is not None]
+    highs = [d for d in (found["date_to"], date_to) if d is not None]
+    low, high = (max(lows) if lows else None), (min(highs) if highs else None)
+
+    where, params = [], {"layout": rollup.SURVEY_LAYOUT}
+    for name in ("hall", "agency", "service"):
+        if found[name] is not None:
+            where.append(f"{{t}}.{name}_id = %({name})s")
+            params[name] = _pk(found[name])
+    if low is not None:
+        where.append("{t}.date >= %(low)s")
+        params["low"] = low
+    if high is not None:
+        where.append("{t}.date <= %(high)s")
+        params["high"] = high
+
+    def cond(alias, extra):
+        return " AND ".join([w.format(t=alias) for w in where] + extra) or "TRUE"
+
+    scores = ", ".join(SurveyResponse.SCORE_FIELDS)
+    # The rolled days (rd), then the facts: the live answers of the days not
+    # rolled (before, between and after the rolled ones: three index ranges),
+    # the rollup rows, and the answers written after their day's cutoff (by
+    # the created_at index). The subqueries on rd run once (InitPlans).
+    first = "coalesce((SELECT min(date) FROM rd), 'infinity'::date)"
+    last = "coalesce((SELECT max(date) FROM rd), 'infinity'::date)"
+    gaps = (
+        f"ARRAY(SELECT d::date FROM generate_series({first}, {last}, '1 day') d "
+        "EXCEPT SELECT date FROM rd)"
+    )
+    branches = [
+        f"""SELECT r.date, r.service_id, r.agency_id, 1 AS respondents, {scores},
+               {{profile_row}} AS profile
+        FROM services_surveyresponse r
+        WHERE {cond("r", [f"(r.date < {first} OR r.date > {last} OR r.date = ANY({gaps}))"])}""",
+        f"""SELECT s.date, s.service_id, s.agency_id, s.respondents, {scores}, s.profile
+        FROM services_surveydaystat s
+        WHERE {cond("s", ["s.date = ANY(ARRAY(SELECT date FROM rd))"])}""",
+        f"""SELECT r.date, r.service_id, r.agency_id, 1, {scores}, {{profile_row}}
+        FROM services_surveyresponse r JOIN rd ON rd.date = r.date AND r.created_at >= rd.cutoff
+        WHERE {cond("r", ["r.created_at >= (SELECT min(cutoff) FROM rd)"])}""",
+    ]
+    rd_where = " AND ".join(
+        ["layout = %(layout)s"]
+        + (["date >= %(low)s"] if low is not None else [])
+        + (["date <= %(high)s"] if high is not None else [])
+    )
+    profile_row = "ARRAY[]::int[]"
+    if profile:
+        profile_row = (
+            "ARRAY["
+            + ", ".join(
+                f"(r.{field} = %(p{n})s)::int"
+                for n, (field, _v) in enumerate(rollup.SURVEY_PROFILE)
+            )
+            + "]"
+        )
+        params.update({f"p{n}": value for n, (_f, value) in enumerate(rollup.SURVEY_PROFILE)})
+    keys = _GROUPS[group]
+    key = ", ".join(keys)
+    # The order of the GROUP BY queries these replace (services.ikm_report).
+    order = "a.short_name, sv.name" if group == "service" else key
+    sums = ", ".join(f"coalesce(sum(f.{name}), 0)::bigint" for name in SurveyResponse.SCORE_FIELDS)
+    profile_sums = ""
+    if profile:
+        profile_sums = ", " + ", ".join(
+            f"coalesce(sum(f.profile[{n}]), 0)::bigint"
+            for n in range(1, len(rollup.SURVEY_PROFILE) + 1)
+        )
+    union = "\n    UNION ALL\n    ".join(b.replace("{profile_row}", profile_row) for b in branches)
+    sql = f"""
+WITH rd AS MATERIALIZED (
+    SELECT date, cutoff FROM services_surveyrollupday WHERE {rd_where}
+), f AS (
+    {union}
+)
+SELECT {key + ", " if key else ""}coalesce(sum(f.respondents), 0)::bigint, {sums}{profile_sums}
+FROM f {_JOINS.get(group, "")} {f"GROUP BY {key} ORDER BY {order}" if key else ""}
+"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    out = []
+    width = len(keys)
+    for values in records:
+        row = {
+            "key": (values[0] if width == 1 else tuple(values[:width])) if key else None,
+            "respondents": int(values[width] or 0),
+        }
+        for n, name in enumerate(SurveyResponse.SCORE_FIELDS, start=width + 1):
+            row[name] = int(values[n] or 0)
+        if profile:
+            row["profile"] = [int(v or 0) for v in values[width + 10 :]]
+        out.append(row)
+    memo[memo_key] = (out, profile)
+    return out
 
 
 def _population(served_tickets):
@@ -160,14 +309,17 @@ def scope(*, hall=None, agency=None, service=None, date_from=None, date_to=None)
     if date_to is not None:
         responses = responses.filter(date__lte=date_to)
         served = served.filter(date__lte=date_to)
-    # ikm_summary() counts the population from the daily rollup by these.
-    served._ikm_scope = {
+    # ikm_summary() and services.ikm_report read the daily rollups by these
+    # (a further filtered queryset has no such scope: read from the rows).
+    found = {
         "hall": hall,
         "agency": agency,
         "service": service,
         "date_from": date_from,
         "date_to": date_to,
     }
+    served._ikm_scope = found
+    responses._ikm_scope = found
     return responses, served
 
 
