@@ -104,13 +104,7 @@ def build(ctx: Context) -> Tile:
         Figure("nib_ytd", _("NIB terbit sejak awal tahun"), value("nib", "ytd")),
         Figure("capital_ytd", _("Modal usaha sejak awal tahun"), capital_ytd, unit="Rp"),
         Figure("target", _("Target investasi tahun ini"), target, unit="Rp", higher_is_better=None),
-        Figure(
-            "target_share",
-            _("Modal usaha terhadap target"),
-            share,
-            unit="%",
-            note=str(CAPITAL_NOTE),
-        ),
+        Figure("target_share", _("Modal usaha terhadap target"), share, unit="%"),
     ]
     rows = []
     for month in period.months():
@@ -146,6 +140,7 @@ def build(ctx: Context) -> Tile:
         "dengan target investasi kabupaten tahun itu; modal usaha ini hanya sebagian "
         "dari realisasi investasi."
     )
+    definition = " ".join([str(definition), str(CAPITAL_NOTE)])
     query = urlencode({"tahun": period.year, "kabupaten": ctx.hall.regency})
     url = reverse("sipabes:dashboard") + "?" + query
     return Tile(

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -47,3 +48,23 @@ def cell(value):
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return _number(value)
     return value
+
+
+# Large rupiah amounts as Indonesians say them on a dashboard: "Rp26,4 miliar".
+SCALES = [
+    (10**12, _("triliun")),
+    (10**9, _("miliar")),
+    (10**6, _("juta")),
+]
+
+
+@register.filter
+def figure_short(value, unit=""):
+    """Like figure_number, rupiah of a million or more in juta/miliar/triliun."""
+    if unit == "Rp" and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        for size, word in SCALES:
+            if abs(value) >= size:
+                amount = round(float(value) / size, 1)
+                text = _number(int(amount) if amount == int(amount) else amount)
+                return f"Rp{text} {word}"
+    return figure_number(value, unit)

@@ -43,9 +43,13 @@
       }
     }));
   });
-  // Print: the charts redraw at the paper's size.
+  // Print: the charts redraw at the paper's size (A4 less margins: about
+  // 180 x 45 mm at 96 dpi, the box of the print stylesheet), then back.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.dasbor-cara").forEach(function (d) { d.open = true; });
+    charts.forEach(function (chart) { chart.resize(680, 170); });
+  });
+  window.addEventListener("afterprint", function () {
     charts.forEach(function (chart) { chart.resize(); });
   });
 })();
