@@ -8,10 +8,12 @@ which reads the daily rollup for closed days and the raw tickets of today):
   to its end, tickets served only. Medians and 90th percentiles, whole
   minutes, by the service and counter the ticket ended at.
 - **Tickets per staff hour**: tickets served divided by the counters'
-  staffed hours. A counter's staffed time on a day runs from its first call
-  to the end of its last service that day (the console records no shift
-  times for past days, the tickets do), less the breaks (``CounterPause``)
-  started that day; summed over counters and days.
+  staffed hours. A counter is staffed on a day it handled at least one
+  ticket (called, served, skipped), for the hall's office hours of that
+  day (``OfficeHours``, 08:00-16:00 by default), less the breaks
+  (``CounterPause``) it took that day; summed over counters and days. The
+  daily rollup keeps which counter worked which day, so a year costs little;
+  the console's open/close times are not kept for past days.
 - **Busiest hours**: tickets issued per hour of the day (WIB).
 - **Counters over the standard**: counters whose median wait in the period
   exceeds the waiting-time standard (``WAIT_STANDARD_MINUTES``, from the
@@ -21,13 +23,16 @@ which reads the daily rollup for closed days and the raw tickets of today):
 An agency admin's slice counts the agency's services and counters.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mpp_portal.workdays.calendar import _Calendar
 from regency.figures import Chart, Context, Figure, Table, Tile
-from services import stats
+from services import rollup, stats
 
 DEFAULT_WAIT_STANDARD_MINUTES = 30
 
@@ -36,45 +41,77 @@ def wait_standard_minutes() -> int:
     return int(getattr(settings, "QUEUE_WAIT_STANDARD_MINUTES", DEFAULT_WAIT_STANDARD_MINUTES))
 
 
-# Staffed minutes per counter over a date range: per (counter, day) the span
-# from the first call to the last finish, less that day's breaks.
+# Staffed minutes per counter and period: each day a counter handled a
+# ticket counts the hall's office hours of that day (``minutes`` from the
+# working-day calendar), less the breaks the counter took that day. The
+# days come from the daily rollup (services.rollup) where it covers them and
+# from the tickets of the other days (today), like services.stats.
 _STAFFED_SQL = """
-WITH spans AS (
-    SELECT t.counter_id, t.date,
-           EXTRACT(EPOCH FROM max(coalesce(t.finished_at, t.called_at)) - min(t.called_at))
-               / 60.0 AS minutes
-    FROM services_ticket t
-    JOIN services_counter c ON c.id = t.counter_id
+WITH cal AS (
+    SELECT * FROM unnest(%(days)s::date[], %(minutes)s::int[]) AS cal(day, minutes)
+), counters AS (
+    SELECT c.id FROM services_counter c
     WHERE c.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR c.agency_id = %(agency)s)
-      AND t.date >= %(first)s AND t.date <= %(last)s AND t.called_at IS NOT NULL
-    GROUP BY t.counter_id, t.date
+), counter_days AS (
+    SELECT r.counter_id, r.date FROM services_ticketdaystat r
+    WHERE r.date = ANY(%(rolled)s) AND r.counter_id IN (SELECT id FROM counters)
+    UNION
+    SELECT t.counter_id, t.date FROM services_ticket t
+    WHERE t.date = ANY(%(live)s) AND t.counter_id IN (SELECT id FROM counters)
 ), breaks AS (
     SELECT p.counter_id, (p.started_at AT TIME ZONE 'Asia/Jakarta')::date AS date,
            sum(EXTRACT(EPOCH FROM p.ended_at - p.started_at) / 60.0) AS minutes
     FROM services_counterpause p
-    JOIN services_counter c ON c.id = p.counter_id
-    WHERE c.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR c.agency_id = %(agency)s)
+    WHERE p.counter_id IN (SELECT id FROM counters)
       AND p.started_at >= %(first_at)s AND p.started_at < %(end_at)s
     GROUP BY 1, 2
 )
-SELECT s.counter_id, s.date >= %(start)s AS is_now,
-       sum(greatest(s.minutes - coalesce(b.minutes, 0), 0))
-FROM spans s LEFT JOIN breaks b USING (counter_id, date)
+SELECT d.counter_id, d.date >= %(start)s AS is_now,
+       sum(greatest(cal.minutes - coalesce(b.minutes, 0), 0))
+FROM counter_days d
+JOIN cal ON cal.day = d.date
+LEFT JOIN breaks b ON b.counter_id = d.counter_id AND b.date = d.date
 GROUP BY 1, 2
 """
+
+
+def _office_minutes(hall, first, last) -> dict:
+    """{"days": [...], "minutes": [...]}: the hall's office minutes of each day.
+
+    One read of the hall's calendar. A closed day a counter still served
+    on (a Saturday service) counts the usual hours.
+    """
+    cal = _Calendar(hall)
+    cal.load(first, last)
+    days, minutes = [], []
+    day = first
+    while day <= last:
+        opens, closes = cal.office_hours(day)
+        days.append(day)
+        minutes.append((closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute))
+        day += datetime.timedelta(days=1)
+    return {"days": days, "minutes": minutes}
 
 
 def staffed_minutes(ctx: Context) -> dict:
     """{(counter id, "now"|"before"): staffed minutes} for the period and the previous one."""
     period, previous = ctx.period, ctx.period.previous()
+    rolled = rollup.rolled_days(previous.start, period.end)
+    done = set(rolled)
+    live = [
+        previous.start + datetime.timedelta(days=n)
+        for n in range((period.end - previous.start).days + 1)
+        if previous.start + datetime.timedelta(days=n) not in done
+    ]
     params = {
         "hall": ctx.hall.pk,
         "agency": getattr(ctx.agency, "pk", None),
-        "first": previous.start,
         "start": period.start,
-        "last": period.end,
         "first_at": previous.start_at,
         "end_at": period.end_at,
+        "rolled": rolled,
+        "live": live,
+        **_office_minutes(ctx.hall, previous.start, period.end),
     }
     with connection.cursor() as cursor:
         cursor.execute(_STAFFED_SQL, params)
@@ -239,15 +276,16 @@ def build(ctx: Context) -> Tile:
         datasets=[{"label": str(_("Tiket diambil per jam (WIB)")), "data": [n for _h, n in hours]}],
     )
     definition = _(
-        "Periode %(period)s, dibandingkan dengan %(previous)s (tanggal WIB). Waktu tunggu: "
-        "menit dari pengambilan tiket (atau check-in pemesanan) sampai panggilan pertama; "
-        "waktu layanan: dari mulai sampai selesai dilayani, hanya tiket yang selesai; "
-        "median dan persentil 90 dalam menit bulat, menurut layanan dan loket terakhir "
-        "tiket. Jam petugas: per loket per hari, dari panggilan pertama sampai layanan "
-        "terakhir selesai, dikurangi istirahat yang tercatat; tiket per jam petugas = tiket "
-        "dilayani dibagi jam petugas. Jam tersibuk: jam (WIB) dengan tiket diambil "
-        "terbanyak. Loket di atas standar: median waktu tunggunya melebihi standar waktu "
-        "tunggu %(minutes)s menit."
+        "Periode %(period)s, dibandingkan dengan %(previous)s (tanggal WIB). "
+        "Waktu tunggu: menit dari pengambilan tiket (atau check-in pemesanan) "
+        "sampai panggilan pertama; waktu layanan: dari mulai sampai selesai "
+        "dilayani, hanya tiket yang selesai; median dan persentil 90 dalam menit "
+        "bulat, menurut layanan dan loket terakhir tiket. Jam petugas: jam buka "
+        "gedung pada setiap hari sebuah loket menangani sedikitnya satu tiket, "
+        "dikurangi istirahat loket yang tercatat hari itu; tiket per jam petugas = "
+        "tiket dilayani dibagi jam petugas. Jam tersibuk: jam (WIB) dengan tiket "
+        "diambil terbanyak. Loket di atas standar: median waktu tunggunya melebihi "
+        "standar waktu tunggu %(minutes)s menit."
     ) % {"period": period.label, "previous": previous.label, "minutes": standard}
     return Tile(
         key="staff",

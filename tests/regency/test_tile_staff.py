@@ -3,10 +3,10 @@
 Hand-made March 2026 (times WIB):
 
 Counter 1 (agency A), 2 March: waits 10, 20, 40 (no-show), 50 minutes;
-service 10, 15, 19 minutes; first call 08:10, last finish 11:10, a break
-09:00-09:30 -> 150 staffed minutes, 3 served = 1.2 per staff hour.
-Counter 2 (agency B), 3 March: wait 5, service 30, 09:05-09:35 -> 0.5 hours.
-February: one ticket at counter 1, 08:05-08:15 -> 10 minutes, 1 served.
+service 10, 15, 19 minutes; the hall's 08:00-16:00 less a break
+09:00-09:30 -> 7.5 staffed hours, 3 served = 0.4 per staff hour.
+Counter 2 (agency B), 3 March: wait 5, service 30 -> 8 hours, 1 served.
+February: one ticket at counter 1 on 2 February -> 8 hours, 1 served.
 """
 
 import datetime
@@ -76,21 +76,23 @@ def values(tile):
 
 
 def test_hall_figures_match_the_hand_count(world, hall, django_assert_max_num_queries):
-    with django_assert_max_num_queries(20):
+    # services.stats' queries for both periods, the calendar, the staffed hours:
+    # a fixed number, whatever the number of tickets.
+    with django_assert_max_num_queries(22):
         tile = staff.build(Context(hall, MARCH, today=TODAY))
     got = values(tile)
     assert got["served"] == (4, 1)
     assert got["wait_median"] == (20.0, 5.0)  # 5, 10, 20, 40, 50
     assert got["wait_p90"] == (46.0, 5.0)  # 40 + 0.6 * 10
     assert got["service_median"] == (17.0, 10.0)  # 10, 15, 19, 30
-    assert got["staff_hours"] == (3.0, round(10 / 60, 1))
-    assert got["tickets_per_staff_hour"] == (1.33, 6.0)
+    assert got["staff_hours"] == (15.5, 8.0)
+    assert got["tickets_per_staff_hour"] == (0.26, 0.12)  # 4 / 15.5, 1 / 8
     assert got["busiest_hour"][0] == 8  # 08: 2 tickets, 09: 2 (the earlier wins), 10: 1
     # Counter 1's median wait is exactly 30 minutes: not over a 30-minute standard.
     assert got["counters_over_standard"] == (0, 0)
     rows = {row[0]: row for row in tile.table.rows if row[0] != "Semua loket"}
-    assert rows["Loket 1"][2:] == [3, 30.0, 47.0, 15.0, 2.5, 1.2, "Tidak"]
-    assert rows["Loket 2"][2:] == [1, 5.0, 5.0, 30.0, 0.5, 2.0, "Tidak"]
+    assert rows["Loket 1"][2:] == [3, 30.0, 47.0, 15.0, 7.5, 0.4, "Tidak"]
+    assert rows["Loket 2"][2:] == [1, 5.0, 5.0, 30.0, 8.0, 0.12, "Tidak"]
     agency_rows = [row for row in tile.table.rows if row[0] == "Semua loket"]
     assert len(agency_rows) == 2
     assert tile.chart.labels == ["08.00", "09.00", "10.00"]
@@ -111,8 +113,8 @@ def test_agency_slice_sees_its_own_counters_only(world, hall, agency_a):
     tile = staff.build(Context(hall, MARCH, agency=agency_a, today=TODAY))
     got = values(tile)
     assert got["served"] == (3, 1)
-    assert got["staff_hours"] == (2.5, round(10 / 60, 1))
-    assert got["tickets_per_staff_hour"] == (1.2, 6.0)
+    assert got["staff_hours"] == (7.5, 8.0)
+    assert got["tickets_per_staff_hour"] == (0.4, 0.12)
     assert [row[0] for row in tile.table.rows] == ["Loket 1"]
 
 
@@ -121,3 +123,26 @@ def test_empty_period_shows_no_data_not_zero(hall):
     assert got["wait_median"] == (None, None)
     assert got["tickets_per_staff_hour"] == (None, None)
     assert got["busiest_hour"] == (None, None)
+
+
+def test_the_rollup_gives_the_same_figures(world, hall):
+    from services.rollup import rollup_days
+
+    before = staff.build(Context(hall, MARCH, today=TODAY))
+    rollup_days([datetime.date(2026, 2, 2), datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)])
+    # The raw tickets no longer matter for rolled days: the counter-days come from the rollup.
+    Ticket.objects.filter(date=datetime.date(2026, 3, 3)).update(counter=None)
+    after = staff.build(Context(hall, MARCH, today=TODAY))
+    assert values(after) == values(before)
+
+
+def test_the_halls_office_hours_count(world, hall):
+    from mpp_portal.organizations.models import OfficeHours
+
+    # Mondays 08:00-12:00: counter 1's Monday 2 March is 4 hours less the break.
+    OfficeHours.objects.create(
+        hall=hall, weekday=0, opens=datetime.time(8), closes=datetime.time(12)
+    )
+    tile = staff.build(Context(hall, MARCH, today=TODAY))
+    rows = {row[0]: row for row in tile.table.rows}
+    assert rows["Loket 1"][6] == 3.5
