@@ -8,20 +8,23 @@ What is counted, per month of the period and for the period (WIB):
 - **Bookings made online**: bookings created in the period (``created_at``,
   WIB), whatever became of them.
 - **Visitors, new and returning**: people told apart by a hash of their
-  mobile number (normalised as ``mpp_portal.identity`` stores it, E.164
-  without the plus) or, for a booking without one, of the NIK. The hash is
-  computed inside the query and only counted: it never leaves the database
-  and is stored nowhere. A visitor is *new* in a month (or the period) when
-  their first ticket or booking in the hall's whole history falls in it,
-  *returning* otherwise. Tickets without a phone number cannot be told
-  apart: they count as visits, not as visitors.
+  mobile number as stored (E.164: ``mpp_portal.identity`` normalises every
+  number the kiosk, the API and the booking form take) or, for a booking
+  without one, of the NIK. The hash is computed inside the query and only
+  counted: it never leaves the database and is stored nowhere. A visitor is
+  *new* in a month (or the period) when their first ticket or booking in
+  the hall's whole history falls in it, *returning* otherwise. Tickets
+  without a phone number cannot be told apart: they count as visits, not
+  as visitors.
 - **Catalogue page views**: views of the public service list and of the
   standar pelayanan pages, counted on the server (``mpp_portal.pageviews``,
   no cookie, no third-party tracker, bots and staff left out).
 
 An agency admin's slice counts the tickets and bookings of the agency's
 services, new meaning new to the agency, and the views of its services'
-pages. Everything is one SQL statement for both periods.
+pages. One SQL statement for both periods (after the list of the days the
+daily rollup covers): visits come from the rollup, so a year costs little;
+telling people apart reads the tickets that carry a phone number.
 """
 
 import datetime
@@ -32,13 +35,14 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from regency.figures import Chart, Context, Figure, Table, Tile
+from services import rollup
 
-# A person's key: md5 of the mobile number as digits after +62, or of the
-# NIK when there is no number (bookings always carry both). Only grouped on.
+# A person's key: md5 of the mobile number as stored (E.164, the form
+# ``mpp_portal.identity`` normalises every number to), or of the NIK for a
+# booking without one. Only grouped on and counted, never selected.
 _PERSON = """
     CASE
-        WHEN coalesce({phone}, '') <> '' THEN md5('p' || regexp_replace(
-            regexp_replace({phone}, '[^0-9]', '', 'g'), '^(62|0)', ''))
+        WHEN coalesce({phone}, '') <> '' THEN md5('p' || {phone})
         WHEN coalesce({nik}, '') <> '' THEN md5('n' || {nik})
     END
 """
@@ -47,44 +51,41 @@ _SQL = """
 WITH svc AS (
     SELECT s.id FROM services_service s JOIN organizations_agency a ON a.id = s.agency_id
     WHERE a.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR s.agency_id = %(agency)s)
-), tk AS (
-    SELECT t.date AS d, {ticket_person} AS person
-    FROM services_ticket t
-    WHERE t.numbered_service_id IN (SELECT id FROM svc)
-      AND t.date >= %(first)s AND t.date <= %(last)s
+), visits AS (
+    -- Tickets issued per day: the daily rollup where it covers the day,
+    -- the tickets themselves for the other days (services.rollup).
+    SELECT r.date AS d, r.issued AS n FROM services_ticketdaystat r
+    WHERE r.date = ANY(%(rolled)s) AND r.service_id IN (SELECT id FROM svc)
+    UNION ALL
+    SELECT t.date, 1 FROM services_ticket t
+    WHERE t.date = ANY(%(live)s) AND t.numbered_service_id IN (SELECT id FROM svc)
 ), bk AS (
     SELECT (b.created_at AT TIME ZONE 'Asia/Jakarta')::date AS d, {booking_person} AS person
     FROM services_booking b
-    WHERE b.service_id IN (SELECT id FROM svc)
-      AND b.created_at >= %(first_at)s AND b.created_at < %(end_at)s
-), seen AS (
-    SELECT d, person FROM tk WHERE person IS NOT NULL
+    WHERE b.service_id IN (SELECT id FROM svc) AND b.created_at < %(end_at)s
+), contacts AS (
+    -- Every identifiable contact up to the period's end: tickets with a
+    -- phone number and bookings.
+    SELECT t.date AS d, {ticket_person} AS person
+    FROM services_ticket t
+    WHERE t.numbered_service_id IN (SELECT id FROM svc)
+      AND t.date <= %(last)s AND t.phone <> ''
     UNION ALL
     SELECT d, person FROM bk WHERE person IS NOT NULL
 ), firsts AS (
-    -- The first contact of each person seen in the window, over all history.
-    SELECT person, min(d) AS first_d FROM (
-        SELECT t.date AS d, {ticket_person} AS person
-        FROM services_ticket t
-        WHERE t.numbered_service_id IN (SELECT id FROM svc)
-          AND t.date <= %(last)s AND coalesce(t.phone, '') <> ''
-        UNION ALL
-        SELECT (b.created_at AT TIME ZONE 'Asia/Jakarta')::date, {booking_person}
-        FROM services_booking b
-        WHERE b.service_id IN (SELECT id FROM svc) AND b.created_at < %(end_at)s
-    ) everything
-    WHERE person IN (SELECT person FROM seen)
-    GROUP BY person
+    SELECT person, min(d) AS first_d FROM contacts GROUP BY person
 ), marked AS (
-    SELECT s.d, s.person, f.first_d,
-           date_trunc('month', s.d)::date AS m,
-           CASE WHEN s.d >= %(start)s THEN 'now' ELSE 'before' END AS p,
-           CASE WHEN s.d >= %(start)s THEN %(start)s::date ELSE %(first)s::date END AS p_start
-    FROM seen s JOIN firsts f USING (person)
+    SELECT c.person, f.first_d,
+           date_trunc('month', c.d)::date AS m,
+           CASE WHEN c.d >= %(start)s THEN 'now' ELSE 'before' END AS p,
+           CASE WHEN c.d >= %(start)s THEN %(start)s::date ELSE %(first)s::date END AS p_start
+    FROM contacts c JOIN firsts f USING (person)
+    WHERE c.d >= %(first)s
 )
-SELECT 'visits', date_trunc('month', d)::date, count(*), NULL::bigint FROM tk GROUP BY 2
+SELECT 'visits', date_trunc('month', d)::date, sum(n), NULL::bigint FROM visits GROUP BY 2
 UNION ALL
-SELECT 'bookings', date_trunc('month', d)::date, count(*), NULL FROM bk GROUP BY 2
+SELECT 'bookings', date_trunc('month', d)::date, count(*), NULL FROM bk
+WHERE d >= %(first)s GROUP BY 2
 UNION ALL
 SELECT 'visitors_m', m, count(DISTINCT person),
        count(DISTINCT person) FILTER (WHERE first_d >= m)
@@ -113,16 +114,25 @@ def _month_label(month: datetime.date) -> str:
 
 
 def query(ctx: Context) -> list[tuple]:
-    """The statement's rows: (what, month or None, count, new or None)."""
+    """The statement's rows: (what, month or None, count, new or None).
+
+    Two queries: the days the rollup covers, then the statement.
+    """
     period, previous = ctx.period, ctx.period.previous()
+    rolled = rollup.rolled_days(previous.start, period.end)
+    done = set(rolled)
+    days = (
+        previous.start + datetime.timedelta(days=n) for n in range(previous.days() + period.days())
+    )
     params = {
         "hall": ctx.hall.pk,
         "agency": getattr(ctx.agency, "pk", None),
         "first": previous.start,
         "start": period.start,
         "last": period.end,
-        "first_at": previous.start_at,
         "end_at": period.end_at,
+        "rolled": rolled,
+        "live": [day for day in days if day not in done],
     }
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
