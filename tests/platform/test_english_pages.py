@@ -256,6 +256,9 @@ PAGES = [
     Page(_signed_forum_url),
     Page(lambda d: _first("forums.Forum", hall=d.hall, inputs_open=True).get_absolute_url()),
     Page(lambda d: _r("agreements:public", d.hall.slug)),
+    # The regency's dashboard (issue 16)
+    Page(lambda d: _r("regency:public_dashboard", d.hall.slug)),
+    Page(lambda d: _r("regency:public_dashboard", d.hall.slug) + "?jenis=month&tahun=2026&ke=13"),
 ]
 
 STAFF_PAGES = [
@@ -316,6 +319,9 @@ STAFF_PAGES = [
     Page(_r("agreements:stakeholders"), user="admin.mpp"),
     Page(_r("agreements:create"), user="admin.mpp"),
     Page(lambda d: _r("agreements:detail", _first("agreements.Agreement").pk), user="admin.mpp"),
+    Page(_r("regency:dashboard"), user="bupati"),
+    Page(_r("regency:dashboard") + "?jenis=year&tahun=abc", user="admin.mpp"),
+    Page(_r("regency:dashboard"), user="admin.dukcapil"),
     Page(_r("services:console"), user="warga"),  # forbidden: the 403 page
 ]
 
