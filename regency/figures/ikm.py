@@ -58,7 +58,7 @@ def _per_service(ctx: Context):
     services = (
         Service.objects.filter(pk__in=ids).select_related("agency").order_by("agency__name", "name")
     )
-    rows = []
+    rows, reached_count = [], 0
     for service in services:
         row = sums.get(service.pk)
         respondents = row["respondents"] if row else 0
@@ -73,6 +73,7 @@ def _per_service(ctx: Context):
         if ctx.public and respondents < MIN_RESPONDENTS:
             ikm = grade = None
         reached = respondents > 0 and respondents >= minimum
+        reached_count += reached
         rows.append(
             [
                 service.name,
@@ -85,13 +86,13 @@ def _per_service(ctx: Context):
                 grade,
             ]
         )
-    return rows
+    return rows, reached_count
 
 
 def build(ctx: Context) -> Tile:
     now = _summary(ctx, ctx.period)
     before = _summary(ctx, ctx.period.previous())
-    rows = _per_service(ctx)
+    rows, reached_count = _per_service(ctx)
     figures = [
         Figure(
             "ikm",
@@ -125,7 +126,7 @@ def build(ctx: Context) -> Tile:
         Figure(
             "services_sample_reached",
             _("Layanan yang sampel minimumnya tercapai"),
-            sum(1 for row in rows if row[5] == _("Ya")),
+            reached_count,
             None,
         ),
     ]
