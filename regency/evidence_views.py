@@ -59,10 +59,10 @@ def pack_list(request):
             return redirect(reverse("regency:evidence") + f"#paket-{pack.pk}")
         status = 400
     else:
-        form = PeriodForm(request.GET or None)
-        if form.is_bound and not form.is_valid():
-            form = PeriodForm(None)
+        # This month's values in the fields; the admin changes what differs.
+        form = PeriodForm(initial=PeriodForm().initial_values())
         status = 200
+    evidence.indicators_seed(hall)
     indicators = Indicator.objects.for_hall(hall).aggregate(
         total=Count("pk"), active=Count("pk", filter=Q(is_active=True))
     )
