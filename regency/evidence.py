@@ -58,7 +58,7 @@ from regency.periods import SEMESTER, Period
 
 logger = logging.getLogger(__name__)
 
-TASK = "regency.tasks.build_evidence_pack"
+PACK_TASK = "regency.tasks.build_evidence_pack"
 KIND = IssuedDocument.Kind.EVIDENCE_PACK
 COVER_TEMPLATE = "regency/evidence_cover_pdf.html"
 COMPLAINTS_TEMPLATE = "regency/evidence_complaints_pdf.html"
@@ -170,7 +170,7 @@ def pack_request(*, hall, period, by, request=None):
             note=period.slug,
             request=request,
         )
-        enqueue(TASK, key=f"evidence-pack:{pack.pk}", pack_id=pack.pk)
+        enqueue(PACK_TASK, key=f"evidence-pack:{pack.pk}", pack_id=pack.pk)
     return pack
 
 

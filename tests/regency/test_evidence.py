@@ -316,7 +316,7 @@ class TestPages:
         assert (
             pack.period == "2026-q1" and pack.status == "queued" and pack.requested_by == hall_admin
         )
-        job = Job.objects.get(task=evidence.TASK)
+        job = Job.objects.get(task=evidence.PACK_TASK)
         assert job.kwargs == {"pack_id": pack.pk}
         page = client.get(reverse("regency:evidence")).content.decode()
         assert "Triwulan I 2026" in page and 'hx-trigger="every 2s"' in page
@@ -457,7 +457,7 @@ def test_pack_is_built_by_the_real_worker(client, hall, hall_admin, celery_worke
         message="the evidence pack",
     )
     assert pack.status == "ready", pack.error
-    assert Job.objects.get(task=evidence.TASK).status == Job.Status.DONE
+    assert Job.objects.get(task=evidence.PACK_TASK).status == Job.Status.DONE
     response = client.get(reverse("regency:evidence_download", args=[pack.pk]))
     data = b"".join(response.streaming_content)
     assert hashlib.sha256(data).hexdigest() == pack.sha256
