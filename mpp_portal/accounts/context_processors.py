@@ -35,6 +35,7 @@ NAV_ITEMS = [
     ("sipabes:lookup", _("Cek pendaftaran NIB"), None, PUBLIC_INFO),
     ("regency:public_index", _("Dasbor publik"), None, PUBLIC_INFO),
     ("regency:dashboard", _("Dasbor kabupaten"), roles_with("dashboard.view"), MANAGE),
+    ("regency:evidence", _("Paket bukti MCP KPK"), roles_with("evidence.export"), MANAGE),
     ("services:booking_staff", _("Pemesanan hari ini"), roles_with("booking.manage"), MANAGE),
     (
         "complaints:new_counter",
