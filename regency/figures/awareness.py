@@ -57,35 +57,53 @@ WITH svc AS (
     SELECT r.date AS d, r.issued AS n FROM services_ticketdaystat r
     WHERE r.date = ANY(%(rolled)s) AND r.service_id IN (SELECT id FROM svc)
     UNION ALL
-    SELECT t.date, 1 FROM services_ticket t
-    WHERE t.date = ANY(%(live)s) AND t.numbered_service_id IN (SELECT id FROM svc)
+    -- One index probe per day the rollup does not cover (today, empty days).
+    SELECT day.d, (
+        SELECT count(*) FROM services_ticket t
+        WHERE t.date = day.d AND t.numbered_service_id IN (SELECT id FROM svc)
+    )
+    FROM unnest(%(live)s::date[]) AS day(d)
 ), bk AS (
     SELECT (b.created_at AT TIME ZONE 'Asia/Jakarta')::date AS d, {booking_person} AS person
     FROM services_booking b
-    WHERE b.service_id IN (SELECT id FROM svc) AND b.created_at < %(end_at)s
-), contacts AS (
-    -- Every identifiable contact up to the period's end: tickets with a
-    -- phone number and bookings.
+    WHERE b.service_id IN (SELECT id FROM svc)
+      AND b.created_at >= %(first_at)s AND b.created_at < %(end_at)s
+), seen AS (
+    -- Identifiable contacts of the two periods: tickets with a phone number
+    -- and bookings.
     SELECT t.date AS d, {ticket_person} AS person
     FROM services_ticket t
     WHERE t.numbered_service_id IN (SELECT id FROM svc)
-      AND t.date <= %(last)s AND t.phone <> ''
+      AND t.date >= %(first)s AND t.date <= %(last)s AND t.phone <> ''
     UNION ALL
     SELECT d, person FROM bk WHERE person IS NOT NULL
+), earlier AS (
+    -- Who of them came or booked before the two periods: one pass over the
+    -- older contacts, each only looked up among the people seen.
+    SELECT DISTINCT person FROM (
+        SELECT {ticket_person} AS person FROM services_ticket t
+        WHERE t.numbered_service_id IN (SELECT id FROM svc)
+          AND t.date < %(first)s AND t.phone <> ''
+        UNION ALL
+        SELECT {booking_person} FROM services_booking b
+        WHERE b.service_id IN (SELECT id FROM svc) AND b.created_at < %(first_at)s
+    ) old
+    WHERE person IN (SELECT person FROM seen)
 ), firsts AS (
-    SELECT person, min(d) AS first_d FROM contacts GROUP BY person
+    -- The first contact of each person new in the two periods.
+    SELECT person, min(d) AS first_d FROM seen
+    WHERE person NOT IN (SELECT person FROM earlier)
+    GROUP BY person
 ), marked AS (
-    SELECT c.person, f.first_d,
-           date_trunc('month', c.d)::date AS m,
-           CASE WHEN c.d >= %(start)s THEN 'now' ELSE 'before' END AS p,
-           CASE WHEN c.d >= %(start)s THEN %(start)s::date ELSE %(first)s::date END AS p_start
-    FROM contacts c JOIN firsts f USING (person)
-    WHERE c.d >= %(first)s
+    SELECT s.person, f.first_d,
+           date_trunc('month', s.d)::date AS m,
+           CASE WHEN s.d >= %(start)s THEN 'now' ELSE 'before' END AS p,
+           CASE WHEN s.d >= %(start)s THEN %(start)s::date ELSE %(first)s::date END AS p_start
+    FROM seen s LEFT JOIN firsts f USING (person)
 )
 SELECT 'visits', date_trunc('month', d)::date, sum(n), NULL::bigint FROM visits GROUP BY 2
 UNION ALL
-SELECT 'bookings', date_trunc('month', d)::date, count(*), NULL FROM bk
-WHERE d >= %(first)s GROUP BY 2
+SELECT 'bookings', date_trunc('month', d)::date, count(*), NULL FROM bk GROUP BY 2
 UNION ALL
 SELECT 'visitors_m', m, count(DISTINCT person),
        count(DISTINCT person) FILTER (WHERE first_d >= m)
@@ -130,6 +148,7 @@ def query(ctx: Context) -> list[tuple]:
         "first": previous.start,
         "start": period.start,
         "last": period.end,
+        "first_at": previous.start_at,
         "end_at": period.end_at,
         "rolled": rolled,
         "live": [day for day in days if day not in done],

@@ -52,12 +52,21 @@ WITH cal AS (
 ), counters AS (
     SELECT c.id FROM services_counter c
     WHERE c.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR c.agency_id = %(agency)s)
+), live AS (
+    -- The days the rollup does not cover yet, one index probe per day (an
+    -- empty day costs nothing; the planner would scan every ticket for a
+    -- long list of days).
+    SELECT x.counter_id, day.d AS date
+    FROM unnest(%(live)s::date[]) AS day(d)
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT t.counter_id FROM services_ticket t
+        WHERE t.date = day.d AND t.counter_id IS NOT NULL
+    ) x
 ), counter_days AS (
     SELECT r.counter_id, r.date FROM services_ticketdaystat r
     WHERE r.date = ANY(%(rolled)s) AND r.counter_id IN (SELECT id FROM counters)
     UNION
-    SELECT t.counter_id, t.date FROM services_ticket t
-    WHERE t.date = ANY(%(live)s) AND t.counter_id IN (SELECT id FROM counters)
+    SELECT l.counter_id, l.date FROM live l WHERE l.counter_id IN (SELECT id FROM counters)
 ), breaks AS (
     SELECT p.counter_id, (p.started_at AT TIME ZONE 'Asia/Jakarta')::date AS date,
            sum(EXTRACT(EPOCH FROM p.ended_at - p.started_at) / 60.0) AS minutes
