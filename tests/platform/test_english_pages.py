@@ -322,6 +322,8 @@ STAFF_PAGES = [
     Page(_r("regency:dashboard"), user="bupati"),
     Page(_r("regency:dashboard") + "?jenis=year&tahun=abc", user="admin.mpp"),
     Page(_r("regency:dashboard"), user="admin.dukcapil"),
+    Page(_r("regency:evidence"), user="admin.mpp"),
+    Page(_r("regency:evidence_indicators"), user="admin.mpp"),
     Page(_r("services:console"), user="warga"),  # forbidden: the 403 page
 ]
 
