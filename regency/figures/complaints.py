@@ -198,7 +198,10 @@ def build(ctx: Context) -> Tile:
     now, before = totals.get("now", empty), totals.get("before", empty)
 
     def rating(values):
-        return None if values["rating"] is None else round(values["rating"], 2)
+        # The public page shows no average of fewer than MIN_RATINGS ratings.
+        if values["rating"] is None or (ctx.public and values["rated"] < MIN_RATINGS):
+            return None
+        return round(values["rating"], 2)
 
     figures = [
         Figure(
@@ -248,8 +251,6 @@ def build(ctx: Context) -> Tile:
     for agency_id in sorted(agencies, key=lambda pk: agencies[pk].name):
         values = per_agency.get(agency_id, empty)
         shown = rating(values)
-        if ctx.public and values["rated"] < MIN_RATINGS:
-            shown = None
         table_rows.append(
             [
                 agencies[agency_id].name,
@@ -291,8 +292,9 @@ def build(ctx: Context) -> Tile:
         "berikutnya; Sabtu, Minggu, hari libur nasional, cuti bersama dan hari tutup gedung "
         "tidak dihitung); laporan yang menunggu informasi pelapor tidak dihitung, yang belum "
         "diverifikasi melewati batas dihitung terlambat. Ditindaklanjuti tepat waktu: "
-        "tanggapan instansi sebelum batas %(followup)s hari kerja yang ditetapkan saat "
-        "diteruskan; yang belum ditanggapi melewati batas dihitung terlambat. Lewat batas "
+        "tanggapan instansi sebelum batas yang ditetapkan saat diteruskan (%(followup)s "
+        "hari kerja; permintaan informasi %(information)s hari kerja, dapat diperpanjang "
+        "sekali); yang belum ditanggapi melewati batas dihitung terlambat. Lewat batas "
         "saat ini: laporan terbuka yang melewati batas waktunya pada %(today)s, kapan pun "
         "masuknya. Kepuasan: rata-rata penilaian pelapor (1-5) atas laporan periode ini."
     ) % {
@@ -300,6 +302,7 @@ def build(ctx: Context) -> Tile:
         "previous": previous.label,
         "verify": policy.verify_days,
         "followup": policy.followup_days,
+        "information": policy.information_days,
         "today": (ctx.today or timezone.localdate(timezone=JAKARTA)).strftime("%d-%m-%Y"),
     }
     if ctx.agency is not None:

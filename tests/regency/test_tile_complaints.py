@@ -192,6 +192,8 @@ def test_agency_slice(world, hall, agency_a):
 def test_public_tile_hides_an_agencys_rating_from_few_reporters(world, hall):
     tile = complaints.build(Context(hall, MARCH, public=True, today=TODAY))
     assert [row[-1] for row in tile.table.rows] == [None, None]
+    # Two ratings in March: not shown on the public page either.
+    assert tile.figure("satisfaction").value is None
     text = repr(tile)
     for secret in ("Siti Aminah", "+6281234567890", "LBG-2026-"):
         assert secret not in text
@@ -201,3 +203,14 @@ def test_overdue_counts_at_the_moment_asked(world, hall):
     # On 1 April C4 and C5 are not yet due: C3 and C9 only.
     tile = complaints.build(Context(hall, MARCH, today=datetime.date(2026, 4, 1)))
     assert tile.figure("overdue_now").value == 2
+
+
+def test_the_halls_policy_sets_the_windows(world, hall):
+    from complaints.models import ComplaintPolicy
+
+    # Five working days to verify: C2 (dispatched on the 3rd day after closing) is on time.
+    ComplaintPolicy.objects.create(hall=hall, verify_days=5, followup_days=7)
+    tile = complaints.build(Context(hall, MARCH, today=TODAY))
+    assert tile.figure("verified_on_time_rate").value == 80.0
+    assert "5 hari kerja" in tile.figure("verified_on_time_rate").label
+    assert "7 hari kerja" in tile.figure("followed_up_on_time_rate").label
