@@ -462,3 +462,27 @@ def test_pack_is_built_by_the_real_worker(client, hall, hall_admin, celery_worke
     data = b"".join(response.streaming_content)
     assert hashlib.sha256(data).hexdigest() == pack.sha256
     assert evidence.COVER_NAME in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_cover_is_signed_pades_when_configured(hall, hall_admin, service, settings, tmp_path):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from tests.platform.test_documents import p12 as make_p12
+
+    path, passphrase, cert = make_p12.__wrapped__(tmp_path)
+    settings.DOCUMENT_SIGNING_P12 = str(path)
+    settings.DOCUMENT_SIGNING_PASSPHRASE = passphrase
+    pack = build(hall, hall_admin)
+    assert pack.cover.signed
+    data = read_zip(pack)[1].read(evidence.COVER_NAME)
+    assert hashlib.sha256(data).hexdigest() == pack.cover.sha256
+    reader = PdfFileReader(io.BytesIO(data))
+    root = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    status = validate_pdf_signature(
+        reader.embedded_signatures[0], ValidationContext(trust_roots=[root])
+    )
+    assert status.intact and status.valid and status.trusted
