@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -152,16 +152,21 @@ def pack_request(*, hall, period, by, request=None):
     A pack of the same hall and period still queued or building is
     returned instead of a second one (a double click builds once).
     """
+    open_packs = EvidencePack.objects.filter(
+        hall=hall,
+        period=period.slug,
+        status__in=[EvidencePack.Status.QUEUED, EvidencePack.Status.BUILDING],
+    )
     with transaction.atomic():
-        open_pack = (
-            EvidencePack.objects.select_for_update()
-            .filter(hall=hall, period=period.slug)
-            .filter(status__in=[EvidencePack.Status.QUEUED, EvidencePack.Status.BUILDING])
-            .first()
-        )
-        if open_pack is not None:
+        if open_pack := open_packs.first():
             return open_pack
-        pack = EvidencePack.objects.create(hall=hall, period=period.slug, requested_by=by)
+        try:
+            # A savepoint: the unique constraint refuses the second of two
+            # requests at the same moment; that one returns the first's pack.
+            with transaction.atomic():
+                pack = EvidencePack.objects.create(hall=hall, period=period.slug, requested_by=by)
+        except IntegrityError:
+            return open_packs.get()
         audit.record(
             actor=by,
             action="evidence.request",
@@ -330,6 +335,8 @@ def _build(pack, stored):
                 "toc": toc,
                 "tiles": tiles,
                 "manifest_name": MANIFEST,
+                # A period still running is counted up to today.
+                "as_of": today if today < period.end else None,
             },
             issued=issued,
             then=keep_cover,

@@ -209,6 +209,13 @@ class EvidencePack(models.Model):
                 | (~Q(status="ready") & Q(file="")),
                 name="evidencepack_file_iff_ready",
             ),
+            # One pack in the making per hall and period: a double click,
+            # or two admins at once, builds it once.
+            models.UniqueConstraint(
+                fields=["hall", "period"],
+                condition=Q(status__in=["queued", "building"]),
+                name="evidencepack_one_open_per_period",
+            ),
         ]
         indexes = [models.Index(fields=["hall", "-requested_at"])]
 

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -20,6 +21,7 @@ from mpp_portal.accounts.models import User
 from mpp_portal.audit.models import AuditEntry
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.jobs.models import Job
+from mpp_portal.transitions import transition
 from regency import evidence
 from regency.models import EvidencePack, Indicator, PackDocument
 from regency.periods import Period
@@ -486,3 +488,25 @@ def test_cover_is_signed_pades_when_configured(hall, hall_admin, service, settin
         reader.embedded_signatures[0], ValidationContext(trust_roots=[root])
     )
     assert status.intact and status.valid and status.trusted
+
+
+def test_two_requests_at_once_make_one_pack(hall, hall_admin):
+    """The second insert is refused by the constraint and returns the first pack."""
+    first = EvidencePack.objects.create(hall=hall, period="2026-q1", requested_by=hall_admin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EvidencePack.objects.create(hall=hall, period="2026-q1", requested_by=hall_admin)
+    again = evidence.pack_request(hall=hall, period=Period("quarter", 2026, 1), by=hall_admin)
+    assert again == first
+    # A finished pack does not block a new one.
+    transition(first, EvidencePack.Status.FAILED, by=None, action="evidence.fail")
+    new = evidence.pack_request(hall=hall, period=Period("quarter", 2026, 1), by=hall_admin)
+    assert new != first and new.status == "queued"
+
+
+def test_a_running_period_says_up_to_when(hall, hall_admin, service):
+    import time_machine
+
+    with time_machine.travel("2026-02-10 10:00 +0700"):
+        pack = build(hall, hall_admin, Period("quarter", 2026, 1))
+    text = pdf_text(read_zip(pack)[1].read(evidence.COVER_NAME))
+    assert "periode belum berakhir, data sampai dengan 10 Februari 2026" in text
