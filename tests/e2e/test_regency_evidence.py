@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from regency import evidence
 from regency.models import EvidencePack, Indicator
 from tests.e2e.steps import log_in, shot
+from tests.e2e.test_accessibility import AUDIT
 from tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -45,6 +46,7 @@ def test_admin_exports_the_pack_and_the_zip_arrives(
     link = row.get_by_role("link", name="Unduh ZIP")
     expect(link).to_be_visible(timeout=120_000)
     shot(page, SHOTS, "evidence-ready-desktop")
+    assert page.evaluate(AUDIT) == []
 
     with page.expect_download() as download:
         link.click()
@@ -62,6 +64,7 @@ def test_admin_exports_the_pack_and_the_zip_arrives(
     log_in(phone, hall_admin.username)
     expect(phone.locator(f"#paket-{pack.pk}").get_by_role("link", name="Unduh ZIP")).to_be_visible()
     shot(phone, SHOTS, "evidence-phone")
+    assert phone.evaluate(AUDIT) == []
 
 
 def test_bad_period_shows_an_indonesian_error(live_server, device, hall, hall_admin):
@@ -75,6 +78,7 @@ def test_bad_period_shows_an_indonesian_error(live_server, device, hall, hall_ad
     expect(page.get_by_text("Triwulan hanya sampai ke-4.")).to_be_visible()
     assert not EvidencePack.objects.exists()
     shot(page, SHOTS, "evidence-error-phone")
+    assert page.evaluate(AUDIT) == []
 
 
 def test_admin_edits_the_indicator_list(live_server, device, hall, hall_admin):
@@ -92,6 +96,7 @@ def test_admin_edits_the_indicator_list(live_server, device, hall, hall_admin):
     page.get_by_label(f"Nama indikator {new}", exact=True).fill("Indikator tambahan")
     page.get_by_label(f"Angka dasbor {new}", exact=True).fill("ikm.ikm")
     shot(page, SHOTS, "indicators-desktop")
+    assert page.evaluate(AUDIT) == []
     page.get_by_role("button", name="Simpan daftar indikator").click()
     expect(page.get_by_text("Daftar indikator disimpan.")).to_be_visible()
     first.refresh_from_db()
