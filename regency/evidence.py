@@ -65,6 +65,11 @@ COMPLAINTS_TEMPLATE = "regency/evidence_complaints_pdf.html"
 STANDARDS_TEMPLATE = "regency/evidence_standards_pdf.html"
 MANIFEST = "manifest.csv"
 ERROR_MAX = 2000
+# A pack still queued or building this long after it was asked for has lost
+# its worker for good (the job is given up after a few lost runs of at most
+# CELERY_TASK_TIME_LIMIT each); a new request for its period fails it.
+STALE_AFTER = datetime.timedelta(hours=2)
+STALE_ERROR = "Penyusunan terhenti tanpa hasil (pekerja latar belakang berhenti)."
 
 # File names inside the ZIP, in the order of the table of contents.
 COVER_NAME = "00-sampul-paket-bukti.pdf"
@@ -158,8 +163,19 @@ def pack_request(*, hall, period, by, request=None):
         status__in=[EvidencePack.Status.QUEUED, EvidencePack.Status.BUILDING],
     )
     with transaction.atomic():
-        if open_pack := open_packs.first():
-            return open_pack
+        if open_pack := open_packs.select_for_update().first():
+            if open_pack.requested_at > timezone.now() - STALE_AFTER:
+                return open_pack
+            # Its job gave up (a worker died every time it ran it): say so,
+            # so the period is free for a new pack.
+            transition(
+                open_pack,
+                EvidencePack.Status.FAILED,
+                by=None,
+                action="evidence.fail",
+                note="stale",
+                fields={"finished_at": timezone.now(), "error": STALE_ERROR},
+            )
         try:
             # A savepoint: the unique constraint refuses the second of two
             # requests at the same moment; that one returns the first's pack.

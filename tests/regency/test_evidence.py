@@ -510,3 +510,20 @@ def test_a_running_period_says_up_to_when(hall, hall_admin, service):
         pack = build(hall, hall_admin, Period("quarter", 2026, 1))
     text = pdf_text(read_zip(pack)[1].read(evidence.COVER_NAME))
     assert "periode belum berakhir, data sampai dengan 10 Februari 2026" in text
+
+
+def test_a_pack_stuck_for_hours_is_failed_by_a_new_request(hall, hall_admin):
+    import datetime
+
+    from django.utils import timezone
+
+    stuck = EvidencePack.objects.create(
+        hall=hall,
+        period="2026-q1",
+        requested_by=hall_admin,
+        requested_at=timezone.now() - evidence.STALE_AFTER - datetime.timedelta(minutes=1),
+    )
+    new = evidence.pack_request(hall=hall, period=Period("quarter", 2026, 1), by=hall_admin)
+    stuck.refresh_from_db()
+    assert new != stuck and new.status == "queued"
+    assert stuck.status == "failed" and stuck.error == evidence.STALE_ERROR
