@@ -241,8 +241,7 @@ def build(ctx: Context) -> Tile:
             _("Kunjungan halaman katalog"),
         ],
         rows=rows,
-        caption=_("Kunjungan, pemesanan dan pembaca katalog per bulan, %(period)s")
-        % {"period": period.label},
+        caption=_("Kunjungan, pemesanan dan pembaca katalog per bulan"),
     )
     chart = Chart(
         type="bar",

@@ -247,13 +247,17 @@ def build(ctx: Context) -> Tile:
     agencies = {
         a.pk: a for a in Agency.objects.filter(pk__in=(set(per_agency) | set(overdue)) - {None})
     }
+
+    def label(agency):
+        return agency.short_name or agency.name
+
     table_rows = []
-    for agency_id in sorted(agencies, key=lambda pk: agencies[pk].name):
+    for agency_id in sorted(agencies, key=lambda pk: label(agencies[pk])):
         values = per_agency.get(agency_id, empty)
         shown = rating(values)
         table_rows.append(
             [
-                agencies[agency_id].name,
+                label(agencies[agency_id]),
                 values["received"],
                 values["followup_on_time"],
                 values["followup_decided"] - values["followup_on_time"],
@@ -273,8 +277,7 @@ def build(ctx: Context) -> Tile:
             _("Rata-rata penilaian"),
         ],
         rows=table_rows,
-        caption=_("Laporan yang diterima dalam %(period)s dan diteruskan, per instansi")
-        % {"period": period.label},
+        caption=_("Laporan yang diterima dalam periode dan diteruskan, per instansi"),
     )
     chart = Chart(
         type="bar",

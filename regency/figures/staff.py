@@ -231,14 +231,22 @@ def build(ctx: Context) -> Tile:
         ),
     ]
 
-    rows = []
+    # One block per agency: its counters, then all its counters together.
+    def agency_label(agency):
+        return agency.short_name or agency.name
+
+    blocks = {}
     for row in counters:
         counter = row["counter"]
         minutes = staffed.get((counter.pk, "now"), 0)
-        rows.append(
+        block = blocks.setdefault(
+            counter.agency_id, {"agency": counter.agency, "rows": [], "minutes": 0}
+        )
+        block["minutes"] += minutes
+        block["rows"].append(
             [
                 str(counter.label),
-                counter.agency.short_name or counter.agency.name,
+                agency_label(counter.agency),
                 row["served"],
                 _round(row["wait_median"]),
                 _round(row["wait_p90"]),
@@ -250,19 +258,26 @@ def build(ctx: Context) -> Tile:
         )
     for row in agencies:
         agency = row["agency"]
-        rows.append(
+        block = blocks.setdefault(agency.pk, {"agency": agency, "rows": [], "minutes": 0})
+        minutes = block["minutes"]
+        block["rows"].append(
             [
                 _("Semua loket"),
-                agency.short_name or agency.name,
+                agency_label(agency),
                 row["served"],
                 _round(row["wait_median"]),
                 _round(row["wait_p90"]),
                 _round(row["service_median"]),
-                None,
-                None,
+                round(minutes / 60, 1) if minutes else None,
+                _per_hour(row["served"], minutes),
                 "",
             ]
         )
+    rows = [
+        line
+        for block in sorted(blocks.values(), key=lambda b: agency_label(b["agency"]))
+        for line in block["rows"]
+    ]
     table = Table(
         columns=[
             _("Loket"),
@@ -276,8 +291,7 @@ def build(ctx: Context) -> Tile:
             _("Di atas standar tunggu"),
         ],
         rows=rows,
-        caption=_("Waktu tunggu dan layanan per loket dan per instansi, %(period)s")
-        % {"period": period.label},
+        caption=_("Waktu tunggu dan layanan per loket dan per instansi"),
     )
     chart = Chart(
         type="bar",

@@ -153,8 +153,8 @@ def test_hand_counted_march_with_holidays_in_the_window(world, hall, django_asse
     }
     assert tile.table.rows == [
         # agency, dispatched, on time, late, on-time %, overdue now, rating
-        ["Badan Pendapatan Daerah", 2, 0, 1, 0.0, 1, None],
-        ["Dinas Kependudukan dan Pencatatan Sipil", 2, 1, 1, 50.0, 1, 3.5],
+        ["Bapenda", 2, 0, 1, 0.0, 1, None],
+        ["Disdukcapil", 2, 1, 1, 50.0, 1, 3.5],
     ]
 
 
@@ -186,7 +186,7 @@ def test_agency_slice(world, hall, agency_a):
     assert got["verified_on_time_rate"] == (50.0, None)
     assert got["followed_up_on_time_rate"] == (50.0, None)
     assert got["overdue_now"] == (1, None)  # C9
-    assert [row[0] for row in tile.table.rows] == ["Dinas Kependudukan dan Pencatatan Sipil"]
+    assert [row[0] for row in tile.table.rows] == ["Disdukcapil"]
 
 
 def test_public_tile_hides_an_agencys_rating_from_few_reporters(world, hall):

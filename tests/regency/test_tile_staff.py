@@ -93,8 +93,14 @@ def test_hall_figures_match_the_hand_count(world, hall, django_assert_max_num_qu
     rows = {row[0]: row for row in tile.table.rows if row[0] != "Semua loket"}
     assert rows["Loket 1"][2:] == [3, 30.0, 47.0, 15.0, 7.5, 0.4, "Tidak"]
     assert rows["Loket 2"][2:] == [1, 5.0, 5.0, 30.0, 8.0, 0.12, "Tidak"]
-    agency_rows = [row for row in tile.table.rows if row[0] == "Semua loket"]
-    assert len(agency_rows) == 2
+    # Each agency's counters, then the agency as a whole (Bapenda before Disdukcapil).
+    assert [row[:2] for row in tile.table.rows] == [
+        ["Loket 2", "Bapenda"],
+        ["Semua loket", "Bapenda"],
+        ["Loket 1", "Disdukcapil"],
+        ["Semua loket", "Disdukcapil"],
+    ]
+    assert tile.table.rows[3][2:8] == [3, 30.0, 47.0, 15.0, 7.5, 0.4]
     assert tile.chart.labels == ["08.00", "09.00", "10.00"]
     assert tile.chart.datasets[0]["data"] == [2, 2, 1]
 
