@@ -15,7 +15,9 @@ ticket ended at, transfers by the service it left.
 """
 
 import datetime
+import hashlib
 import logging
+import math
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -404,3 +406,260 @@ ORDER BY h
 """
     )
     return [(hour, int(n)) for hour, n in _execute(sql, _params(scope, rolled))]
+
+
+# ---------------------------------------------------------------------------
+# The whole statistics page in one pass, the closed days cached
+# ---------------------------------------------------------------------------
+# The groupings of the statistics page (services.stats.dashboard) and the
+# columns of each among the facts; "total" is the whole scope.
+PAGE_GROUPINGS = {
+    "day": "date",
+    "service": "service_id",
+    "agency": "agency_id",
+    "counter": "counter_id",
+    "priority": "priority",
+    "total": None,
+}
+_GROUP_COLUMNS = "date, service_id, agency_id, counter_id, priority"
+# GROUPING(date, service_id, agency_id, counter_id, priority) of each set.
+_GROUPING_BITS = {
+    "day": 0b01111,
+    "service": 0b10111,
+    "agency": 0b11011,
+    "counter": 0b11101,
+    "priority": 0b11110,
+    "total": 0b11111,
+}
+_SETS = ", ".join(
+    f"({column}, x.kind, x.m)" if column else "(x.kind, x.m)" for column in PAGE_GROUPINGS.values()
+)
+_COUNT_SETS = ", ".join(f"({column})" if column else "()" for column in PAGE_GROUPINGS.values())
+
+# Rows of one pass over the scoped facts: kind 'c' the counts of a group,
+# 'w'/'s' one minute of its wait/service histogram, 'h' tickets issued in
+# an hour of the day. Every grouping of the page from one scan and one
+# unnest of the histograms, summed in two steps: per day, and per service,
+# agency, counter and priority (a few thousand rows, regrouped for each of
+# those and the total), so the year's minute pairs are hashed twice, not six
+# times. ``g`` is GROUPING(date, service_id, agency_id, counter_id, priority).
+_PAGE_SQL = f"""
+, pairs AS (
+    SELECT GROUPING(date) AS by_service, {_GROUP_COLUMNS}, x.kind, x.m, sum(x.c)::bigint AS c
+    FROM scoped CROSS JOIN LATERAL (
+        SELECT 'w' AS kind, u.m, u.c FROM unnest(scoped.wait_minutes, scoped.wait_counts) u(m, c)
+        UNION ALL
+        SELECT 's', u.m, u.c FROM unnest(scoped.service_minutes, scoped.service_counts) u(m, c)
+    ) x
+    GROUP BY GROUPING SETS ((date, x.kind, x.m), (service_id, agency_id, counter_id, priority,
+                                                  x.kind, x.m))
+), hist AS (
+    SELECT {_GROUPING_BITS["day"]} AS g, date, NULL::bigint AS service_id,
+           NULL::bigint AS agency_id, NULL::bigint AS counter_id, NULL::varchar AS priority,
+           kind, m, c
+    FROM pairs WHERE by_service = 0
+    UNION ALL
+    SELECT 16 + GROUPING(service_id, agency_id, counter_id, priority), NULL::date, service_id,
+           agency_id, counter_id, priority, kind, m, sum(c)::bigint
+    FROM pairs WHERE by_service = 1
+    GROUP BY GROUPING SETS ({_SETS.replace("x.", "").replace("(date, kind, m), ", "")})
+), counts AS (
+    SELECT GROUPING({_GROUP_COLUMNS}) AS g, {_GROUP_COLUMNS},
+           ARRAY[{", ".join(f"sum({name})" for name in _COUNTS)}]::bigint[] AS n
+    FROM scoped GROUP BY GROUPING SETS ({_COUNT_SETS})
+)
+SELECT 'c', g, {_GROUP_COLUMNS}, NULL::int, NULL::bigint, n FROM counts
+UNION ALL
+SELECT kind, g, {_GROUP_COLUMNS}, m, c, NULL FROM hist
+UNION ALL
+SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, u.h::int - 1, sum(u.n)::bigint, NULL
+FROM scoped CROSS JOIN LATERAL unnest(scoped.issued_by_hour) WITH ORDINALITY AS u(n, h)
+WHERE scoped.issued > 0
+GROUP BY u.h HAVING sum(u.n) > 0
+"""
+_BITS_TO_GROUPING = {bits: name for name, bits in _GROUPING_BITS.items()}
+_COLUMN_INDEX = {"day": 0, "service": 1, "agency": 2, "counter": 3, "priority": 4}
+# The cached closed part of a page changes when a day is rolled up again.
+PAGE_CACHE_SECONDS = 60 * 60 * 24 * 2
+# Part of the cache key: raise it when the cached structure changes.
+PAGE_CACHE_FORMAT = 1
+
+
+def _page_pass(scope, *, rolled, live) -> dict:
+    """One statement over the rollup rows of ``rolled`` and the tickets of ``live`` days.
+
+    Returns {"groups": {grouping: {key: {"n": [counts], "w": {minute: count},
+    "s": {...}}}}, "hours": {hour: count}}: histograms, not percentiles, so
+    that two parts (closed days, today) add up exactly.
+    """
+    part = {"groups": {name: {} for name in PAGE_GROUPINGS}, "hours": {}}
+    if not rolled and not live:
+        return part
+    params = {"rolled": list(rolled), "days": list(live), "hall": scope.hall_id}
+    params["agency"] = scope.agency_id
+    sources = []
+    if rolled:
+        sources.append(
+            f"SELECT {_COLUMNS} FROM services_ticketdaystat WHERE date = ANY(%(rolled)s)"
+        )
+    if live:
+        sources.append(f"SELECT * FROM ({ROLLUP_SQL}) live({_COLUMNS})")
+    sql = (
+        "WITH facts AS (\n"
+        + "\n    UNION ALL\n    ".join(sources)
+        + """
+), scoped AS (
+    SELECT f.*, s.agency_id
+    FROM facts f
+    JOIN services_service s ON s.id = f.service_id
+    JOIN organizations_agency a ON a.id = s.agency_id
+    WHERE a.hall_id = %(hall)s AND (%(agency)s::bigint IS NULL OR s.agency_id = %(agency)s)
+)"""
+        + _PAGE_SQL
+    )
+    groups = part["groups"]
+    for kind, bits, *columns, minute, count, counts in _execute(sql, params):
+        if kind == "h":
+            part["hours"][minute] = int(count)
+            continue
+        name = _BITS_TO_GROUPING[bits]
+        key = () if name == "total" else (columns[_COLUMN_INDEX[name]],)
+        group = groups[name].setdefault(key, {"n": [0] * len(_COUNTS), "w": {}, "s": {}})
+        if kind == "c":
+            group["n"] = [int(value or 0) for value in counts]
+        else:
+            group[kind][minute] = int(count)
+    return part
+
+
+def _merge(into, part):
+    for name, rows in part["groups"].items():
+        target = into["groups"][name]
+        for key, group in rows.items():
+            mine = target.setdefault(key, {"n": [0] * len(_COUNTS), "w": {}, "s": {}})
+            mine["n"] = [a + b for a, b in zip(mine["n"], group["n"], strict=True)]
+            for kind in ("w", "s"):
+                for minute, count in group[kind].items():
+                    mine[kind][minute] = mine[kind].get(minute, 0) + count
+    for hour, count in part["hours"].items():
+        into["hours"][hour] = into["hours"].get(hour, 0) + count
+    return into
+
+
+def histogram_percentile(histogram, fraction):
+    """percentile_cont(fraction) of the minutes of ``histogram`` ({minute: count}).
+
+    The two ranks floor and ceil of fraction x (n - 1) in double precision,
+    interpolated as PostgreSQL does (services.stats.Percentile).
+    """
+    n = sum(histogram.values())
+    if not n:
+        return None
+    pos = fraction * float(n - 1)
+    low_rank, high_rank = math.floor(pos), math.ceil(pos)
+    low = high = None
+    upto = 0
+    for minute in sorted(histogram):
+        upto += histogram[minute]
+        if low is None and upto > low_rank:
+            low = minute
+        if upto > high_rank:
+            high = minute
+            break
+    return float(low) + (float(high) - float(low)) * (pos - float(low_rank))
+
+
+def _rows(groups):
+    from services.stats import _empty_row
+
+    out = {}
+    for key, group in groups.items():
+        row = _empty_row()
+        row.update(dict(zip(_COUNTS, group["n"], strict=True)))
+        row["wait_median"] = histogram_percentile(group["w"], 0.5)
+        row["wait_p90"] = histogram_percentile(group["w"], 0.9)
+        row["service_median"] = histogram_percentile(group["s"], 0.5)
+        row["service_p90"] = histogram_percentile(group["s"], 0.9)
+        out[key] = row
+    return out
+
+
+def rolled_marks(start, end) -> list:
+    """[(day, rolled_at)] of the days of ``start``..``end`` the rollup covers (one query)."""
+    return list(
+        TicketRollupDay.objects.filter(date__gte=start, date__lte=end)
+        .order_by("date")
+        .values_list("date", "rolled_at")
+    )
+
+
+def rolled_version(marks) -> str:
+    """A fingerprint of rolled_marks(): changes with every day written again."""
+    text = ";".join(f"{day}@{at.timestamp()}" for day, at in marks)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def page_facts(scope, rolled, version) -> dict:
+    """Every grouping of the statistics page: {grouping: {key: measures}, "hours": [...]}.
+
+    The closed days come from the rollup, once per rollup ``version``: the
+    pass's histograms are cached (the nightly task warms the common
+    ranges), so a year costs a cache read plus today's tickets. Today (and
+    any day not rolled) is read live and added to them, and the medians
+    and percentiles are taken over the sum, so they equal those of the
+    tickets.
+    """
+    from django.core.cache import cache
+
+    rolled = list(rolled)
+    rolled_set = set(rolled)
+    live = [day for day in _days_between(scope.start, scope.end) if day not in rolled_set]
+    closed = None
+    key = None
+    if rolled:
+        key = (
+            f"stats-closed:{PAGE_CACHE_FORMAT}:{scope.hall_id}:{scope.agency_id or 0}:"
+            f"{rolled[0]}:{rolled[-1]}:{len(rolled)}:{version}"
+        )
+        closed = cache.get(key)
+        if closed is None:
+            closed = _page_pass(scope, rolled=rolled, live=[])
+            cache.set(key, closed, PAGE_CACHE_SECONDS)  # pickled now: later adds stay here
+    # A part read from the cache is this request's own copy: today's adds to it.
+    total = closed or {"groups": {name: {} for name in PAGE_GROUPINGS}, "hours": {}}
+    if live:
+        _merge(total, _page_pass(scope, rolled=[], live=live))
+    result = {name: _rows(groups) for name, groups in total["groups"].items()}
+    result["hours"] = sorted(total["hours"].items())
+    return result
+
+
+# Ranges whose closed part the nightly task computes ahead (days back from today).
+WARM_RANGES = (7, 30, 365)
+
+
+def warm_page_cache(*, now=None) -> int:
+    """Cache the closed part of the common statistics ranges of every hall and agency.
+
+    Run by the nightly task after the rollup: the first visit of the day
+    then reads the year from the cache too. Returns the passes computed.
+    """
+    from mpp_portal.organizations.models import Agency
+    from services.stats import StatsScope
+
+    today = timezone.localtime(now or timezone.now(), JAKARTA).date()
+    starts = {today - datetime.timedelta(days=days - 1) for days in WARM_RANGES}
+    starts.add(today.replace(day=1))
+    agencies = Agency.objects.filter(services__isnull=False).values_list("hall_id", "pk")
+    scopes = set()
+    for hall_id, agency_id in agencies.distinct():
+        scopes.add((hall_id, None))
+        scopes.add((hall_id, agency_id))
+    passes = 0
+    for hall_id, agency_id in sorted(scopes, key=lambda s: (s[0], s[1] or 0)):
+        for start in sorted(starts):
+            scope = StatsScope(hall_id=hall_id, start=start, end=today, agency_id=agency_id)
+            if scope.rolled:
+                scope.page  # noqa: B018 (computes and caches the closed part)
+                passes += 1
+    return passes

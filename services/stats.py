@@ -131,9 +131,23 @@ class StatsScope:
     use_rollup: bool = True
 
     @functools.cached_property
+    def rolled_marks(self) -> list:
+        """[(day, rolled_at)] of the days of the scope the rollup covers (one query, kept)."""
+        return rollup.rolled_marks(self.start, self.end) if self.use_rollup else []
+
+    @functools.cached_property
     def rolled(self) -> list:
-        """The days of the scope the rollup covers (one query, then kept)."""
-        return rollup.rolled_days(self.start, self.end) if self.use_rollup else []
+        """The days of the scope the rollup covers."""
+        return [day for day, _at in self.rolled_marks]
+
+    @functools.cached_property
+    def page(self) -> dict:
+        """Every grouping of the statistics page in one pass (services.rollup.page_facts).
+
+        The rolled days' part is cached per rollup version; kept for the
+        scope's other figures.
+        """
+        return rollup.page_facts(self, self.rolled, rollup.rolled_version(self.rolled_marks))
 
     def tickets(self, via="service"):
         """Tickets of the range, scoped through ``via`` (service or numbered_service)."""
@@ -169,6 +183,8 @@ def grouped(scope: StatsScope, keys: tuple[str, ...]) -> dict:
     instead (services.rollup), with the same figures.
     """
     if scope.rolled:
+        if len(keys) == 1 and keys[0] in rollup.PAGE_GROUPINGS:
+            return scope.page[keys[0]]
         return rollup.fact_groups(scope, keys, scope.rolled)
     rows: dict = {}
 
@@ -192,7 +208,7 @@ def grouped(scope: StatsScope, keys: tuple[str, ...]) -> dict:
 def totals(scope: StatsScope) -> dict:
     """Return the measures over the whole scope (three aggregate queries)."""
     if scope.rolled:
-        return rollup.fact_groups(scope, (), scope.rolled).get((), _empty_row())
+        return scope.page["total"].get((), _empty_row())
     row = _empty_row()
     row.update(scope.tickets(via="numbered_service").aggregate(issued=Count("pk")))
     row.update(scope.tickets().aggregate(**handled_aggregates()))
@@ -203,7 +219,7 @@ def totals(scope: StatsScope) -> dict:
 def busiest_hours(scope: StatsScope) -> list[tuple[int, int]]:
     """Return [(hour, tickets issued)] by hour of day in Asia/Jakarta, busiest data only."""
     if scope.rolled:
-        return rollup.fact_hours(scope, scope.rolled)
+        return scope.page["hours"]
     qs = (
         scope.tickets(via="numbered_service")
         .annotate(hour=ExtractHour("issued_at", tzinfo=JAKARTA))

@@ -20,11 +20,17 @@ def learn_service_averages():
 
 @shared_task(name="services.tasks.rollup_closed_days", acks_late=True)
 def rollup_closed_days():
-    """Write the daily rollup of the days closed since the last run (idempotent)."""
+    """Write the daily rollups (queue, SKM) of the days closed since the last run (idempotent).
+
+    Then computes ahead the closed part of the common statistics ranges.
+    """
     from services.rollup import rollup_closed_days as run
+    from services.rollup import warm_page_cache
 
     days = run()
-    logger.info("rolled up %s days of queue statistics", days)
+    logger.info("rolled up %s days of queue statistics and SKM answers", days)
+    passes = warm_page_cache()
+    logger.info("cached the closed days of %s statistics ranges", passes)
     return days
 
 

@@ -228,3 +228,78 @@ def test_the_ikm_population_from_the_rollup_equals_the_served_tickets(
         responses, served = skm.scope(**kwargs)
         population = skm.ikm_summary(responses, served)["population"]
         assert population == served.count() > 0, kwargs
+
+
+def _page_passes(queries):
+    """The statistics passes among captured queries (rollup rows or today's tickets)."""
+    return [q["sql"] for q in queries if "GROUPING SETS" in q["sql"]]
+
+
+def test_the_closed_days_are_read_once_per_rollup_version(hall, service_a, month):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    rollup.rollup_closed_days()
+    args = {"hall_id": hall.pk, "start": TODAY - datetime.timedelta(days=29), "end": TODAY}
+    with CaptureQueriesContext(connection) as first:
+        cold = dashboard(StatsScope(**args))
+    # Rollup rows and today's tickets: two passes for every grouping of the page.
+    assert len(_page_passes(first)) == 2
+    with CaptureQueriesContext(connection) as second:
+        warm = dashboard(StatsScope(**args))
+    # Only today's tickets are read again.
+    passes = _page_passes(second)
+    assert len(passes) == 1 and "services_ticketdaystat" not in passes[0]
+    assert _comparable(warm) == _comparable(cold)
+    assert _comparable(warm) == _comparable(dashboard(StatsScope(**args, use_rollup=False)))
+
+    # A late change rolled up again: a new version, the new figures.
+    late = Ticket.objects.filter(date=datetime.date(2026, 11, 30), status="done").first()
+    force_status(late, Ticket.Status.CANCELLED)
+    rollup.rollup_closed_days()
+    changed = dashboard(StatsScope(**args))
+    assert changed["totals"]["cancelled"] == cold["totals"]["cancelled"] + 1
+    assert _comparable(changed) == _comparable(dashboard(StatsScope(**args, use_rollup=False)))
+
+
+def test_the_nightly_task_computes_the_common_ranges_ahead(hall, agency_a, month):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    rollup.rollup_closed_days()
+    # Hall and both agencies, each for 7 and 30 days, this month (1 December:
+    # today only, nothing rolled) and the year.
+    assert rollup.warm_page_cache() == 3 * 3
+    for agency in (None, agency_a.pk):
+        scope = StatsScope(
+            hall_id=hall.pk,
+            start=TODAY - datetime.timedelta(days=364),
+            end=TODAY,
+            agency_id=agency,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            dashboard(scope)
+        assert all("services_ticketdaystat" not in sql for sql in _page_passes(queries))
+
+
+def test_percentiles_from_histograms_equal_percentile_cont():
+    import random
+
+    generator = random.Random(15)
+    for size in (1, 2, 3, 10, 101, 1000):
+        minutes = [generator.choice([0, 1, 1, 2, 5, 7, 30, 61, 240]) for _ in range(size)]
+        histogram = {}
+        for minute in minutes:
+            histogram[minute] = histogram.get(minute, 0) + 1
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY m), "
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY m) FROM unnest(%s::int[]) m",
+                [minutes],
+            )
+            median, p90 = cursor.fetchone()
+        assert rollup.histogram_percentile(histogram, 0.5) == median
+        assert rollup.histogram_percentile(histogram, 0.9) == p90
+    assert rollup.histogram_percentile({}, 0.5) is None
