@@ -157,3 +157,22 @@ def test_visits_of_rolled_days_come_from_the_daily_rollup(world, hall):
     # The ticket without a phone number is gone from the tickets, not from the rollup.
     Ticket.objects.filter(phone="").delete()
     assert values(awareness.build(Context(hall, MARCH, today=TODAY))) == before
+
+
+def test_catalogue_views_counted_by_the_pages_reach_the_tile(client, hall, agency_a):
+    import time_machine
+
+    from mpp_portal.workdays import JAKARTA
+
+    service = ServiceFactory(agency=agency_a, name="KTP-el", slug="ktp")
+    browser = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+    )
+    with time_machine.travel(datetime.datetime(2026, 3, 31, 23, 30, tzinfo=JAKARTA)):
+        client.get("/layanan/", HTTP_USER_AGENT=browser)
+        client.get(service.get_absolute_url(), HTTP_USER_AGENT=browser)
+        client.get(service.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")
+    tile = awareness.build(Context(hall, MARCH, today=TODAY))
+    assert tile.figure("catalogue_views").value == 2
+    sliced = awareness.build(Context(hall, MARCH, agency=agency_a, today=TODAY))
+    assert sliced.figure("catalogue_views").value == 1  # its standar pelayanan page
