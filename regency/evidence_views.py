@@ -9,19 +9,25 @@ media URL.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.forms import modelformset_factory
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mpp_portal.accounts.permissions import can
+from mpp_portal.workdays import JAKARTA
 from regency import evidence
+from regency.figures import Context, build_all, figures_by_key
 from regency.forms import PeriodForm
 from regency.models import EvidencePack, Indicator
+from regency.periods import MONTH, Period
 
 LIST_LIMIT = 20
 
@@ -125,16 +131,19 @@ class BaseIndicatorFormSet(forms.BaseModelFormSet):
 
 
 def _figure_keys(hall):
-    """The keys an indicator may name: every figure of this month's tiles."""
-    from django.utils import timezone
+    """The keys an indicator may name: every figure of this month's tiles.
 
-    from mpp_portal.workdays import JAKARTA
-    from regency.figures import Context, build_all, figures_by_key
-    from regency.periods import MONTH, Period
-
-    today = timezone.localdate(timezone=JAKARTA)
-    tiles = build_all(Context(hall=hall, period=Period.containing(MONTH, today), today=today))
-    return [(key, figure.label) for key, figure in figures_by_key(tiles).items()]
+    Building the tiles reads the month's rows; the list changes only with
+    code, so it is kept ten minutes per hall and language.
+    """
+    key = f"regency:figure-keys:{hall.pk}:{get_language()}"
+    keys = cache.get(key)
+    if keys is None:
+        today = timezone.localdate(timezone=JAKARTA)
+        tiles = build_all(Context(hall=hall, period=Period.containing(MONTH, today), today=today))
+        keys = [(name, str(figure.label)) for name, figure in figures_by_key(tiles).items()]
+        cache.set(key, keys, 600)
+    return keys
 
 
 IndicatorFormSet = modelformset_factory(
