@@ -35,8 +35,9 @@ import datetime
 
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from complaints.models import ComplaintPolicy
 from mpp_portal.organizations.models import Agency
@@ -158,6 +159,13 @@ def query(ctx: Context) -> list[tuple]:
         return cursor.fetchall(), policy
 
 
+def _of(part, whole):
+    return ngettext("%(part)s dari %(whole)s laporan", "%(part)s dari %(whole)s laporan", whole) % {
+        "part": part,
+        "whole": whole,
+    }
+
+
 def _rate(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
@@ -217,8 +225,7 @@ def build(ctx: Context) -> Tile:
             _rate(now["verify_on_time"], now["verify_decided"]),
             _rate(before["verify_on_time"], before["verify_decided"]),
             unit="%",
-            note=_("%(part)s dari %(whole)s laporan")
-            % {"part": now["verify_on_time"], "whole": now["verify_decided"]},
+            note=_of(now["verify_on_time"], now["verify_decided"]),
         ),
         Figure(
             "followed_up_on_time_rate",
@@ -226,8 +233,7 @@ def build(ctx: Context) -> Tile:
             _rate(now["followup_on_time"], now["followup_decided"]),
             _rate(before["followup_on_time"], before["followup_decided"]),
             unit="%",
-            note=_("%(part)s dari %(whole)s laporan")
-            % {"part": now["followup_on_time"], "whole": now["followup_decided"]},
+            note=_of(now["followup_on_time"], now["followup_decided"]),
         ),
         Figure(
             "overdue_now",
@@ -241,7 +247,7 @@ def build(ctx: Context) -> Tile:
             _("Kepuasan pelapor (1-5)"),
             rating(now),
             rating(before),
-            note=_("%(n)s penilaian") % {"n": now["rated"]},
+            note=ngettext("%(n)s penilaian", "%(n)s penilaian", now["rated"]) % {"n": now["rated"]},
         ),
     ]
     agencies = {
@@ -272,7 +278,7 @@ def build(ctx: Context) -> Tile:
             _("Diteruskan"),
             _("Ditindaklanjuti tepat waktu"),
             _("Terlambat"),
-            _("Tepat waktu (%)"),
+            _("Persentase tepat waktu"),
             _("Lewat batas saat ini"),
             _("Rata-rata penilaian"),
         ],
@@ -306,7 +312,7 @@ def build(ctx: Context) -> Tile:
         "verify": policy.verify_days,
         "followup": policy.followup_days,
         "information": policy.information_days,
-        "today": (ctx.today or timezone.localdate(timezone=JAKARTA)).strftime("%d-%m-%Y"),
+        "today": formats.date_format(ctx.today or timezone.localdate(timezone=JAKARTA), "j F Y"),
     }
     if ctx.agency is not None:
         url = reverse("complaints:agency_list")

@@ -151,6 +151,8 @@ def test_hand_counted_march_with_holidays_in_the_window(world, hall, django_asse
         "overdue_now": (4, None),  # C3, C4, C9 and April's C5, whenever received
         "satisfaction": (3.5, 4.0),
     }
+    assert "8 April 2026" in tile.definition  # the moment "overdue now" is counted at
+    assert tile.figure("verified_on_time_rate").note == "3 dari 5 laporan"
     assert tile.table.rows == [
         # agency, dispatched, on time, late, on-time %, overdue now, rating
         ["Bapenda", 2, 0, 1, 0.0, 1, None],
