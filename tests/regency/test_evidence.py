@@ -367,6 +367,8 @@ class TestPages:
         assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == pack.sha256
         status = client.get(reverse("regency:evidence_status", args=[pack.pk])).content.decode()
         assert url in status and "hx-trigger" not in status
+        # The cover's number links to its public verification page.
+        assert pack.cover.get_absolute_url() in status
 
         client.force_login(other_admin)
         assert client.get(url).status_code == 404
