@@ -34,6 +34,7 @@ span is read once and passed in as arrays).
 import datetime
 
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -42,7 +43,11 @@ from django.utils.translation import ngettext
 from complaints.models import ComplaintPolicy
 from mpp_portal.organizations.models import Agency
 from mpp_portal.workdays import JAKARTA
-from mpp_portal.workdays.calendar import _Calendar
+from mpp_portal.workdays.calendar import (
+    DEFAULT_CLOSES,
+    DEFAULT_OPENS,
+    working_days_between_many,
+)
 from regency.figures import Chart, Context, Figure, Table, Tile
 
 # Fewer ratings than this are not shown per agency on the public page: one
@@ -105,23 +110,19 @@ GROUP BY c.assigned_agency_id
 def _calendar_arrays(hall, first: datetime.date, last: datetime.date) -> dict:
     """The working-day calendar of first..last as parallel arrays for the query.
 
-    ``idx`` counts the working days up to and including each day, so the
-    working days between two dates are the difference of their indexes.
-    One read of the hall's calendar (its office hours and admin rows).
+    ``idx`` counts the working days from ``first`` up to and including each
+    day (``workdays.working_days_between_many``, one read of the calendar),
+    so the working days between two dates are the difference of their
+    indexes; ``closes`` is the hall's closing time that day (the usual
+    16:00 on a day without hours of its own, as ``workdays.deadline``).
     """
-    cal = _Calendar(hall)
-    cal.load(first, last)
-    days, idx, working, closes = [], [], [], []
-    count = 0
-    day = first
-    while day <= last:
-        is_working = cal.is_working(day)
-        count += is_working
-        days.append(day)
-        idx.append(count)
-        working.append(is_working)
-        closes.append(cal.office_hours(day)[1])
-        day += datetime.timedelta(days=1)
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    # Read once here; the calendar reuses the rows.
+    prefetch_related_objects([hall], "office_hours")
+    before = first - datetime.timedelta(days=1)
+    idx = working_days_between_many([(before, day) for day in days], hall=hall)
+    working = [n > previous for n, previous in zip(idx, [0, *idx[:-1]], strict=True)]
+    closes = [(hall.hours_on(day) or (DEFAULT_OPENS, DEFAULT_CLOSES))[1] for day in days]
     return {"days": days, "idx": idx, "working": working, "closes": closes}
 
 

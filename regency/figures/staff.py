@@ -27,10 +27,11 @@ import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from mpp_portal.workdays.calendar import _Calendar
+from mpp_portal.workdays.calendar import DEFAULT_CLOSES, DEFAULT_OPENS
 from regency.figures import Chart, Context, Figure, Table, Tile
 from services import rollup, stats
 
@@ -87,15 +88,15 @@ GROUP BY 1, 2
 def _office_minutes(hall, first, last) -> dict:
     """{"days": [...], "minutes": [...]}: the hall's office minutes of each day.
 
-    One read of the hall's calendar. A closed day a counter still served
-    on (a Saturday service) counts the usual hours.
+    The hall's office hours are read once (``Hall.hours_on``). A day without
+    hours of its own (a Saturday service, a reopened day) counts the usual
+    08:00-16:00, as the working-day calendar does.
     """
-    cal = _Calendar(hall)
-    cal.load(first, last)
+    prefetch_related_objects([hall], "office_hours")
     days, minutes = [], []
     day = first
     while day <= last:
-        opens, closes = cal.office_hours(day)
+        opens, closes = hall.hours_on(day) or (DEFAULT_OPENS, DEFAULT_CLOSES)
         days.append(day)
         minutes.append((closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute))
         day += datetime.timedelta(days=1)
