@@ -599,34 +599,64 @@ def rolled_version(marks) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def page_facts(scope, rolled, version) -> dict:
-    """Every grouping of the statistics page: {grouping: {key: measures}, "hours": [...]}.
+def _closed_key(scope, marks):
+    return (
+        f"stats-closed:{PAGE_CACHE_FORMAT}:{scope.hall_id}:{scope.agency_id or 0}:"
+        f"{marks[0][0]}:{marks[-1][0]}:{len(marks)}:{rolled_version(marks)}"
+    )
 
-    The closed days come from the rollup, once per rollup ``version``: the
-    pass's histograms are cached (the nightly task warms the common
-    ranges), so a year costs a cache read plus today's tickets. Today (and
-    any day not rolled) is read live and added to them, and the medians
-    and percentiles are taken over the sum, so they equal those of the
-    tickets.
+
+def _closed_part(scope, marks) -> dict:
+    """The histograms of the rolled days ``marks`` ([(day, rolled_at)]) of the scope.
+
+    Cached per rollup version, for the whole range and per calendar month:
+    after the nightly task rolls up yesterday again, a year is this
+    month's pass plus eleven months read from the cache.
     """
     from django.core.cache import cache
 
-    rolled = list(rolled)
-    rolled_set = set(rolled)
+    whole = _closed_key(scope, marks)
+    found = cache.get(whole)
+    if found is not None:
+        return found
+    months = {}
+    for mark in marks:
+        months.setdefault((mark[0].year, mark[0].month), []).append(mark)
+    keys = {_closed_key(scope, month): month for month in months.values()}
+    parts = cache.get_many(list(keys)) if len(keys) > 1 else {}
+    missing = {}
+    for key, month in keys.items():
+        if key not in parts:
+            missing[key] = _page_pass(scope, rolled=[day for day, _at in month], live=[])
+    if len(keys) > 1 and missing:
+        cache.set_many(missing, PAGE_CACHE_SECONDS)
+    parts.update(missing)
+    # The parts are this request's own objects (pickled when cached): summed in place.
+    ordered = [parts[key] for key in keys]
+    total = ordered[0]
+    for part in ordered[1:]:
+        _merge(total, part)
+    cache.set(whole, total, PAGE_CACHE_SECONDS)
+    return total
+
+
+def page_facts(scope, marks) -> dict:
+    """Every grouping of the statistics page: {grouping: {key: measures}, "hours": [...]}.
+
+    ``marks`` are the scope's rolled days with their rollup time
+    (rolled_marks). The closed days come from the rollup, once per rollup
+    version (_closed_part: cached, and computed ahead by the nightly task
+    for the common ranges), so a year costs a cache read plus today's
+    tickets. Today (and any day not rolled) is read live and added to
+    them, and the medians and percentiles are taken over the sum, so they
+    equal those of the tickets.
+    """
+    rolled_set = {day for day, _at in marks}
     live = [day for day in _days_between(scope.start, scope.end) if day not in rolled_set]
-    closed = None
-    key = None
-    if rolled:
-        key = (
-            f"stats-closed:{PAGE_CACHE_FORMAT}:{scope.hall_id}:{scope.agency_id or 0}:"
-            f"{rolled[0]}:{rolled[-1]}:{len(rolled)}:{version}"
-        )
-        closed = cache.get(key)
-        if closed is None:
-            closed = _page_pass(scope, rolled=rolled, live=[])
-            cache.set(key, closed, PAGE_CACHE_SECONDS)  # pickled now: later adds stay here
-    # A part read from the cache is this request's own copy: today's adds to it.
-    total = closed or {"groups": {name: {} for name in PAGE_GROUPINGS}, "hours": {}}
+    total = {"groups": {name: {} for name in PAGE_GROUPINGS}, "hours": {}}
+    if marks:
+        # A part read from the cache is this request's own copy: today's adds to it.
+        total = _closed_part(scope, marks)
     if live:
         _merge(total, _page_pass(scope, rolled=[], live=live))
     result = {name: _rows(groups) for name, groups in total["groups"].items()}

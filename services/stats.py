@@ -147,7 +147,7 @@ class StatsScope:
         The rolled days' part is cached per rollup version; kept for the
         scope's other figures.
         """
-        return rollup.page_facts(self, self.rolled, rollup.rolled_version(self.rolled_marks))
+        return rollup.page_facts(self, self.rolled_marks)
 
     def tickets(self, via="service"):
         """Tickets of the range, scoped through ``via`` (service or numbered_service)."""

@@ -303,3 +303,29 @@ def test_percentiles_from_histograms_equal_percentile_cont():
         assert rollup.histogram_percentile(histogram, 0.5) == median
         assert rollup.histogram_percentile(histogram, 0.9) == p90
     assert rollup.histogram_percentile({}, 0.5) is None
+
+
+def test_a_new_night_reads_again_only_the_month_rolled_up_again(hall, month):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    october = datetime.date(2026, 10, 14)
+    rollup.rollup_closed_days()
+    rollup.rollup_days([october])  # a rolled day of another month (no tickets)
+    args = {"hall_id": hall.pk, "start": TODAY - datetime.timedelta(days=364), "end": TODAY}
+    with CaptureQueriesContext(connection) as first:
+        before = dashboard(StatsScope(**args))
+    closed = [sql for sql in _page_passes(first) if "services_ticketdaystat" in sql]
+    # One pass per month (October, November), each then cached.
+    assert len(closed) == 2
+
+    late = Ticket.objects.filter(date=datetime.date(2026, 11, 30), status="done").first()
+    force_status(late, Ticket.Status.SKIPPED)
+    rollup.rollup_closed_days()  # the next night: 29 and 30 November again
+    with CaptureQueriesContext(connection) as second:
+        after = dashboard(StatsScope(**args))
+    closed = [sql for sql in _page_passes(second) if "services_ticketdaystat" in sql]
+    assert len(closed) == 1 and "2026-10-14" not in closed[0] and "2026-11-30" in closed[0]
+    assert after["totals"]["no_show"] == before["totals"]["no_show"] + 1
+    assert _comparable(after) == _comparable(dashboard(StatsScope(**args, use_rollup=False)))
