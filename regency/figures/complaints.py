@@ -5,8 +5,9 @@ WIB) in the hall (DOMAIN.md, SP4N-LAPOR!; the deadlines are the hall's
 ``ComplaintPolicy``, 3 and 5 working days by default):
 
 - **Received**: every report (complaint, aspiration, information request).
-- **Verified on time**: the admin's verification (dispatch to an agency, or
-  archiving with a reason) came by closing time of the ``verify_days``-th
+- **Verified on time**: the admin's first verification (dispatch to an
+  agency, or archiving with a reason; a re-dispatch after the agency handed
+  the report back does not count again) came by closing time of the ``verify_days``-th
   working day after the day the report counts as received, the rule of
   ``mpp_portal.workdays.deadline`` (after closing time or on a closed day it
   counts from the next working day; weekends, public holidays, cuti bersama
@@ -63,8 +64,15 @@ WITH cal AS (
            c.due_at,
            CASE WHEN c.submitted_at >= %(start_at)s THEN 'now' ELSE 'before' END AS p,
            (c.submitted_at AT TIME ZONE 'Asia/Jakarta') AS submitted_local,
-           CASE WHEN c.dispatched_at IS NOT NULL THEN c.dispatched_at
-                WHEN c.status = 'archived' THEN c.closed_at END AS verified_at,
+           -- The first verification (a later re-dispatch after a hand-back
+           -- moves dispatched_at, not the admin's first decision).
+           coalesce(
+               (SELECT min(u.created_at) FROM complaints_complaintupdate u
+                WHERE u.complaint_id = c.id AND u.from_status = 'submitted'
+                  AND u.to_status IN ('dispatched', 'archived')),
+               c.dispatched_at,
+               CASE WHEN c.status = 'archived' THEN c.closed_at END
+           ) AS verified_at,
            EXISTS (SELECT 1 FROM complaints_complaintupdate u
                    WHERE u.complaint_id = c.id AND u.to_status = 'info_requested') AS paused
     FROM complaints_complaint c

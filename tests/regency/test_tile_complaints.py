@@ -216,3 +216,23 @@ def test_the_halls_policy_sets_the_windows(world, hall):
     assert tile.figure("verified_on_time_rate").value == 80.0
     assert "5 hari kerja" in tile.figure("verified_on_time_rate").label
     assert "7 hari kerja" in tile.figure("followed_up_on_time_rate").label
+
+
+def test_a_redispatch_after_a_hand_back_keeps_the_first_verification(world, hall, agency_b):
+    # C2 was in fact dispatched on time on Wednesday 4 March, handed back by
+    # the agency and dispatched again on the 5th after closing time.
+    for at, before, after in (
+        (wib(2026, 3, 4, 10), S.SUBMITTED, S.DISPATCHED),
+        (wib(2026, 3, 5, 9), S.DISPATCHED, S.SUBMITTED),
+        (wib(2026, 3, 5, 16, 30), S.SUBMITTED, S.DISPATCHED),
+    ):
+        ComplaintUpdate.objects.create(
+            complaint=world[2],
+            kind=ComplaintUpdate.Kind.STATUS,
+            from_status=before,
+            to_status=after,
+            author_label="Admin MPP",
+            created_at=at,
+        )
+    tile = complaints.build(Context(hall, MARCH, today=TODAY))
+    assert tile.figure("verified_on_time_rate").value == 80.0
