@@ -5,10 +5,11 @@ Every number comes from services/skm.py (Permenpan RB 14/2017, DOMAIN.md):
 - The hall's IKM, grade and minimum sample: ``skm.ikm_summary`` over
   ``skm.scope`` for the period's days (the survey's ``date`` is the WIB day
   of service), and the same for the previous period.
-- Per service: one GROUP BY over the answers gives each service's nine
+- Per service: ``skm.survey_rows`` (the SKM rollup) gives each service's nine
   sums, ``skm.ikm_from_sums`` and ``skm.grade_for`` turn them into IKM and
-  grade; the population (tickets served) per service comes from the queue
-  statistics (services.stats, which read the daily rollup), and
+  grade; the population (tickets served) per service is summed from the
+  queue's daily rollup (TicketDayStat) for the days it covers and counted
+  from the tickets for the others, as skm counts the hall's, and
   ``skm.krejcie_morgan`` gives its minimum sample.
 
 On the public page a service with fewer than MIN_RESPONDENTS answers shows
@@ -20,8 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from regency.figures import Chart, Context, Figure, Table, Tile
-from services import skm, stats
-from services.models import Service, SurveyResponse
+from services import rollup, skm
+from services.models import Service, SurveyResponse, Ticket, TicketDayStat
 
 MIN_RESPONDENTS = 3
 
@@ -33,27 +34,46 @@ def _summary(ctx: Context, period):
     return skm.ikm_summary(responses, served)
 
 
+def _served_per_service(ctx: Context):
+    """{service id: tickets served in the period}, from the daily rollup for
+    the days it covers and from the tickets for the others (two queries and
+    the rolled days), as skm's population is counted."""
+    period = ctx.period
+    days = rollup.rolled_days(period.start, period.end)
+    tickets = Ticket.objects.filter(
+        status=Ticket.Status.DONE,
+        service__agency__hall=ctx.hall,
+        date__gte=period.start,
+        date__lte=period.end,
+    ).exclude(date__in=days)
+    rolled = TicketDayStat.objects.filter(date__in=days, service__agency__hall=ctx.hall)
+    if ctx.agency is not None:
+        tickets = tickets.filter(service__agency=ctx.agency)
+        rolled = rolled.filter(service__agency=ctx.agency)
+    served = dict(
+        tickets.values("service_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("service_id", "n")
+    )
+    if days:
+        for service_id, n in (
+            rolled.values("service_id").annotate(n=Sum("served")).values_list("service_id", "n")
+        ):
+            served[service_id] = served.get(service_id, 0) + (n or 0)
+    return served
+
+
 def _per_service(ctx: Context):
     period = ctx.period
     responses, _served = skm.scope(
         hall=ctx.hall, agency=ctx.agency, date_from=period.start, date_to=period.end
     )
+    # One query over the SKM rollup and the answers of the days it lacks.
     sums = {
-        row["service_id"]: row
-        for row in responses.values("service_id")
-        .annotate(
-            respondents=Count("pk"),
-            **{name: Sum(name) for name in SurveyResponse.SCORE_FIELDS},
-        )
-        .order_by()
+        row["key"][0]: row for row in skm.survey_rows(skm.rollup_scope(responses), group="service")
     }
-    scope = stats.StatsScope(
-        hall_id=ctx.hall.pk,
-        start=period.start,
-        end=period.end,
-        agency_id=ctx.agency.pk if ctx.agency is not None else None,
-    )
-    served = {key[0]: row["served"] for key, row in stats.grouped(scope, ("service",)).items()}
+    served = _served_per_service(ctx)
     ids = set(sums) | {pk for pk, n in served.items() if n}
     services = (
         Service.objects.filter(pk__in=ids).select_related("agency").order_by("agency__name", "name")

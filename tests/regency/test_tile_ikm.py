@@ -76,3 +76,19 @@ def test_no_answers_no_index(hall, world):
     got = values(ikm.build(Context(hall=hall, period=Period(MONTH, 2026, 6))))
     assert got["ikm"] == (None, None)
     assert got["respondents"] == (0, 0)
+
+
+def test_rolled_up_days_give_the_same_tile(hall, world):
+    """The daily rollups (queue and SKM) of some days change no figure."""
+    from services import rollup
+
+    before = ikm.build(Context(hall=hall, period=MARCH))
+    rollup.rollup_days([datetime.date(2026, 3, 2), datetime.date(2026, 2, 27)])
+    after = ikm.build(Context(hall=hall, period=MARCH))
+    assert after.table.rows == before.table.rows
+    assert values(after) == values(before)
+
+
+def test_constant_queries(hall, world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):
+        ikm.build(Context(hall=hall, period=MARCH))
