@@ -16,6 +16,8 @@ On the public page a service with fewer than MIN_RESPONDENTS answers shows
 no index (one or two answers could be read back to the person).
 """
 
+import datetime
+
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,12 +42,16 @@ def _served_per_service(ctx: Context):
     the rolled days), as skm's population is counted."""
     period = ctx.period
     days = rollup.rolled_days(period.start, period.end)
+    rolled_set = set(days)
+    # The days the rollup lacks, by name: the tickets' date index finds them.
+    live_days = [
+        period.start + datetime.timedelta(days=n)
+        for n in range(period.days())
+        if period.start + datetime.timedelta(days=n) not in rolled_set
+    ]
     tickets = Ticket.objects.filter(
-        status=Ticket.Status.DONE,
-        service__agency__hall=ctx.hall,
-        date__gte=period.start,
-        date__lte=period.end,
-    ).exclude(date__in=days)
+        status=Ticket.Status.DONE, service__agency__hall=ctx.hall, date__in=live_days
+    )
     rolled = TicketDayStat.objects.filter(date__in=days, service__agency__hall=ctx.hall)
     if ctx.agency is not None:
         tickets = tickets.filter(service__agency=ctx.agency)
