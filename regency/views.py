@@ -13,20 +13,30 @@ import dataclasses
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mpp_portal.accounts.models import User
 from mpp_portal.accounts.permissions import can
 from mpp_portal.csv_export import CsvExport
 from mpp_portal.organizations.models import Hall
+from mpp_portal.workdays import JAKARTA
 from regency.figures import Context, build_all
 from regency.forms import PeriodForm
 
 TEMPLATE = "regency/dashboard.html"
+# How long a page's figures are reused (settings may change it with
+# REGENCY_DASHBOARD_CACHE_SECONDS; 0 computes every request). A tile reads a
+# period's whole history: the bupati's second look, the print and the CSV
+# reuse the first one's figures, and the page says when they were computed.
+CACHE_SECONDS = 300
 # The staff pages a tile links to, and who may open them; a user without the
 # capability gets the tile's public link instead (or none).
 LINK_CAPABILITIES = {
@@ -136,8 +146,36 @@ def _csv(request, ctx, tiles):
     return rows.response
 
 
+def cache_seconds():
+    return getattr(settings, "REGENCY_DASHBOARD_CACHE_SECONDS", CACHE_SECONDS)
+
+
+def _tiles(ctx):
+    """(tiles, computed at) for ``ctx``: from the cache when computed lately."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return build_all(ctx), timezone.now()
+    agency = ctx.agency.pk if ctx.agency is not None else "-"
+    key = ":".join(
+        [
+            "regency-dasbor-v1",
+            str(ctx.hall.pk),
+            str(agency),
+            "public" if ctx.public else "staff",
+            ctx.period.slug,
+            get_language() or "",
+            timezone.localdate(timezone=JAKARTA).isoformat(),
+        ]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = (build_all(ctx), timezone.now())
+        cache.set(key, found, seconds)
+    return found
+
+
 def _page(request, ctx, form, *, public, csv):
-    tiles = build_all(ctx)
+    tiles, computed_at = _tiles(ctx)
     if csv:
         return _csv(request, ctx, tiles)
     view_tiles = _view_tiles(tiles, request.user, public=public)
@@ -157,6 +195,8 @@ def _page(request, ctx, form, *, public, csv):
         "public": public,
         "base_url": base,
         "query": urlencode(ctx.period.as_query()),
+        "computed_at": computed_at,
+        "cache_minutes": max(1, cache_seconds() // 60),
     }
     return render(request, TEMPLATE, context, status=400 if form.errors else 200)
 

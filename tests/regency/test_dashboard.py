@@ -228,3 +228,19 @@ def test_menus(client, bupati, hall_admin, citizen, world):
     client.force_login(citizen)
     page = client.get("/", follow=True).content.decode()
     assert 'href="/dasbor/"' not in page and 'href="/dasbor/publik/"' in page
+
+
+def test_figures_are_reused_for_a_while(
+    client, bupati, world, settings, django_assert_max_num_queries
+):
+    client.force_login(bupati)
+    first = client.get(URL, MARCH)
+    assert "Angka per" in first.content.decode()
+    answer(world[0], datetime.date(2026, 3, 30), 1)
+    with django_assert_max_num_queries(12):  # session and user only, no tile
+        again = client.get(URL, MARCH)
+    assert "81,25" in again.content.decode()  # the first computation's IKM
+    settings.REGENCY_DASHBOARD_CACHE_SECONDS = 0
+    fresh = client.get(URL, MARCH).content.decode()
+    assert "81,25" not in fresh  # (4+4+3+2+1)/5 x 25 = 70,00
+    assert "70,00" in fresh
