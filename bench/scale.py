@@ -121,6 +121,34 @@ def prepare_demo():
     return hall, token_issue(user=kiosk)
 
 
+def prepare_demo_database(name):
+    """A second database with the demo only (``--demo-db``), prepared in a child process.
+
+    Migrated, the demo loaded, the demo hall opened around the clock as
+    prepare_demo() does here; kept when it exists.
+    """
+    url = database_url(name)
+    create_database(name, reuse=True)
+    code = (
+        "import sys; sys.path.insert(0, 'bench'); import scale; scale.django_setup(); "
+        "scale.prepare_demo()"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return url
+
+
+def side_by_side_polls(port, demo_port, slug, *, clients, seconds, rounds=3):
+    """Board polls (304/s) of the seeded and the demo database, alternating; medians."""
+    seeded, demo = [], []
+    for _round in range(rounds):
+        demo.append(board_rates(demo_port, slug, clients=clients, seconds=seconds)[0])
+        seeded.append(board_rates(port, slug, clients=clients, seconds=seconds)[0])
+    return statistics.median(seeded), statistics.median(demo), seeded, demo
+
+
 def seed(hall, *, tickets, answers, complaints):
     """Fill the database with ``generate_series`` (minutes at 1M rows, not hours)."""
     from django.db import connection
@@ -694,7 +722,31 @@ def _serving_and_pages(args, rows, hall, token, db_url, demo, ticket_count):
                 ">= 0.30",
             )
         )
-        if demo:
+        if args.demo_db:
+            # Side by side in this run: a gunicorn on a demo-size database.
+            demo_server = start_server(
+                args.port + 1, args.workers, args.threads, prepare_demo_database(args.demo_db)
+            )
+            try:
+                seeded, at_demo, seeded_all, demo_all = side_by_side_polls(
+                    args.port,
+                    args.port + 1,
+                    hall.slug,
+                    clients=args.clients,
+                    seconds=args.seconds,
+                )
+            finally:
+                stop_server(demo_server)
+            pairs = ", ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(seeded_all, demo_all, strict=True))
+            rows.append(
+                (
+                    f"board poll (304) at {ticket_count:,} tickets vs at demo size, side by "
+                    f"side (two gunicorns, alternating, median of {len(seeded_all)})",
+                    f"{seeded / at_demo:.2f} ({seeded:.0f} vs {at_demo:.0f}/s; rounds {pairs})",
+                    ">= 0.95",
+                )
+            )
+        elif demo:
             rows.append(
                 (
                     f"board poll (304) at {ticket_count:,} tickets vs at demo size",
@@ -791,6 +843,11 @@ def main():
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--demo-db",
+        help="a database with the demo only (created when missing): its board poll is "
+        "measured side by side with the seeded one's on a second gunicorn (port + 1)",
+    )
     parser.add_argument(
         "--sla-only", action="store_true", help="only the SLA scan row (a reused database)"
     )
