@@ -268,6 +268,11 @@ def build(ctx: Context) -> Tile:
         "pelayanan, dihitung di server tanpa cookie, tanpa pelacak pihak ketiga, "
         "tanpa robot dan petugas."
     ) % {"period": period.label, "previous": previous.label}
+    if ctx.agency is not None:
+        definition += " " + _(
+            "Untuk instansi: hanya tiket, pemesanan dan halaman layanan instansi ini; "
+            "pengunjung baru berarti baru bagi instansi ini."
+        )
     return Tile(
         key="awareness",
         title=_("Kesadaran publik"),

@@ -108,7 +108,9 @@ def test_hall_figures_match_the_hand_count(world, hall, django_assert_num_querie
 
 
 def test_agency_slice_counts_its_own_services_and_new_to_it(world, hall, agency_a, agency_b):
-    a = values(awareness.build(Context(hall, MARCH, agency=agency_a, today=TODAY)))
+    tile = awareness.build(Context(hall, MARCH, agency=agency_a, today=TODAY))
+    assert "baru bagi instansi ini" in tile.definition
+    a = values(tile)
     assert a["visits"] == (4, 1)
     assert a["visitors"] == (4, 1)
     assert a["visitors_new"] == (2, 1)
