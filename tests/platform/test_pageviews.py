@@ -136,3 +136,20 @@ def test_concurrent_views_are_never_lost(hall, service):
     counts = {kind: n for (_d, _h, kind, _o), n in views().items()}
     assert counts == {"service": threads * per_thread, "catalogue": threads * per_thread}
     assert PageViewDay.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_list_of_several_halls_counts_for_the_hall_chosen_or_none(client, hall, service):
+    from tests.factories import HallFactory
+
+    other = HallFactory(slug="mpp-lain", name="MPP Lain")
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)):
+        client.get("/layanan/", HTTP_USER_AGENT=BROWSER)
+        client.get("/layanan/", HTTP_USER_AGENT=BROWSER)
+        client.get(f"/layanan/?gedung={other.slug}", HTTP_USER_AGENT=BROWSER)
+    day = datetime.date(2026, 12, 1)
+    # Both views without a hall land in one row (the key holds NULLs as equal).
+    assert views() == {
+        (day, None, "catalogue", None): 2,
+        (day, other.pk, "catalogue", None): 1,
+    }
