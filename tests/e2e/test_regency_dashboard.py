@@ -176,3 +176,26 @@ def test_the_dashboard_prints_on_a4(live_server, device, bupati, history):
     count = int(next(line for line in pages.stdout.splitlines() if line.startswith("Pages:"))[6:])
     assert 1 < count <= 8
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(SHOTS / "cetak")], check=True)
+
+
+def test_anybody_finds_the_public_dashboard_in_the_menu(live_server, device, hall, history):
+    page = device(390, 844)
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(live_server.url + reverse("services:catalogue"))
+    page.get_by_role("button", name="Buka menu").click()
+    page.get_by_role("button", name="Informasi publik").click()
+    page.get_by_role("link", name="Dasbor publik").click()
+    page.wait_for_url(f"**/mpp/{hall.slug}/dasbor/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dasbor publik")
+    expect(page.get_by_text("Hanya angka gabungan, tanpa data pribadi.")).to_be_visible()
+    _choose(page, "Triwulan", 2026, 1)
+    page.wait_for_url("**jenis=quarter**")
+    wait_until(page, DRAWN)
+    # Aggregates only: no link into the staff pages.
+    hrefs = page.eval_on_selector_all(".dasbor-link", "links => links.map(a => a.pathname)")
+    assert reverse("agreements:coverage") not in hrefs
+    assert reverse("services:ikm") not in hrefs
+    assert page.evaluate("window.__csp") == []
+    assert page.evaluate(AUDIT) == []
+    assert not page.evaluate(OVERFLOW), page.evaluate(WIDE)
+    shot(page, SHOTS, "dasbor-publik-phone")
