@@ -45,7 +45,7 @@ LINK_CAPABILITIES = {
     "forums:agency_items": "forum.follow_up",
     "services:ikm": "ikm.view",
     "services:stats": "stats.view",
-    "complaints:manage_list": "complaint.verify",
+    "complaints:agency_list": "complaint.staff_pages",
 }
 
 
