@@ -244,3 +244,14 @@ def test_figures_are_reused_for_a_while(
     fresh = client.get(URL, MARCH).content.decode()
     assert "81,25" not in fresh  # (4+4+3+2+1)/5 x 25 = 70,00
     assert "70,00" in fresh
+
+
+@pytest.mark.parametrize("persona", ["bupati", "hall_admin", "agency_admin_a"])
+def test_every_tile_link_opens_for_its_viewer(client, request, world, persona):
+    """A tile never links a viewer to a page that refuses them."""
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL, MARCH)
+    links = [item["link"] for item in response.context["tiles"] if item["link"]]
+    assert links
+    for link in links:
+        assert client.get(link, follow=True).status_code == 200, link
