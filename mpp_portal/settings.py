@@ -472,6 +472,9 @@ REST_FRAMEWORK = {
 # minute, through the API and the kiosk page together: a human pace, so one
 # token cannot empty a service's daily quota (mpp_portal.api_throttling).
 KIOSK_TICKETS_PER_MINUTE = env_int("KIOSK_TICKETS_PER_MINUTE", 30, minimum=1)
+# The hall's waiting-time standard (minutes from ticket to first call): the
+# regency dashboard lists the counters whose median wait exceeds it.
+QUEUE_WAIT_STANDARD_MINUTES = env_int("QUEUE_WAIT_STANDARD_MINUTES", 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MPP Portal API",
     "DESCRIPTION": (

@@ -35,11 +35,9 @@ from mpp_portal.workdays.calendar import DEFAULT_CLOSES, DEFAULT_OPENS
 from regency.figures import Chart, Context, Figure, Table, Tile
 from services import rollup, stats
 
-DEFAULT_WAIT_STANDARD_MINUTES = 30
-
 
 def wait_standard_minutes() -> int:
-    return int(getattr(settings, "QUEUE_WAIT_STANDARD_MINUTES", DEFAULT_WAIT_STANDARD_MINUTES))
+    return settings.QUEUE_WAIT_STANDARD_MINUTES
 
 
 # Staffed minutes per counter and period: each day a counter handled a
