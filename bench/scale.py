@@ -712,6 +712,21 @@ def _serving_and_pages(args, rows, hall, token, db_url, demo, ticket_count):
                 ">= 0.35",
             )
         )
+        # The tickets this and earlier runs issued above wait today (thousands,
+        # beyond any real hall's day): set aside, so the board rows compare
+        # a year of history, not the bench's own queue (a raw UPDATE of the
+        # bench's database, no transition: they were never called).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE services_ticket SET status = 'cancelled' WHERE date = %s "
+                "AND status = 'waiting' AND service_id IN "
+                "(SELECT s.id FROM services_service s JOIN organizations_agency a "
+                "ON a.id = s.agency_id WHERE a.hall_id = %s)",
+                [timezone.localdate(), hall.pk],
+            )
+            print(f"set aside {cursor.rowcount:,} tickets the bench issued today", flush=True)
         polls, files, poll_statuses, _files = board_rates(
             args.port, hall.slug, clients=args.clients, seconds=args.seconds
         )
