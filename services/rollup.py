@@ -12,6 +12,16 @@ Each measure lands in the row of the service the raw statistics group it
 by (services.stats): issued by the numbering service, handled (served,
 no-show, cancelled, waits, service times) by the service and counter the
 ticket ended at, transfers by the service it left.
+
+The statistics page reads every grouping in one pass (page_facts): the
+rolled days' histograms cached per rollup version, whole range and per
+calendar month, today's added live; the nightly task computes the common
+ranges ahead (warm_page_cache).
+
+The same run rolls up the SKM answers (SurveyDayStat, read by services.skm
+and services.ikm_report): per day and service the respondents, the nine
+score sums and the profile counts, up to a cutoff; later answers are read
+live.
 """
 
 import datetime
