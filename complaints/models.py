@@ -314,20 +314,15 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
             models.Index(fields=["assigned_agency", "status"], name="complaint_agency_idx"),
-            # The SLA scan's escalation claim (complaints/sla.py NOT_ESCALATED):
-            # open deadlines not yet escalated, so a backlog of complaints
-            # escalated before is never read again.
-            # The SLA scan's reminder windows, claimed in (due_at, id) order.
+            # The SLA scan's claims (complaints/sla.py), in (due_at, id) order
+            # from where the last claim of their kind stopped (SlaMark).
+            # It carries what a claim sums (hall, agency, status), so a claim
+            # reads the index alone, in order, as far as its chunk goes.
             models.Index(
                 fields=["due_at", "id"],
-                name="complaint_open_due_idx",
+                name="complaint_sla_claim_idx",
+                include=["hall", "assigned_agency", "status"],
                 condition=Q(status__in=["submitted", "dispatched"], due_at__isnull=False),
-            ),
-            models.Index(
-                fields=["due_at", "id"],
-                name="complaint_escalate_idx",
-                condition=Q(status__in=["submitted", "dispatched"], due_at__isnull=False)
-                & (Q(escalated_at__isnull=True) | Q(escalated_at__lt=models.F("due_at"))),
             ),
         ]
         constraints = [
@@ -498,15 +493,33 @@ class Attachment(models.Model):
 
 
 class ReminderLog(models.Model):
-    """One row per reminder or escalation sent: the unique key makes the SLA
-    scan safe to run twice or concurrently (INSERT ... ON CONFLICT DO NOTHING)."""
+    """One row per H-1 reminder sent (the SLA scan, complaints/sla.py): a
+    second scan skips what has a row; concurrent scans claim one after the
+    other (a lock per kind), and the unique key guards against a double.
+
+    Only the H-1 reminder needs a row per complaint: a deadline set today
+    may fall on tomorrow, a window already claimed. A new deadline is never
+    today nor past (it is at least one working day ahead), so the due-today
+    reminder and the escalation are claimed in deadline order from their
+    kind's SlaMark instead, without a row per complaint. Rows of the other
+    kinds written before that change stay as history.
+    """
 
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Pengingat H-1")
         DUE_NOW = "due_now", _("Pengingat hari batas")
         ESCALATION = "escalation", _("Eskalasi")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own (the unique key starts with it) and no database
+    # constraint: a check per row doubled the cost of a big claim; deleting
+    # a complaint still deletes its rows (Django's CASCADE).
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
+        db_constraint=False,
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     step = models.CharField(max_length=20)
     due_at = models.DateTimeField()
@@ -523,3 +536,26 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.complaint_id} {self.kind} {self.step}"
+
+
+class SlaMark(models.Model):
+    """Where the SLA scan's last claim of a kind stopped, in deadline order.
+
+    The due-today reminder and the escalation each claim the open
+    complaints after their mark's (due_at, complaint id) and move the mark
+    in the same transaction, under a lock of their kind (complaints/sla.py):
+    each complaint is told once per deadline without a row per complaint,
+    and a run reads only the deadlines reached since the last one.
+    """
+
+    kind = models.CharField(max_length=20, primary_key=True, choices=ReminderLog.Kind.choices)
+    due_at = models.DateTimeField()
+    complaint_id = models.BigIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("penanda pemindaian SLA")
+        verbose_name_plural = pgettext_lazy("jamak", "penanda pemindaian SLA")
+
+    def __str__(self):
+        return f"{self.kind} {self.due_at:%Y-%m-%d %H:%M} #{self.complaint_id}"

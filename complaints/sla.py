@@ -2,9 +2,18 @@
 escalation of overdue complaints to the hall admin, auto-close of answered
 complaints the reporter left alone.
 
-Set-based: one claiming statement per kind of reminder, so the cost does not
-grow with one query per complaint, and a second (or concurrent) scan claims
-nothing twice.
+Set-based: one claiming statement per kind of reminder and chunk, which
+also sums the claimed complaints per hall, agency and status, so Python
+handles recipients, never complaints. Each kind is claimed under a lock of
+its own, so a second (or concurrent) scan claims nothing twice:
+
+- the H-1 reminder writes one ReminderLog row per complaint (a deadline set
+  today may fall on tomorrow, a window already claimed);
+- the due-today reminder and the escalation claim in deadline order after
+  their kind's SlaMark and move it, under a lock of their kind. A new
+  deadline is at least one working day ahead (``workdays.deadline`` with
+  n >= 1), so it is never today's nor past, never behind a mark: no row
+  per complaint, and a run reads only the deadlines reached since the last.
 """
 
 import datetime
@@ -29,88 +38,116 @@ from mpp_portal.transitions import bulk_transition
 from mpp_portal.workdays import JAKARTA, add_working_days
 
 S = Complaint.Status
+K = ReminderLog.Kind
 
 # A digest lists this many complaints, then links to the overdue board.
 DIGEST_LINES = 50
 
-
 # Complaints claimed per statement and transaction: a first run over a big
-# backlog is many short transactions (each with its own digests) rather
+# backlog is several short transactions (each with its own digests) rather
 # than one long one; a usual run is one chunk per kind.
-CLAIM_CHUNK = 20_000
+CLAIM_CHUNK = 50_000
 
-# Reminders claimed in one run after which the log's statistics are renewed.
+# H-1 reminders claimed in one run after which the log's statistics are
+# renewed at its end (and once in the middle of a run of several chunks).
 ANALYZE_AFTER = 10_000
 
-# Open complaints with a deadline not yet escalated: the escalation claim
-# reads only these, through the partial index complaint_escalate_idx
-# (complaints/models.py), whose condition this repeats word for word. A
-# complaint escalated for its deadline leaves the index; a new deadline
-# (dispatch, reply, reopen reset escalated_at; a resumed or extended
-# deadline moves past it) brings it back.
-NOT_ESCALATED = (
-    "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL "
-    "AND (c.escalated_at IS NULL OR c.escalated_at < c.due_at)"
-)
+# Open complaints with a deadline: what every claim reads, through the
+# partial index complaint_open_due_idx (complaints/models.py) in (due_at, id)
+# order.
+OPEN = "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL"
 
+# The kinds claimed from a mark rather than with a row per complaint.
+MARKED = (K.DUE_NOW, K.ESCALATION)
 
-# Before every deadline: where a kind's first chunk starts.
+# Before every deadline: where the H-1 reminder's first chunk starts.
 _START = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
 
+# What a claim returns: the claimed complaints summed per (hall, agency,
+# status), each with its first DIGEST_LINES ids (the candidates come in
+# deadline order; the digest sorts what it shows again), then one row
+# ("page") with the number of candidates and the last one's key. No sort:
+# the candidates are read in index order and summed in a hash.
+_SUMMARY = f"""
+    SELECT hall_id, assigned_agency_id, status, count(*),
+           (array_agg(id))[1:{DIGEST_LINES}], NULL::timestamptz, NULL::bigint
+    FROM candidates
+    GROUP BY hall_id, assigned_agency_id, status
+    UNION ALL
+    SELECT NULL, NULL, 'page', (SELECT count(*) FROM candidates), NULL, last.due_at, last.id
+    FROM (SELECT due_at, id FROM candidates ORDER BY due_at DESC, id DESC LIMIT 1) AS last
+"""
 
-def _claim_chunk(kind, where, params, *, after, escalate_at=None, chunk=CLAIM_CHUNK):
-    """Claim the next ``chunk`` matching complaints after ``after`` (due_at, id).
 
-    One statement: the candidates in deadline order, one ReminderLog row
-    each (ON CONFLICT DO NOTHING: a concurrent scan claims nothing twice),
-    and with ``escalate_at`` the candidates stamped escalated. Returns
-    (claimed rows as (id, hall_id, assigned_agency_id, status), the last
-    candidate's (due_at, id) or None when there were fewer than ``chunk``).
+def _claim(kind, where, params, *, after, chunk):
+    """Claim the next ``chunk`` complaints of ``kind`` in deadline order.
+
+    First the kind's lock, held to the end of the transaction: concurrent
+    scans claim a kind one after the other, each seeing what the other
+    claimed. Then one statement reads the candidates after ``after``
+    (due_at, id) in the order of complaint_open_due_idx and records the
+    claim: the H-1 reminder writes a ReminderLog row per candidate not yet
+    reminded for its deadline; the marked kinds start from their SlaMark
+    (``after`` is ignored) and move it to the last candidate. Returns (the
+    candidates summed per hall, agency and status, how many were read, the
+    last one's key).
     """
-    stamp = (
-        ", stamped AS (UPDATE complaints_complaint SET escalated_at = %(escalate_at)s "
-        "WHERE id IN (SELECT id FROM candidates) RETURNING id)"
-        if escalate_at
-        else ""
-    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"complaints.sla:{kind}"])
+        if kind in MARKED:
+            cursor.execute(
+                "SELECT due_at, complaint_id FROM complaints_slamark WHERE kind = %s", [kind]
+            )
+            after = cursor.fetchone() or _START
+    if kind in MARKED:
+        record = """
+            , moved AS (
+                INSERT INTO complaints_slamark (kind, due_at, complaint_id, updated_at)
+                SELECT %(kind)s, due_at, id, now() FROM candidates
+                ORDER BY due_at DESC, id DESC LIMIT 1
+                ON CONFLICT (kind) DO UPDATE SET due_at = EXCLUDED.due_at,
+                    complaint_id = EXCLUDED.complaint_id, updated_at = EXCLUDED.updated_at
+            )
+        """
+        reminded = ""
+    else:
+        # Under the lock no other scan inserts meanwhile; the unique key
+        # stays as the guard.
+        record = """
+            , logged AS (
+                INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
+                SELECT id, %(kind)s,
+                       CASE status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
+                       due_at, now()
+                FROM candidates
+            )
+        """
+        reminded = """
+            AND NOT EXISTS (
+                SELECT 1 FROM complaints_reminderlog r
+                WHERE r.complaint_id = c.id AND r.kind = %(kind)s AND r.due_at = c.due_at
+            )
+        """
     sql = f"""
-        WITH candidates AS (
-            SELECT c.id, c.due_at, c.status
+        WITH candidates AS MATERIALIZED (
+            SELECT c.id, c.due_at, c.status, c.hall_id, c.assigned_agency_id
             FROM complaints_complaint c
-            WHERE {NOT_ESCALATED if escalate_at else "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL"}
-              AND {where} AND (c.due_at, c.id) > (%(after_due)s, %(after_id)s)
+            WHERE {OPEN} AND {where}
+              AND (c.due_at, c.id) > (%(after_due)s, %(after_id)s) {reminded}
             ORDER BY c.due_at, c.id
             LIMIT %(chunk)s
-        ), claimed AS (
-            INSERT INTO complaints_reminderlog (complaint_id, kind, step, due_at, sent_at)
-            SELECT id, %(kind)s,
-                   CASE status WHEN 'submitted' THEN 'verify' ELSE 'followup' END,
-                   due_at, now()
-            FROM candidates
-            ON CONFLICT (complaint_id, kind, step, due_at) DO NOTHING
-            RETURNING complaint_id
-        ){stamp}
-        SELECT ca.id, ca.due_at, c.hall_id, c.assigned_agency_id, c.status,
-               cl.complaint_id IS NOT NULL
-        FROM candidates ca
-        JOIN complaints_complaint c ON c.id = ca.id
-        LEFT JOIN claimed cl ON cl.complaint_id = ca.id
-        ORDER BY ca.due_at, ca.id
-    """  # noqa: S608, E501 - ``where`` is one of the fixed clauses of complaint_sla_scan
-    args = {
-        **params,
-        "kind": kind,
-        "after_due": after[0],
-        "after_id": after[1],
-        "chunk": chunk,
-        "escalate_at": escalate_at,
-    }
+        ){record}{_SUMMARY}
+    """  # noqa: S608 - ``where`` is one of the fixed clauses of complaint_sla_scan
+    args = {**params, "kind": kind, "chunk": chunk, "after_due": after[0], "after_id": after[1]}
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         rows = cursor.fetchall()
-    claimed = [(pk, hall, agency, status) for pk, _due, hall, agency, status, new in rows if new]
-    last = (rows[-1][1], rows[-1][0]) if len(rows) == chunk else None
-    return claimed, last
+    cells = [row[:5] for row in rows if row[2] != "page"]
+    page = [row for row in rows if row[2] == "page"]
+    if not page:
+        return cells, 0, None
+    _hall, _agency, _page, read, _ids, last_due, last_id = page[0]
+    return cells, read, (last_due, last_id)
 
 
 def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
@@ -119,80 +156,62 @@ def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
     Returns a dict of counts. Each kind is claimed in chunks of ``chunk``
     complaints in deadline order, each chunk in a transaction of its own
     with its digests, so the scan never holds a long transaction and a
-    usual run is one statement per kind. The number of queries does not
-    grow with the number of complaints (per chunk: one claim, one query
-    for the staff addresses, one for the complaints named in the digests,
-    one INSERT per digest); the auto-close is one UPDATE. Only the
-    auto-closed complaints' reporters add a message each (their outbox
-    rows), as every message to a reporter does.
-
-    The escalation claim reads only complaints not yet escalated for their
-    deadline (NOT_ESCALATED, a partial index): the backlog of overdue
-    complaints already escalated costs nothing on later runs. The reminder
-    windows are one day of deadlines each.
+    usual run is one claim per kind. The number of queries does not grow
+    with the number of complaints (per chunk: the kind's lock, the mark of
+    a marked kind, the claim; one query for the staff addresses, one for
+    the agencies, one for the complaints named in the digests, one INSERT
+    per digest); the auto-close is one UPDATE. Only the auto-closed complaints'
+    reporters add a message each (their outbox rows), as every message to a
+    reporter does. The reminder windows are one day of deadlines each.
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
     day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=JAKARTA)
     tomorrow_start = day_start + datetime.timedelta(days=1)
     due_soon_where, due_soon_params = _next_working_day_clause(today)
-    # A window's complaints already reminded are skipped before the INSERT.
-    not_reminded = (
-        " AND NOT EXISTS (SELECT 1 FROM complaints_reminderlog r WHERE "
-        "r.complaint_id = c.id AND r.kind = %(kind)s AND r.due_at = c.due_at)"
-    )
     kinds = [
-        (ReminderLog.Kind.DUE_SOON, due_soon_where + not_reminded, due_soon_params, None),
+        (K.DUE_SOON, due_soon_where, due_soon_params),
         (
-            ReminderLog.Kind.DUE_NOW,
-            "c.due_at >= %(now)s AND c.due_at >= %(day_start)s AND c.due_at < %(tomorrow)s"
-            + not_reminded,
+            K.DUE_NOW,
+            "c.due_at >= %(now)s AND c.due_at >= %(day_start)s AND c.due_at < %(tomorrow)s",
             {"now": now, "day_start": day_start, "tomorrow": tomorrow_start},
-            None,
         ),
-        (ReminderLog.Kind.ESCALATION, "c.due_at < %(now)s", {"now": now}, now),
+        (K.ESCALATION, "c.due_at < %(now)s", {"now": now}),
     ]
-    counts, more = {}, []
-    # The first chunk of every kind and the auto-close in one transaction
-    # (a usual run: one statement per kind); what a full chunk leaves, chunk
-    # by chunk in transactions of their own.
-    with transaction.atomic():
-        for kind, where, params, escalate_at in kinds:
-            claimed, after = _claim_chunk(
-                kind, where, params, after=_START, escalate_at=escalate_at, chunk=chunk
-            )
-            _send_digests({kind: claimed}, now)
-            counts[str(kind)] = len(claimed)
-            if after is not None:
-                more.append((kind, where, params, escalate_at, after))
-        closed = _autoclose(now)
-    unanalyzed = sum(counts.values())
-    for kind, where, params, escalate_at, after in more:
-        # A big backlog just went into the log: its statistics would still
-        # say "nearly empty" until autovacuum comes, and the next claims'
-        # "already reminded?" test would be planned as a scan of the whole
-        # log per complaint.
-        unanalyzed = _analyze_if_grown(unanalyzed)
+
+    def claim(kind, where, params, after):
+        """One chunk of ``kind``, its digests; the key to go on from, or None."""
+        cells, read, last = _claim(kind, where, params, after=after, chunk=chunk)
+        _send_digests(kind, cells, now, page=last)
+        counts[str(kind)] += sum(total for *_key, total, _ids in cells)
+        return last if read == chunk else None
+
+    counts = {str(kind): 0 for kind, _where, _params in kinds}
+    # Chunk by chunk, each in a transaction of its own with its digests (a
+    # usual run: one per kind); then the auto-close.
+    for kind, where, params in kinds:
+        after, chunks = _START, 0
         while after is not None:
+            if kind == K.DUE_SOON and chunks == 1:
+                # A big backlog is going into the log: its statistics would
+                # still say "nearly empty" until autovacuum comes, and the
+                # next claims' "already reminded?" test could be planned as
+                # a scan of the whole log per complaint. Once a run.
+                _analyze_log()
             with transaction.atomic():
-                claimed, after = _claim_chunk(
-                    kind, where, params, after=after, escalate_at=escalate_at, chunk=chunk
-                )
-                _send_digests({kind: claimed}, now)
-            counts[str(kind)] += len(claimed)
-            unanalyzed += len(claimed)
-    _analyze_if_grown(unanalyzed)
+                after = claim(kind, where, params, after)
+            chunks += 1
+    with transaction.atomic():
+        closed = _autoclose(now)
+    if counts[str(K.DUE_SOON)] >= ANALYZE_AFTER:
+        _analyze_log()  # for the next run
     return counts | {"closed": closed}
 
 
-def _analyze_if_grown(claimed):
-    """ANALYZE the reminder log after ``claimed`` >= ANALYZE_AFTER new rows; return
-    the rows claimed since the last ANALYZE."""
-    if claimed < ANALYZE_AFTER:
-        return claimed
+def _analyze_log():
+    """Renew the reminder log's statistics (after a big claim)."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE complaints_reminderlog")
-    return 0
 
 
 def _next_working_day_clause(today):
@@ -223,52 +242,74 @@ def _next_working_day_clause(today):
             f"start_{n}": start,
             f"end_{n}": start + datetime.timedelta(days=1),
         }
-    return "(" + " OR ".join(clauses) + ")", params
+    # The days' overall span first: the claim reads it as one range of the
+    # deadline index, the halls' own days are tested on what it finds.
+    days = sorted(by_day)
+    params |= {
+        "soon_from": datetime.datetime.combine(days[0], datetime.time.min, tzinfo=JAKARTA),
+        "soon_to": datetime.datetime.combine(days[-1], datetime.time.min, tzinfo=JAKARTA)
+        + datetime.timedelta(days=1),
+    }
+    return (
+        "c.due_at >= %(soon_from)s AND c.due_at < %(soon_to)s AND (" + " OR ".join(clauses) + ")",
+        params,
+    )
 
 
-def _send_digests(claimed, now):
-    """One message per recipient and kind, listing (the first of) its complaints."""
-    rows = [row for kind_rows in claimed.values() for row in kind_rows]
-    if not rows:
+def _send_digests(kind, cells, now, *, page):
+    """One message per recipient of ``kind``, listing (the first of) its complaints.
+
+    ``cells`` are the claim's sums: (hall id, agency id, status, number of
+    complaints, their first ids). The hall's admins hear of new complaints
+    and of every escalation, the agency's admins and contact of the
+    complaints dispatched to it.
+    """
+    if not cells:
         return
-    hall_ids = {hall_id for _pk, hall_id, _agency_id, _status in rows}
-    agency_ids = {agency_id for _pk, _hall, agency_id, _status in rows if agency_id}
+    hall_ids = {hall_id for hall_id, *_rest in cells}
+    agency_ids = {agency_id for _hall, agency_id, *_rest in cells if agency_id}
     emails = _staff_emails(hall_ids=hall_ids, agency_ids=agency_ids)
     agencies = {a.pk: a for a in Agency.objects.filter(pk__in=agency_ids)}
+    inbox = {}  # email: [number of complaints, ids to show]
+    for hall_id, agency_id, status, total, ids in cells:
+        targets = []
+        if status == S.SUBMITTED or kind == K.ESCALATION:
+            targets += emails.get(("hall", hall_id), [])
+        if status == S.DISPATCHED and agency_id:
+            targets += _agency_recipients(
+                agencies[agency_id], emails.get(("agency", agency_id), [])
+            )
+        for email in dict.fromkeys(targets):
+            box = inbox.setdefault(email, [0, []])
+            box[0] += total
+            box[1] += ids
+    if not inbox:
+        return
+    complaints = Complaint.objects.in_bulk({pk for _total, ids in inbox.values() for pk in ids})
     titles = {
-        ReminderLog.Kind.DUE_SOON: _("Pengaduan jatuh tempo besok (hari kerja berikutnya)"),
-        ReminderLog.Kind.DUE_NOW: _("Pengaduan jatuh tempo hari ini"),
-        ReminderLog.Kind.ESCALATION: _("ESKALASI: pengaduan melewati batas waktu"),
+        K.DUE_SOON: _("Pengaduan jatuh tempo besok (hari kerja berikutnya)"),
+        K.DUE_NOW: _("Pengaduan jatuh tempo hari ini"),
+        K.ESCALATION: _("ESKALASI: pengaduan melewati batas waktu"),
     }
-    digests = []  # (kind, email, [complaint ids])
-    for kind, kind_rows in claimed.items():
-        inbox = {}
-        for pk, hall_id, agency_id, status in kind_rows:
-            targets = []
-            if status == S.SUBMITTED or kind == ReminderLog.Kind.ESCALATION:
-                targets += emails.get(("hall", hall_id), [])
-            if status == S.DISPATCHED and agency_id:
-                targets += _agency_recipients(
-                    agencies[agency_id], emails.get(("agency", agency_id), [])
-                )
-            for email in dict.fromkeys(targets):
-                inbox.setdefault(email, []).append(pk)
-        digests += [(kind, email, pks) for email, pks in inbox.items()]
-    shown = {pk for _kind, _email, pks in digests for pk in pks[:DIGEST_LINES]}
-    complaints = Complaint.objects.in_bulk(shown)
     overdue_url = settings.SITE_URL + reverse("complaints:overdue")
-    for kind, email, pks in digests:
+    for email, (total, ids) in inbox.items():
+        shown = sorted((complaints[pk] for pk in ids), key=lambda c: (c.due_at, c.pk))
+        shown = shown[:DIGEST_LINES]
         lines = [
             f"- {c.tracking_id} {c.title} ({c.get_status_display()}, "
             f"{_format_due(c.due_at)}): {settings.SITE_URL}{c.get_absolute_url()}"
-            for c in (complaints[pk] for pk in pks[:DIGEST_LINES])
+            for c in shown
         ]
-        if len(pks) > DIGEST_LINES:
+        if total > len(shown):
             lines.append(
                 _("… dan %(n)s pengaduan lainnya: %(url)s")
-                % {"n": len(pks) - DIGEST_LINES, "url": overdue_url}
+                % {"n": total - len(shown), "url": overdue_url}
             )
-        digest_id = hashlib.sha256(",".join(map(str, pks)).encode()).hexdigest()[:16]
+        # The chunk's last key tells this digest from another of the same
+        # minute (the next chunk, a concurrent scan's claim).
+        digest_id = hashlib.sha256(
+            f"{page}:{total}:{','.join(str(c.pk) for c in shown)}".encode()
+        ).hexdigest()[:16]
         notification_queue(
             channel="email",
             recipient=email,

@@ -1,14 +1,13 @@
-"""The SLA scan over a big backlog: chunks, no re-claim of escalated complaints."""
+"""The SLA scan over a big backlog: chunks, marks, no re-reading of what was told."""
 
 import datetime
-import json
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from complaints import sla
-from complaints.models import Complaint, ReminderLog
+from complaints.models import Complaint, ReminderLog, SlaMark
 from mpp_portal.accounts.models import User
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.workdays import JAKARTA
@@ -38,6 +37,11 @@ def _escalations():
     return OutboxMessage.objects.filter(dedupe_key__startswith="sla-escalation-")
 
 
+def _mark(kind):
+    mark = SlaMark.objects.get(kind=kind)
+    return mark.due_at, mark.complaint_id
+
+
 def test_a_backlog_bigger_than_a_chunk_is_claimed_chunk_by_chunk(
     file_complaint, hall_admin, _frozen_clock
 ):
@@ -45,13 +49,14 @@ def test_a_backlog_bigger_than_a_chunk_is_claimed_chunk_by_chunk(
     _frozen_clock.move_to(at(1, 10))
     result = sla.complaint_sla_scan(chunk=5)
     assert result["escalation"] == 17
-    assert ReminderLog.objects.filter(kind="escalation").count() == 17
+    # The escalation writes no row per complaint: its mark moved to the last.
+    assert not ReminderLog.objects.exists()
     # One digest per chunk (each chunk commits with its digest): 5+5+5+2.
     digests = list(_escalations().values_list("body", flat=True))
     assert len(digests) == 4
     for complaint in complaints:
         assert sum(complaint.tracking_id in body for body in digests) == 1
-    assert not Complaint.objects.filter(pk__in=[c.pk for c in complaints], escalated_at=None)
+    assert _mark("escalation") == (at(1, 8), complaints[-1].pk)
 
 
 def test_escalated_complaints_are_not_read_again(file_complaint, hall_admin, _frozen_clock):
@@ -73,28 +78,33 @@ def test_escalated_complaints_are_not_read_again(file_complaint, hall_admin, _fr
         }
     assert len(large) == len(small)
 
-    # The claim reads only complaints not yet escalated (the partial index).
-    not_escalated = _overdue(file_complaint, 2)
-    sql = (
-        "SELECT c.id FROM complaints_complaint c WHERE "
-        + sla.NOT_ESCALATED
-        + " AND c.due_at < %s ORDER BY c.due_at, c.id LIMIT 100"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        # On a table this small the planner may as well take the index of
-        # every open deadline (the reminder windows'); without it, the plan
-        # shows what the escalation index alone reads. Rolled back with the test.
-        cursor.execute("DROP INDEX complaint_open_due_idx")
-        cursor.execute("ANALYZE complaints_complaint")
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, [at(1, 11)])
-        raw = cursor.fetchone()[0]
-        cursor.execute(sql, [at(1, 11)])
-        found = [row[0] for row in cursor.fetchall()]
-    plan = json.dumps(raw)
-    assert "complaint_escalate_idx" in plan
-    assert '"Rows Removed by Filter": 0' in plan or "Rows Removed by Filter" not in plan
-    assert found == [c.pk for c in not_escalated]
+    # The claim reads the deadline index from the mark on: nothing once the
+    # backlog is told, whatever its size.
+    with CaptureQueriesContext(connection) as queries:
+        sla.complaint_sla_scan()
+    [claim] = [
+        q["sql"]
+        for q in queries
+        if "complaints_slamark" in q["sql"] and "WITH" in q["sql"] and "'escalation'" in q["sql"]
+    ]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + claim)
+            raw = cursor.fetchone()[0]
+        transaction.set_rollback(True)
+    scans = [
+        node
+        for node in _nodes(raw[0]["Plan"])
+        if node.get("Relation Name") == "complaints_complaint"
+    ]
+    assert scans and all(node["Index Name"] == "complaint_sla_claim_idx" for node in scans)
+    assert sum(node["Actual Rows"] for node in scans) == 0
+
+
+def _nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
 
 
 def test_a_new_deadline_escalates_again(file_complaint, hall_admin, _frozen_clock):
@@ -105,7 +115,8 @@ def test_a_new_deadline_escalates_again(file_complaint, hall_admin, _frozen_cloc
     Complaint.objects.filter(pk=complaint.pk).update(due_at=at(2, 16))
     _frozen_clock.move_to(at(2, 17))
     assert sla.complaint_sla_scan()["escalation"] == 1
-    assert ReminderLog.objects.filter(complaint=complaint, kind="escalation").count() == 2
+    bodies = _escalations().values_list("body", flat=True)
+    assert sum(complaint.tracking_id in body for body in bodies) == 2
 
 
 def test_reminder_windows_skip_what_was_reminded(file_complaint, hall_admin, _frozen_clock):
@@ -117,7 +128,25 @@ def test_reminder_windows_skip_what_was_reminded(file_complaint, hall_admin, _fr
     with CaptureQueriesContext(connection) as queries:
         assert sla.complaint_sla_scan(chunk=3)["due_now"] == 0
     assert not [q for q in queries if q["sql"].startswith('INSERT INTO "mpp_portal')]
-    assert ReminderLog.objects.filter(kind="due_now").count() == 4
+    assert _mark("due_now") == (at(1, 16), complaints[-1].pk)
+
+
+def test_h1_reminder_of_a_deadline_set_after_the_window_was_claimed(
+    file_complaint, hall_admin, _frozen_clock
+):
+    """Tomorrow's window can gain a complaint today: the H-1 reminder keeps a
+    row per complaint, so an older complaint given tomorrow's deadline after
+    the window was claimed is still reminded, once."""
+    older, newer = file_complaint(title="Lama"), file_complaint(title="Baru")
+    Complaint.objects.filter(pk=newer.pk).update(due_at=at(2, 16))
+    Complaint.objects.filter(pk=older.pk).update(due_at=at(9, 16))
+    _frozen_clock.move_to(at(1, 10))
+    assert sla.complaint_sla_scan()["due_soon"] == 1
+    Complaint.objects.filter(pk=older.pk).update(due_at=at(2, 16))  # e.g. resumed, 1 day left
+    _frozen_clock.move_to(at(1, 11))
+    assert sla.complaint_sla_scan()["due_soon"] == 1
+    assert sla.complaint_sla_scan()["due_soon"] == 0
+    assert set(ReminderLog.objects.values_list("complaint_id", flat=True)) == {older.pk, newer.pk}
 
 
 def test_a_big_claim_renews_the_logs_statistics(
@@ -125,11 +154,13 @@ def test_a_big_claim_renews_the_logs_statistics(
 ):
     """After a backlog the next run's "already reminded?" test is planned on real numbers."""
     monkeypatch.setattr(sla, "ANALYZE_AFTER", 3)
-    _overdue(file_complaint, 4)
+    complaints = [file_complaint(title=f"Besok {i}") for i in range(4)]
+    Complaint.objects.filter(pk__in=[c.pk for c in complaints]).update(due_at=at(2, 16))
     _frozen_clock.move_to(at(1, 10))
     with CaptureQueriesContext(connection) as queries:
-        sla.complaint_sla_scan()
-    assert any(q["sql"] == "ANALYZE complaints_reminderlog" for q in queries)
+        assert sla.complaint_sla_scan(chunk=3)["due_soon"] == 4
+    analyzed = [q for q in queries if q["sql"] == "ANALYZE complaints_reminderlog"]
+    assert len(analyzed) == 2  # once between the chunks, once for the next run
     with CaptureQueriesContext(connection) as queries:
         sla.complaint_sla_scan()  # claims nothing: no ANALYZE
     assert not any(q["sql"].startswith("ANALYZE") for q in queries)
