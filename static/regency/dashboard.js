@@ -26,7 +26,14 @@
       var colour = colours[i % colours.length];
       return Object.assign({backgroundColor: colour, borderColor: colour}, set);
     });
-    var valueAxis = {beginAtZero: true, ticks: {callback: function (v) { return number.format(v); }}};
+    // Counts get whole-number ticks; an index (IKM) keeps its decimals.
+    var whole = datasets.every(function (set) {
+      return set.data.every(function (v) { return v === null || Number.isInteger(v); });
+    });
+    var valueAxis = {beginAtZero: true, ticks: {
+      precision: whole ? 0 : undefined,
+      callback: function (v) { return number.format(v); }
+    }};
     var categoryAxis = {ticks: {autoSkip: false, callback: function (v) {
       var label = this.getLabelForValue(v);
       return label.length > 22 ? label.slice(0, 21) + "…" : label;
