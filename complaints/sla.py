@@ -53,8 +53,8 @@ CLAIM_CHUNK = 50_000
 ANALYZE_AFTER = 10_000
 
 # Open complaints with a deadline: what every claim reads, through the
-# partial index complaint_open_due_idx (complaints/models.py) in (due_at, id)
-# order.
+# partial covering index complaint_sla_claim_idx (complaints/models.py), in
+# (due_at, id) order.
 OPEN = "c.status IN ('submitted', 'dispatched') AND c.due_at IS NOT NULL"
 
 # The kinds claimed from a mark rather than with a row per complaint.
@@ -85,7 +85,7 @@ def _claim(kind, where, params, *, after, chunk):
     First the kind's lock, held to the end of the transaction: concurrent
     scans claim a kind one after the other, each seeing what the other
     claimed. Then one statement reads the candidates after ``after``
-    (due_at, id) in the order of complaint_open_due_idx and records the
+    (due_at, id) in the order of complaint_sla_claim_idx and records the
     claim: the H-1 reminder writes a ReminderLog row per candidate not yet
     reminded for its deadline; the marked kinds start from their SlaMark
     (``after`` is ignored) and move it to the last candidate. Returns (the
