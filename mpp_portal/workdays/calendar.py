@@ -438,6 +438,16 @@ def working_days_between_many(pairs, hall=None):
     pairs = [(_as_date(a), _as_date(b)) for a, b in pairs]
     if not pairs:
         return []
+    lo, hi = min(min(p) for p in pairs), max(max(p) for p in pairs)
     cal = _Calendar(hall)
-    cal.load(min(min(p) for p in pairs), max(max(p) for p in pairs))
-    return [_count_between(cal, a, b) for a, b in pairs]
+    cal.load(lo, hi)
+    if sum(abs((b - a).days) for a, b in pairs) <= (hi - lo).days:
+        return [_count_between(cal, a, b) for a, b in pairs]
+    # Long or overlapping ranges: each day of the span is looked at once,
+    # upto[k] = working days in (lo, lo + k], and a pair is a difference.
+    upto = [0]
+    day = lo
+    while day < hi:
+        day += datetime.timedelta(days=1)
+        upto.append(upto[-1] + cal.is_working(day))
+    return [upto[(b - lo).days] - upto[(a - lo).days] for a, b in pairs]

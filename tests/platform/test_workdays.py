@@ -29,7 +29,7 @@ from mpp_portal.workdays import (
     working_days_between,
     working_days_remaining,
 )
-from mpp_portal.workdays.calendar import package_holiday
+from mpp_portal.workdays.calendar import package_holiday, working_days_between_many
 from mpp_portal.workdays.models import CalendarDay
 from tests.factories import HallFactory, UserFactory
 
@@ -273,6 +273,26 @@ def test_one_row_per_date_and_hall():
     CalendarDay.objects.create(date=D(2026, 3, 25), name="B", hall=hall)
     with pytest.raises(IntegrityError):
         CalendarDay.objects.create(date=D(2026, 3, 25), name="C")
+
+
+@pytest.mark.django_db
+def test_working_days_between_many_equals_one_at_a_time(django_assert_max_num_queries):
+    # Short disjoint ranges (counted one by one) and long overlapping ones
+    # (one pass over the span): both equal working_days_between, with a
+    # hall's closed day, a reopened day, the package's holidays, and b < a.
+    hall = HallFactory()
+    CalendarDay.objects.create(date=D(2026, 3, 26), name="Tutup", hall=hall)
+    CalendarDay.objects.create(date=D(2026, 3, 24), kind=CalendarDay.Kind.OPEN, name="Buka")
+    first = D(2026, 3, 1)
+    short = [(D(2026, 3, 16), D(2026, 3, 18)), (D(2026, 3, 27), D(2026, 3, 25))]
+    long = [(first, first + dt.timedelta(days=n)) for n in range(0, 80, 3)]
+    long += [(D(2026, 4, 30), D(2026, 3, 2)), (D(2026, 3, 17), D(2026, 3, 25))]
+    for pairs in (short, long):
+        for where in (None, hall):
+            expected = [working_days_between(a, b, where) for a, b in pairs]
+            with django_assert_max_num_queries(2):
+                assert working_days_between_many(pairs, where) == expected
+    assert working_days_between_many([]) == []
 
 
 # --------------------------------------------------------------------------
