@@ -4,6 +4,7 @@
     python bench/scale.py --tickets 100000 --answers 20000 --complaints 100000
     python bench/scale.py --reuse               # the database seeded by an earlier run
     python bench/scale.py --reuse --serving-only --workers 4 --threads 4
+    python bench/scale.py --reuse --demo-db mpp_demo   # board poll vs demo, side by side
 
 Creates (or, with --reuse, keeps) the database ``--db`` (default
 ``mpp_scale``) on the server of DATABASE_URL, migrates it and loads the demo
@@ -18,9 +19,13 @@ measured side by side in one run on a gunicorn it starts (--workers,
 - ticket issue, closed loop of 8 clients, against pgbench running the same
   SQL statements (``TICKET_ISSUE_SQL``: what one issue runs) with 8 clients;
 - board poll answered 304 against a static file from the same gunicorn;
-- board poll at the seeded size against the demo size;
+- board poll at the seeded size against the demo size (with --demo-db side
+  by side, a second gunicorn on a demo-only database, alternating rounds;
+  without it, against the figure saved when the database was seeded);
 - board HTML page, queue statistics 30 and 365 days, IKM page of this
-  year (median of several requests through the same gunicorn);
+  year (median of several requests through the same gunicorn); the
+  statistics also with nothing cached, after yesterday is rolled up again,
+  and on the first visit after the nightly task (services.rollup);
 - the SLA scan's first and second run over the open complaints (time,
   queries, the longest transaction).
 
