@@ -64,3 +64,36 @@ def mask_url_secrets(text, mask=URL_SECRET_MASK):
     if not text:
         return text
     return URL_SECRET_RE.sub(lambda m: m.group("name") + mask, text)
+
+
+# Contact details written into free text (a survey suggestion, a forum input):
+# an e-mail address, a 16-digit NIK (separators allowed), an Indonesian mobile
+# number in any of the forms people write (0812-3456-7890, +62 812 3456 7890,
+# 62812...). A candidate counts only when identity.py's own rules accept it,
+# so a year, a price or a queue number stays as written.
+_EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_NIK_IN_TEXT = re.compile(r"(?<![\d+])\d(?:[\s.\-]?\d){15}(?!\d)")
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+\s?62|62|0)[\s.\-()]*8(?:[\s.\-)]{0,2}\d){8,11}(?!\d)")
+
+
+def mask_contacts_in_text(text):
+    """Return ``text`` with e-mail addresses, NIKs and mobile numbers masked.
+
+    For free text shown beyond the staff who handle it: published reports,
+    public pages, evidence packs. The masked forms are those of lists
+    (``mask_email``, ``mask_nik``, ``mask_phone``), so a reader still sees that a
+    contact was written, not which.
+    """
+    if not text:
+        return text
+
+    def nik(match):
+        digits = re.sub(r"\D", "", match.group(0))
+        return mask_nik(digits) if len(digits) == 16 and digits[0] != "0" else match.group(0)
+
+    def phone(match):
+        return mask_phone(match.group(0)) if normalize_phone(match.group(0)) else match.group(0)
+
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+    text = _NIK_IN_TEXT.sub(nik, text)
+    return _PHONE_IN_TEXT.sub(phone, text)

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mpp_portal.masking import mask_contacts_in_text
 from services import skm
 from services.models import SKM_ELEMENTS, SurveyResponse
 
@@ -201,7 +202,9 @@ def group_suggestions(rows):
             continue
         item = items.get(key)
         if item is None:
-            text = row["suggestion"].strip()
+            # The PDF is published (and goes into the MCP evidence pack): a
+            # phone number, NIK or e-mail written into a suggestion is masked.
+            text = mask_contacts_in_text(row["suggestion"].strip())
             items[key] = {"text": text[:1].upper() + text[1:], "count": 1, "last": row["date"]}
         else:
             item["count"] += 1

@@ -19,10 +19,11 @@ from pypdf import PdfReader
 from complaints.models import Complaint
 from forums.models import Attendance, Forum, Signatory
 from mpp_portal.accounts.models import User
+from mpp_portal.masking import mask_nik, mask_phone
 from mpp_portal.organizations.models import Hall
 from regency import evidence
 from regency.models import EvidencePack
-from services.models import Booking, Ticket
+from services.models import Booking, SurveyResponse, Ticket
 from services.sipabes.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,12 @@ def test_no_file_of_a_demo_pack_identifies_a_citizen(demo):
     # The demo really has citizens of every kind to look for.
     assert kinds == {"name", "nik", "phone", "email"}, kinds
     assert len(identifiers) > 100
+    # A citizen who wrote their own contacts into a survey suggestion: the
+    # published IKM report masks them (mpp_portal.masking), so the pack does too.
+    booking = Booking.objects.exclude(phone="").exclude(nik="").order_by("pk").first()
+    response = SurveyResponse.objects.filter(date__year=2026, date__month__gte=7).first()
+    response.suggestion = f"Mohon dihubungi di {booking.phone} (NIK {booking.nik}) soal antrean."
+    response.save(update_fields=["suggestion"])
 
     searched = {}
     for period in ("2026", "2024"):
@@ -172,6 +179,9 @@ def test_no_file_of_a_demo_pack_identifies_a_citizen(demo):
     assert any("/02-berita-acara/" in name for name in searched)
     assert "Laporan diterima" in searched[f"2026/{evidence.COMPLAINTS_NAME}"]
     assert "Jumlah responden" in searched["2026/03-laporan-ikm/ikm-2026-s1.pdf"]
+    # The planted suggestion is in the report, masked.
+    second = " ".join(searched["2026/03-laporan-ikm/ikm-2026-s2.pdf"].split())
+    assert f"Mohon dihubungi di {mask_phone(booking.phone)} (NIK {mask_nik(booking.nik)})" in second
 
 
 def test_the_search_finds_a_name_that_is_there():

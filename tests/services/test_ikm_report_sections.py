@@ -42,6 +42,21 @@ def test_same_suggestions_are_counted_once_per_service():
     assert ktp["items"][1]["text"] == "Antrean terlalu lama"
 
 
+def test_contacts_written_into_a_suggestion_are_masked_in_the_published_groups():
+    groups = ikm_report.group_suggestions(
+        [
+            row(
+                "Tolong hubungi saya di 0812-3456-7890 atau siti.aminah@example.test, "
+                "NIK 1707014506900001"
+            )
+        ]
+    )
+    text = groups[0]["items"][0]["text"]
+    assert (
+        text == "Tolong hubungi saya di 0812******90 atau s***@example.test, NIK 1707********0001"
+    )
+
+
 def test_no_suggestions_no_groups():
     assert ikm_report.group_suggestions([]) == []
 
