@@ -93,7 +93,9 @@ def values(tile):
 
 
 def test_hall_figures_match_the_hand_count(world, hall, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the rolled days, the statement
+    # The transaction without JIT (savepoint, SET LOCAL jit = off, release),
+    # the rolled days, the statement.
+    with django_assert_num_queries(5):
         tile = awareness.build(Context(hall, MARCH, today=TODAY))
     assert values(tile) == {
         "visits": (5, 1),  # P, P at B, Q, R at 23:30, no phone; February: R
