@@ -10,6 +10,11 @@ longest transaction. The target (issues 5 and 15): the first run over a
 million under 5 s, a query count that does not grow with the number of
 complaints, no long transaction. Everything it made is removed at the end
 (in SQL: a million complaints are not loaded into Python to be deleted).
+
+The process is warmed as a worker's is (URLconf, tasks modules) before the
+runs. Environment knobs: BENCH_SLOWEST=1 prints each run's slowest
+statements, BENCH_PROFILE=1 profiles the first run, BENCH_RUNS=n runs the
+scan n times (0: only fill), BENCH_KEEP=1 keeps the complaints at the end.
 """
 
 import datetime
