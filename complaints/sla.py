@@ -64,13 +64,11 @@ MARKED = (K.DUE_NOW, K.ESCALATION)
 _START = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
 
 # What a claim returns: the claimed complaints summed per (hall, agency,
-# status), each with its first DIGEST_LINES ids (the candidates come in
-# deadline order; the digest sorts what it shows again), then one row
-# ("page") with the number of candidates and the last one's key. No sort:
-# the candidates are read in index order and summed in a hash.
+# status), each with its first DIGEST_LINES ids in deadline order, then one
+# row ("page") with the number of candidates and the last one's key.
 _SUMMARY = f"""
     SELECT hall_id, assigned_agency_id, status, count(*),
-           (array_agg(id))[1:{DIGEST_LINES}], NULL::timestamptz, NULL::bigint
+           (array_agg(id ORDER BY due_at, id))[1:{DIGEST_LINES}], NULL::timestamptz, NULL::bigint
     FROM candidates
     GROUP BY hall_id, assigned_agency_id, status
     UNION ALL
