@@ -475,6 +475,8 @@ KIOSK_TICKETS_PER_MINUTE = env_int("KIOSK_TICKETS_PER_MINUTE", 30, minimum=1)
 # The hall's waiting-time standard (minutes from ticket to first call): the
 # regency dashboard lists the counters whose median wait exceeds it.
 QUEUE_WAIT_STANDARD_MINUTES = env_int("QUEUE_WAIT_STANDARD_MINUTES", 30, minimum=1)
+# How long the regency dashboard reuses a page's figures (0: compute every time).
+REGENCY_DASHBOARD_CACHE_SECONDS = env_int("REGENCY_DASHBOARD_CACHE_SECONDS", 300, minimum=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MPP Portal API",
     "DESCRIPTION": (

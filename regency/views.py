@@ -32,11 +32,9 @@ from regency.figures import Context, build_all
 from regency.forms import PeriodForm
 
 TEMPLATE = "regency/dashboard.html"
-# How long a page's figures are reused (settings may change it with
-# REGENCY_DASHBOARD_CACHE_SECONDS; 0 computes every request). A tile reads a
-# period's whole history: the bupati's second look, the print and the CSV
+# How long a page's figures are reused: settings.REGENCY_DASHBOARD_CACHE_SECONDS
+# (0 computes every request). The bupati's second look, the print and the CSV
 # reuse the first one's figures, and the page says when they were computed.
-CACHE_SECONDS = 300
 # The staff pages a tile links to, and who may open them; a user without the
 # capability gets the tile's public link instead (or none).
 LINK_CAPABILITIES = {
@@ -147,7 +145,7 @@ def _csv(request, ctx, tiles):
 
 
 def cache_seconds():
-    return getattr(settings, "REGENCY_DASHBOARD_CACHE_SECONDS", CACHE_SECONDS)
+    return settings.REGENCY_DASHBOARD_CACHE_SECONDS
 
 
 def _tiles(ctx):
