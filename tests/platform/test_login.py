@@ -229,6 +229,7 @@ def test_everybody_finds_what_the_hall_publishes(db):
         "forums:public_list",
         "sipabes:dashboard",
         "sipabes:lookup",
+        "regency:public_index",
     ]
 
 
