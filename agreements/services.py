@@ -350,7 +350,43 @@ def agreement_activate(*, agreement, by, request=None, today=None):
             code="agreement_not_started",
         )
     transition(agreement, S.ACTIVE, by=by, action="agreement.activate", request=request)
+    _apply_term_amendments([agreement], by=by, request=request)
     return agreement
+
+
+def _apply_term_amendments(activated, *, by=None, request=None):
+    """An adendum of the term, once in force, moves the amended agreement's end.
+
+    The adendum's own end date is the new end of what it amends (empty: no
+    end). Without this the daily task would end the amended agreement on its
+    old date while its adendum says it goes on. Audited on the amended
+    agreement with the old and new date. Other amended parts (scope, duties)
+    stand in the adendum itself, which the coverage reads while it is active.
+    """
+    amending = [
+        adendum
+        for adendum in activated
+        if adendum.kind == Agreement.Kind.ADDENDUM
+        and adendum.amends_id
+        and "term" in (adendum.amended_fields or [])
+    ]
+    for adendum in amending:
+        base = Agreement.objects.select_for_update().get(pk=adendum.amends_id)
+        if base.status not in (S.SIGNED, S.ACTIVE) or base.end_date == adendum.end_date:
+            continue
+        old = base.end_date
+        base.end_date = adendum.end_date
+        base.save(update_fields=["end_date", "updated_at"])
+        record(
+            actor=by,
+            action="agreement.term_amended",
+            obj=base,
+            changes={
+                "end_date": [old and old.isoformat(), base.end_date and base.end_date.isoformat()],
+                "adendum": adendum.pk,
+            },
+            request=request,
+        )
 
 
 @transaction.atomic
@@ -535,6 +571,7 @@ def agreement_daily(*, today=None):
             S.ACTIVE,
             sources=[S.SIGNED],
             action="agreement.activate",
+            then=_apply_term_amendments,
         )
         expired = bulk_transition(
             Agreement.objects.filter(end_date__lt=today),
