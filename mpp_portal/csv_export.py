@@ -13,6 +13,7 @@ asks for that variant (the export pages link both).
 
 import csv
 import decimal
+import io
 
 from django.http import HttpResponse
 
@@ -35,6 +36,19 @@ def csv_cell(value, *, decimal_mark="."):
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def csv_bytes(rows):
+    """Return ``rows`` as the bytes of a CSV file (byte order mark, safe cells).
+
+    For a CSV that is stored or zipped rather than sent as a response (the
+    MCP evidence pack); ``CsvExport`` is the same file as a download.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 class CsvExport:

@@ -28,10 +28,8 @@ every file of a pack built from the demo and searches it for every
 reporter's, booker's and trader's name, phone, e-mail and NIK.
 """
 
-import csv
 import datetime
 import hashlib
-import io
 import logging
 import os
 import tempfile
@@ -47,12 +45,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from mpp_portal import audit
-from mpp_portal.csv_export import csv_cell
+from mpp_portal.csv_export import csv_bytes
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.jobs.services import enqueue
 from mpp_portal.transitions import transition
 from mpp_portal.workdays import JAKARTA
-from regency.figures import Context, build_all, figures_by_key
+from regency.figures import Context, build_all, csv_rows, figures_by_key
 from regency.models import EvidencePack, Indicator, PackDocument
 from regency.periods import SEMESTER, Period
 
@@ -279,7 +277,11 @@ def _build(pack, stored):
 
     _set_step(pack, EvidencePack.Step.DOCUMENTS)
     entries = [
-        Entry(FIGURES_NAME, figures_csv(tiles, period), _("Semua angka dasbor periode ini")),
+        Entry(
+            FIGURES_NAME,
+            csv_bytes(csv_rows(Context(hall=hall, period=period), tiles)),
+            _("Semua angka dasbor periode ini"),
+        ),
         *berita_acara_entries(hall, period),
         Entry(
             AGREEMENTS_NAME,
@@ -441,35 +443,6 @@ def format_value(value, unit=""):
     return f"{text} {unit}".strip()
 
 
-def figures_csv(tiles, period):
-    rows = [["kartu", "kunci", "angka", "nilai", "periode_sebelumnya", "satuan", "periode"]]
-    for tile in tiles:
-        for figure in tile.figures:
-            rows.append(
-                [
-                    str(tile.title),
-                    f"{tile.key}.{figure.key}",
-                    str(figure.label),
-                    figure.value,
-                    figure.previous,
-                    figure.unit,
-                    period.slug,
-                ]
-            )
-    rows.append([])
-    rows.extend([[str(tile.title), str(tile.definition)] for tile in tiles])
-    return _csv(rows)
-
-
-def _csv(rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    # A byte order mark, as the portal's CSV exports have: Excel reads UTF-8.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
 def berita_acara_entries(hall, period):
     """The final (signed) berita acara of each forum signed in the period."""
     from forums.models import BeritaAcara, Forum
@@ -617,7 +590,7 @@ def agreements_csv(hall, period):
                 agreement.staff_count,
             ]
         )
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def sipabes_entries(hall, period):
@@ -656,7 +629,7 @@ def sipabes_entries(hall, period):
         entries.append(
             Entry(
                 SIPABES_NAME.format(year=year),
-                _csv(rows),
+                csv_bytes(rows),
                 _("Ringkasan SIPABES tahun %(year)s") % {"year": year},
                 PackDocument.SIPABES,
             )
@@ -719,4 +692,4 @@ def manifest_csv(entries):
                 str(entry.description),
             ]
         )
-    return _csv(rows)
+    return csv_bytes(rows)

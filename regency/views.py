@@ -21,14 +21,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from mpp_portal.accounts.models import User
 from mpp_portal.accounts.permissions import can
 from mpp_portal.csv_export import CsvExport
 from mpp_portal.organizations.models import Hall
 from mpp_portal.workdays import JAKARTA
-from regency.figures import Context, build_all
+from regency.figures import Context, build_all, csv_rows
 from regency.forms import PeriodForm
 
 TEMPLATE = "regency/dashboard.html"
@@ -112,35 +111,9 @@ def _view_tiles(tiles, user=None, public=False):
 
 def _csv(request, ctx, tiles):
     """Every figure, then every table, of the page as one CSV file."""
-    period = ctx.period
     scope = ctx.hall.slug + (f"-{ctx.agency.slug}" if ctx.agency is not None else "")
-    rows = CsvExport(request, f"dasbor-{scope}-{period.slug}.csv")
-    rows.writerow([_("Dasbor kabupaten"), ctx.hall.name, str(period.label)])
-    if ctx.agency is not None:
-        rows.writerow([_("Instansi"), ctx.agency.name])
-    previous = str(period.previous().label)
-    rows.writerow(
-        [_("Ubin"), _("Kode"), _("Angka"), str(period.label), previous, _("Satuan"), _("Catatan")]
-    )
-    for tile in tiles:
-        for figure in tile.figures:
-            rows.writerow(
-                [
-                    tile.title,
-                    f"{tile.key}.{figure.key}",
-                    figure.label,
-                    figure.value,
-                    figure.previous,
-                    figure.unit,
-                    figure.note,
-                ]
-            )
-    for tile in tiles:
-        if tile.table is None:
-            continue
-        rows.writerows([[], [tile.title, tile.table.caption or ""], tile.table.columns])
-        rows.writerows(tile.table.rows)
-    rows.writerows([[]] + [[tile.title, str(tile.definition)] for tile in tiles])
+    rows = CsvExport(request, f"dasbor-{scope}-{ctx.period.slug}.csv")
+    rows.writerows(csv_rows(ctx, tiles))
     return rows.response
 
 

@@ -144,3 +144,46 @@ def build_all(ctx: Context) -> list[Tile]:
 def figures_by_key(tiles: list[Tile]) -> dict[str, Figure]:
     """``"tile.figure"`` -> Figure, for the evidence pack's indicator list."""
     return {f"{tile.key}.{figure.key}": figure for tile in tiles for figure in tile.figures}
+
+
+def csv_rows(ctx: Context, tiles: list[Tile]) -> list[list]:
+    """The dashboard as CSV rows: every figure, every table, every definition.
+
+    One layout for the page's download and the evidence pack's figures file.
+    """
+    from django.utils.translation import gettext as _
+
+    period = ctx.period
+    rows = [[_("Dasbor kabupaten"), ctx.hall.name, str(period.label)]]
+    if ctx.agency is not None:
+        rows.append([_("Instansi"), ctx.agency.name])
+    rows.append(
+        [
+            _("Ubin"),
+            _("Kode"),
+            _("Angka"),
+            str(period.label),
+            str(period.previous().label),
+            _("Satuan"),
+            _("Catatan"),
+        ]
+    )
+    for tile in tiles:
+        for figure in tile.figures:
+            rows.append(
+                [
+                    tile.title,
+                    f"{tile.key}.{figure.key}",
+                    figure.label,
+                    figure.value,
+                    figure.previous,
+                    figure.unit,
+                    figure.note,
+                ]
+            )
+    for tile in tiles:
+        if tile.table is not None:
+            rows += [[], [tile.title, tile.table.caption or ""], tile.table.columns]
+            rows += tile.table.rows
+    rows += [[]] + [[tile.title, str(tile.definition)] for tile in tiles]
+    return rows
