@@ -30,3 +30,11 @@ def test_the_export_starts_with_a_bom_and_picks_its_separator():
     excel = CsvExport(RequestFactory().get("/?pemisah=titik-koma"), "x.csv")
     excel.writerow(["a", 1.5])
     assert excel.response.content.decode() == "\ufeffa;1,5\r\n"
+
+
+def test_csv_bytes_is_the_same_safe_file_for_storing():
+    from mpp_portal.csv_export import csv_bytes
+
+    data = csv_bytes([["nama", "angka"], ["=HYPERLINK(1)", 3.5], [None, "Bapenda"]])
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig").splitlines() == ["nama,angka", "'=HYPERLINK(1),3.5", ",Bapenda"]
