@@ -89,11 +89,6 @@ class Period:
             return Period(self.kind, self.year, self.index - 1)
         return Period(self.kind, self.year - 1, 12 // _MONTHS[self.kind])
 
-    def next(self) -> "Period":
-        if self.index < 12 // _MONTHS[self.kind]:
-            return Period(self.kind, self.year, self.index + 1)
-        return Period(self.kind, self.year + 1, 1)
-
     def is_future(self, today=None) -> bool:
         return self.start > (today or timezone.localdate(timezone=JAKARTA))
 
@@ -140,21 +135,3 @@ class Period:
         if rest[0] in "qs":
             return cls(QUARTER if rest[0] == "q" else SEMESTER, int(year), int(rest[1:]))
         return cls(MONTH, int(year), int(rest))
-
-    @classmethod
-    def from_query(cls, params, *, today=None) -> "Period":
-        """The period a query string asks for (``jenis``, ``tahun``, ``ke``).
-
-        Missing or invalid values fall back to the current month (WIB), so a
-        hand-edited URL never gives a 500; views that must tell the user use
-        ``regency.forms.PeriodForm`` instead.
-        """
-        today = today or timezone.localdate(timezone=JAKARTA)
-        kind = params.get("jenis") or MONTH
-        try:
-            year = int(params.get("tahun") or today.year)
-            if "ke" in params and params.get("ke"):
-                return cls(kind, year, int(params["ke"]))
-            return cls.containing(kind, today.replace(year=year))
-        except (KeyError, TypeError, ValueError):
-            return cls.containing(MONTH, today)
