@@ -282,10 +282,6 @@ class Complaint(models.Model):
     paused_days_left = models.PositiveSmallIntegerField(null=True, blank=True)
     # When the pending information request was sent (None when none is).
     info_requested_at = models.DateTimeField(null=True, blank=True)
-    # No longer written: the SLA scan records its escalations in order
-    # (SlaMark, complaints/sla.py) rather than on each complaint. Kept while
-    # the workflow (services.py) still clears it on a new deadline.
-    escalated_at = models.DateTimeField(null=True, blank=True)
     # When the agency extended the answer of an information request (once,
     # UU 14/2008 Pasal 22 ayat (8); services.complaint_extend).
     extended_at = models.DateTimeField(null=True, blank=True)

@@ -408,7 +408,6 @@ def complaint_dispatch(*, complaint, agency, by, instruction="", request=None):
                 "dispatched_at": now,
                 "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
                 "paused_days_left": None,
-                "escalated_at": None,
             },
             request=request,
         )
@@ -759,7 +758,6 @@ def complaint_reply(*, complaint, by, body, attachments=(), request=None):
             update_kind=ComplaintUpdate.Kind.REPLY,
             fields={
                 "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
-                "escalated_at": None,
             },
             request=request,
         )
@@ -845,7 +843,6 @@ def complaint_reopen(*, complaint, by, body, request=None):
                 "rating": None,
                 "rating_comment": "",
                 "due_at": deadline(now, policy.followup_days_for(complaint.kind), complaint.hall),
-                "escalated_at": None,
             },
             request=request,
         )
