@@ -86,6 +86,24 @@ def office_hours():
         yield
 
 
+def _measured_after_load(page):
+    """Make page.evaluate wait for the document's load event first.
+
+    A test reads sizes, colours and script state through evaluate(); after a
+    click that navigates, the new page's text is there (so expect() passes)
+    before its stylesheets and scripts are, and a measurement taken then sees
+    a page no person sees. On a loaded page the wait returns at once.
+    """
+    evaluate = page.evaluate
+
+    def evaluate_loaded(expression, arg=None):
+        page.wait_for_load_state("load")
+        return evaluate(expression, arg)
+
+    page.evaluate = evaluate_loaded
+    return page
+
+
 @pytest.fixture
 def device(browser):
     """Return a function opening a new browser context, closed after the test."""
@@ -100,7 +118,7 @@ def device(browser):
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        return _measured_after_load(context.new_page())
 
     yield _open
     for context in contexts:

@@ -1,4 +1,4 @@
-"""WCAG basics (tests/e2e/test_accessibility.AUDIT) on the pages issue 13 added
+"""WCAG basics (tests/e2e/steps.AUDIT) on the pages issue 13 added
 or changed: a role's coming-soon page, the running-text editor, a service page
 with its actions, the kiosk with its keypad, the home page's opening line."""
 
@@ -9,8 +9,7 @@ from django.urls import reverse
 from mpp_portal.accounts.models import User
 from mpp_portal.workdays import JAKARTA
 from services.models import BookingSchedule
-from tests.e2e.steps import log_in
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in
 from tests.factories import ServiceFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,7 +36,7 @@ def test_public_pages(live_server, device, hall, service, viewport):
     with time_machine.travel(datetime.datetime(2026, 12, 5, 10, 0, tzinfo=JAKARTA), tick=True):
         for path in ("/", service.get_absolute_url()):
             assert page.goto(live_server.url + path).status == 200
-            assert page.evaluate(AUDIT) == [], path
+            assert accessibility_problems(page) == [], path
 
 
 @pytest.mark.parametrize(
@@ -59,4 +58,4 @@ def test_signed_in_pages(live_server, device, request, hall, service, who, path)
     page.goto(live_server.url + reverse("accounts:login") + "?next=" + url)
     log_in(page, user.username)
     page.wait_for_url(live_server.url + url)
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []

@@ -19,8 +19,7 @@ from mpp_portal.accounts.models import User
 from mpp_portal.notifications.models import OutboxMessage
 from mpp_portal.workdays import JAKARTA
 from tests.agreements.conftest import pdf_bytes
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.factories import CounterFactory, ServiceFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,7 +40,7 @@ def _shot(page, name):
 
 
 def _audit(page, where):
-    assert page.evaluate(AUDIT) == [], where
+    assert accessibility_problems(page) == [], where
 
 
 def _open(page, url, username):

@@ -21,8 +21,7 @@ from playwright.sync_api import expect
 
 from forums.models import Forum, Input
 from mpp_portal.accounts.models import User
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,7 +43,7 @@ def _shot(page, name):
 
 
 def _audit(page, where):
-    assert page.evaluate(AUDIT) == [], where
+    assert accessibility_problems(page) == [], where
 
 
 def test_forum_from_plan_to_signed_and_followed_up(

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.forums.conftest import (  # noqa: F401 - fixtures
     bupati,
     drafted_forum,
@@ -59,7 +58,7 @@ def phone(device):
 def check_page(page, name):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
     assert page.evaluate(SMALL_OR_CUT) == [], name
-    assert page.evaluate(AUDIT) == [], name
+    assert accessibility_problems(page) == [], name
     shot(page, FOLDER, name)
 
 

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from forums import reports
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.jobs.models import Job
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.forums.follow_up_data import F, I, make_forum, make_item, move_forum
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,7 +49,7 @@ def test_hall_admin_reads_the_report_and_asks_for_the_pdf(
     expect(table).to_contain_text("Selesai tepat waktu")
     expect(table).to_contain_text("Terlambat")
     expect(page.locator("#tabel-ringkasan")).to_contain_text("Badan Pendapatan Daerah")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     shot(page, FOLDER, f"report-{viewport[0]}")
 
     page.get_by_role("button", name="Unduh laporan PDF").click()
@@ -81,7 +80,7 @@ def test_public_page_shows_the_follow_up_of_each_agreement(live_server, device, 
     expect(section.locator('[data-item="3"]')).to_contain_text("Dalam proses")
     # Read on phones: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     section.scroll_into_view_if_needed()
     shot(page, FOLDER, f"public-follow-up-{viewport[0]}")
 
@@ -110,5 +109,5 @@ def test_agency_admin_and_hall_admin_reach_the_report_by_links(
     expect(page.get_by_role("link", name="Tindak lanjut", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     shot(page, FOLDER, "manage-tab-report-1280")

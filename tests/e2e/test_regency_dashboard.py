@@ -22,8 +22,7 @@ from forums.models import AgreementItem, Forum
 from mpp_portal.accounts.models import User
 from regency.figures import TILE_MODULES
 from services.sipabes.models import InvestmentTarget, Registration
-from tests.e2e.steps import log_in, shot, wait_until
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot, wait_until
 from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS
 from tests.factories import ServiceFactory, UserFactory
 from tests.regency.conftest import answer, wib
@@ -140,7 +139,7 @@ def test_bupati_reads_the_dashboard(live_server, device, bupati, history, viewpo
     ikm.get_by_text("Cara hitung").click()
     expect(ikm.locator("details")).to_contain_text("Krejcie")
     assert page.evaluate("window.__csp") == []
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     assert not page.evaluate(OVERFLOW), "the page scrolls sideways"
     shot(page, SHOTS, f"dasbor-triwulan-{name}")
     if name == "phone":  # a few screens at readable size, to look at
@@ -202,6 +201,6 @@ def test_anybody_finds_the_public_dashboard_in_the_menu(live_server, device, hal
     assert reverse("agreements:coverage") not in hrefs
     assert reverse("services:ikm") not in hrefs
     assert page.evaluate("window.__csp") == []
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     assert not page.evaluate(OVERFLOW), page.evaluate(WIDE)
     shot(page, SHOTS, "dasbor-publik-phone")

@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 
 from regency import evidence
 from regency.models import EvidencePack, Indicator
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,7 +45,7 @@ def test_admin_exports_the_pack_and_the_zip_arrives(
     link = row.get_by_role("link", name="Unduh ZIP")
     expect(link).to_be_visible(timeout=120_000)
     shot(page, SHOTS, "evidence-ready-desktop")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
 
     with page.expect_download() as download:
         link.click()
@@ -64,7 +63,7 @@ def test_admin_exports_the_pack_and_the_zip_arrives(
     log_in(phone, hall_admin.username)
     expect(phone.locator(f"#paket-{pack.pk}").get_by_role("link", name="Unduh ZIP")).to_be_visible()
     shot(phone, SHOTS, "evidence-phone")
-    assert phone.evaluate(AUDIT) == []
+    assert accessibility_problems(phone) == []
 
 
 def test_bad_period_shows_an_indonesian_error(live_server, device, hall, hall_admin):
@@ -78,7 +77,7 @@ def test_bad_period_shows_an_indonesian_error(live_server, device, hall, hall_ad
     expect(page.get_by_text("Triwulan hanya sampai ke-4.")).to_be_visible()
     assert not EvidencePack.objects.exists()
     shot(page, SHOTS, "evidence-error-phone")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
 
 
 def test_admin_edits_the_indicator_list(live_server, device, hall, hall_admin):
@@ -96,7 +95,7 @@ def test_admin_edits_the_indicator_list(live_server, device, hall, hall_admin):
     page.get_by_label(f"Nama indikator {new}", exact=True).fill("Indikator tambahan")
     page.get_by_label(f"Angka dasbor {new}", exact=True).fill("ikm.ikm")
     shot(page, SHOTS, "indicators-desktop")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     page.get_by_role("button", name="Simpan daftar indikator").click()
     expect(page.get_by_text("Daftar indikator disimpan.")).to_be_visible()
     first.refresh_from_db()

@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 from mpp_portal.accounts.models import User
 from services.sipabes.dashboard import BREAKDOWNS
 from services.sipabes.models import InvestmentTarget, Registration
-from tests.e2e.steps import log_in, shot, wait_until
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot, wait_until
 from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS
 from tests.factories import UserFactory
 from tests.sipabes import dashboard_seed as seed
@@ -99,7 +98,7 @@ def test_the_dashboard_shows_the_seeded_year(live_server, device, seeded, viewpo
     expect(markets.nth(0)).to_contain_text("Pasar Tes")
     expect(markets.nth(0).locator("td").nth(0)).to_have_text("4")
     expect(page.locator("#catatan-privasi")).to_contain_text("kurang dari 3 pelaku usaha")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     name = "phone" if viewport[0] < 500 else "desktop"
     shot(page, SHOTS, f"dasbor-2024-{name}")
 
@@ -109,7 +108,7 @@ def test_the_dashboard_shows_the_seeded_year(live_server, device, seeded, viewpo
     page.wait_for_url("**tahun=2025**")
     expect(page.locator("#jumlah-pelaku")).to_have_text("4")
     expect(page.locator("#capaian-target")).to_contain_text("belum ditetapkan")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     shot(page, SHOTS, f"dasbor-2025-{name}")
 
 
@@ -122,11 +121,11 @@ def test_the_staff_list_filters_in_the_browser(live_server, device, hall, seeded
     log_in(page, admin.username)
     page.wait_for_url(live_server.url + path)
     expect(page.locator("#jumlah-hasil")).to_have_text("16 pendaftaran")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     page.get_by_label("Pasar").select_option(label="Pasar Tes")
     page.get_by_label("Status").select_option("nib_issued")
     page.get_by_role("button", name="Saring").click()
     expect(page.locator("#jumlah-hasil")).to_have_text("3 pendaftaran")
     expect(page.locator("#tabel-pendaftaran")).to_contain_text("****")
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     shot(page, SHOTS, f"daftar-staf-{'phone' if viewport[0] < 500 else 'desktop'}")

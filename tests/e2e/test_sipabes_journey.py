@@ -20,8 +20,7 @@ from mpp_portal.accounts.models import User
 from services.sipabes import services
 from services.sipabes.kbli import kbli_import_seed
 from services.sipabes.models import Market, Registration, Visit
-from tests.e2e.steps import log_in, shot, wait_until
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot, wait_until
 from tests.factories import AgencyFactory, UserFactory
 from tests.sipabes.core_fixtures import nik, registration_data
 
@@ -249,7 +248,7 @@ def test_sipabes_pages_meet_the_basics(live_server, device, market_day, path):
         page.wait_for_url(live_server.url + urls[path])
     else:
         page.goto(live_server.url + urls[path])
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     shot(page, SHOTS, f"a11y-{path}")
 
 

@@ -18,8 +18,7 @@ from playwright.sync_api import expect
 from mpp_portal.accounts.models import User
 from mpp_portal.audit.models import AuditEntry
 from services.sipabes.models import Market, Visit
-from tests.e2e.steps import log_in, shot
-from tests.e2e.test_accessibility import AUDIT
+from tests.e2e.steps import accessibility_problems, log_in, shot
 from tests.factories import AgencyFactory, UserFactory
 from tests.transition_guard import force_status
 
@@ -200,7 +199,7 @@ def test_planning_pages_meet_the_basics(live_server, device, hall_setup, viewpor
     _sign_in(page, live_server, admin, path)
     if name == "visits":
         page.locator(f"#kunjungan-{closed.pk} summary").click()  # the reopen form, unfolded
-    assert page.evaluate(AUDIT) == []
+    assert accessibility_problems(page) == []
     # Nothing wider than the screen on the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
     label = "phone" if viewport == PHONE else "desktop"
