@@ -11,20 +11,10 @@ from agreements.models import (
     ExpiryReminder,
     PendingService,
 )
+from mpp_portal.admin_mixins import ReadOnlyAdminMixin
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PartyInline(ReadOnlyMixin, admin.TabularInline):
+class PartyInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AgreementParty
     fields = ["name", "agency", "number", "signatory_name", "signatory_title"]
     readonly_fields = fields
@@ -32,7 +22,7 @@ class PartyInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "kind", "status", "start_date", "end_date", "hall"]
     list_filter = ["kind", "status", "hall"]
     search_fields = ["title", "parties__number"]
@@ -45,15 +35,15 @@ class AgreementAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ExpiryReminder)
-class ExpiryReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ExpiryReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["agreement", "days", "end_date", "sent_at"]
 
 
 @admin.register(PendingService)
-class PendingServiceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PendingServiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["service_name", "agency_name", "planned_on", "hall"]
 
 
 @admin.register(CoverageSnapshot)
-class CoverageSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CoverageSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["hall", "date", "services_in_mpp", "services_covered", "services_pending"]

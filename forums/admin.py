@@ -16,19 +16,11 @@ from forums.models import (
     Signatory,
     TopicNote,
 )
+from mpp_portal.admin_mixins import ReadOnlyAdminMixin
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ForumAgencyInline(admin.TabularInline):

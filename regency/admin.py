@@ -3,6 +3,7 @@ the evidence packs (read-only: they move through regency.evidence only)."""
 
 from django.contrib import admin
 
+from mpp_portal.admin_mixins import ReadOnlyAdminMixin
 from regency.models import EvidencePack, Indicator
 
 
@@ -27,7 +28,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvidencePack)
-class EvidencePackAdmin(admin.ModelAdmin):
+class EvidencePackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "hall", "period", "status", "requested_by", "requested_at", "size"]
     list_filter = ["status", "hall"]
     exclude = ["file"]
@@ -37,12 +38,3 @@ class EvidencePackAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in EvidencePack._meta.fields if f.name != "file"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from mpp_portal.admin_mixins import ReadOnlyAdminMixin
 from services.models import (
     Counter,
     CounterService,
@@ -27,17 +28,8 @@ class HallScopedAdmin(admin.ModelAdmin):
         return qs.filter(**{self.hall_path: request.user.hall_id})
 
 
-class ReadOnlyAdmin(HallScopedAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, HallScopedAdmin):
     """Tickets and their history change only through services.queue."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Service)
