@@ -89,6 +89,7 @@ def test_escalated_complaints_are_not_read_again(file_complaint, hall_admin, _fr
     ]
     with transaction.atomic():
         with connection.cursor() as cursor:
+            cursor.execute("ANALYZE complaints_complaint")
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + claim)
             raw = cursor.fetchone()[0]
         transaction.set_rollback(True)
@@ -97,8 +98,22 @@ def test_escalated_complaints_are_not_read_again(file_complaint, hall_admin, _fr
         for node in _nodes(raw[0]["Plan"])
         if node.get("Relation Name") == "complaints_complaint"
     ]
-    assert scans and all(node["Index Name"] == "complaint_sla_claim_idx" for node in scans)
-    assert sum(node["Actual Rows"] for node in scans) == 0
+    # The table is analysed first: otherwise the plan for 30 rows depends on
+    # whether autovacuum got to it (a CI run once took another index). What
+    # must hold is that the claim finds nothing and reads nothing it then
+    # throws away, whichever index serves it.
+    read = [
+        (
+            node.get("Index Name"),
+            node["Actual Rows"],
+            node.get("Rows Removed by Filter", 0),
+            node.get("Rows Removed by Index Recheck", 0),
+        )
+        for node in scans
+    ]
+    assert read and all(
+        rows == removed == rechecked == 0 for _, rows, removed, rechecked in read
+    ), read
 
 
 def _nodes(plan):
