@@ -36,7 +36,7 @@ from mpp_portal.identity import normalize_phone
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.transitions import transition
 from mpp_portal.webhooks.services import webhook_send
-from mpp_portal.workdays import JAKARTA, deadline, working_days_remaining
+from mpp_portal.workdays import JAKARTA, day_start, deadline, working_days_remaining
 from services.models import SurveyResponse
 
 logger = logging.getLogger(__name__)
@@ -635,10 +635,8 @@ def complaint_extend(*, complaint, by, reason, request=None):
         before = complaint.due_at
         # From the start of the old deadline's day: deadline() counts a
         # moment at closing time as received the next working day.
-        day_start = datetime.datetime.combine(
-            before.astimezone(JAKARTA).date(), datetime.time.min, tzinfo=JAKARTA
-        )
-        complaint.due_at = deadline(day_start, INFORMATION_EXTENSION_DAYS, complaint.hall)
+        old_day = day_start(before.astimezone(JAKARTA).date())
+        complaint.due_at = deadline(old_day, INFORMATION_EXTENSION_DAYS, complaint.hall)
         complaint.extended_at = now
         complaint.save(update_fields=["due_at", "extended_at"])
         body = _(

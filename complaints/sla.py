@@ -35,7 +35,7 @@ from complaints.services import (
 from mpp_portal.notifications.services import notification_queue
 from mpp_portal.organizations.models import Agency, Hall
 from mpp_portal.transitions import bulk_transition
-from mpp_portal.workdays import JAKARTA, add_working_days
+from mpp_portal.workdays import JAKARTA, add_working_days, day_start
 
 S = Complaint.Status
 K = ReminderLog.Kind
@@ -164,15 +164,15 @@ def complaint_sla_scan(*, now=None, chunk=CLAIM_CHUNK):
     """
     now = now or timezone.now()
     today = timezone.localtime(now, JAKARTA).date()
-    day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=JAKARTA)
-    tomorrow_start = day_start + datetime.timedelta(days=1)
+    today_start = day_start(today)
+    tomorrow_start = today_start + datetime.timedelta(days=1)
     due_soon_where, due_soon_params = _next_working_day_clause(today)
     kinds = [
         (K.DUE_SOON, due_soon_where, due_soon_params),
         (
             K.DUE_NOW,
             "c.due_at >= %(now)s AND c.due_at >= %(day_start)s AND c.due_at < %(tomorrow)s",
-            {"now": now, "day_start": day_start, "tomorrow": tomorrow_start},
+            {"now": now, "day_start": today_start, "tomorrow": tomorrow_start},
         ),
         (K.ESCALATION, "c.due_at < %(now)s", {"now": now}),
     ]
@@ -230,7 +230,7 @@ def _next_working_day_clause(today):
         return "FALSE", {}
     clauses, params = [], {}
     for n, (day, ids) in enumerate(sorted(by_day.items())):
-        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=JAKARTA)
+        start = day_start(day)
         clauses.append(
             f"(c.hall_id = ANY(%(halls_{n})s) AND c.due_at >= %(start_{n})s "
             f"AND c.due_at < %(end_{n})s)"
@@ -244,9 +244,8 @@ def _next_working_day_clause(today):
     # deadline index, the halls' own days are tested on what it finds.
     days = sorted(by_day)
     params |= {
-        "soon_from": datetime.datetime.combine(days[0], datetime.time.min, tzinfo=JAKARTA),
-        "soon_to": datetime.datetime.combine(days[-1], datetime.time.min, tzinfo=JAKARTA)
-        + datetime.timedelta(days=1),
+        "soon_from": day_start(days[0]),
+        "soon_to": day_start(days[-1]) + datetime.timedelta(days=1),
     }
     return (
         "c.due_at >= %(soon_from)s AND c.due_at < %(soon_to)s AND (" + " OR ".join(clauses) + ")",

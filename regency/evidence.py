@@ -49,7 +49,7 @@ from mpp_portal.csv_export import csv_bytes
 from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.jobs.services import enqueue
 from mpp_portal.transitions import transition
-from mpp_portal.workdays import JAKARTA
+from mpp_portal.workdays import JAKARTA, day_start
 from regency.figures import Context, build_all, csv_rows, figures_by_key
 from regency.models import EvidencePack, Indicator, PackDocument
 from regency.periods import SEMESTER, Period
@@ -505,9 +505,7 @@ def ikm_entries(pack, period, today, issued):
     for semester, last_day in semesters(period, today):
         prefix = f"IKM/{hall.code}/{ikm_report.period_code(semester.start, last_day)}/"
         title = ikm_report.report_title({"service": None, "agency": None, "hall": hall})
-        done_at = datetime.datetime.combine(
-            last_day + datetime.timedelta(days=1), datetime.time(), tzinfo=JAKARTA
-        )
+        done_at = day_start(last_day + datetime.timedelta(days=1))
         document = (
             IssuedDocument.objects.filter(
                 kind=ikm_report.KIND,

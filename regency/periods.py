@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from mpp_portal.workdays import JAKARTA
+from mpp_portal.workdays import JAKARTA, day_start
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -64,13 +64,13 @@ class Period:
     @property
     def start_at(self) -> datetime.datetime:
         """00:00 WIB of the first day (aware)."""
-        return datetime.datetime.combine(self.start, datetime.time(), tzinfo=JAKARTA)
+        return day_start(self.start)
 
     @property
     def end_at(self) -> datetime.datetime:
         """00:00 WIB of the day after the last day (aware, exclusive)."""
         day_after = self.end + datetime.timedelta(days=1)
-        return datetime.datetime.combine(day_after, datetime.time(), tzinfo=JAKARTA)
+        return day_start(day_after)
 
     def days(self) -> int:
         return (self.end - self.start).days + 1

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, ExtractHour, Greatest, Least, Round
 from django.utils import timezone
 
-from mpp_portal.workdays import JAKARTA
+from mpp_portal.workdays import JAKARTA, day_start
 from services import rollup
 from services.models import Counter, CounterPause, Priority, Service, Ticket, TicketTransfer
 
@@ -294,10 +294,8 @@ def pause_rows(scope: StatsScope) -> list[dict]:
 
     A break counts on the day it started; an open break is not in yet.
     """
-    start = datetime.datetime.combine(scope.start, datetime.time.min, tzinfo=JAKARTA)
-    end = datetime.datetime.combine(
-        scope.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=JAKARTA
-    )
+    start = day_start(scope.start)
+    end = day_start(scope.end + datetime.timedelta(days=1))
     pauses = CounterPause.objects.filter(
         counter__hall_id=scope.hall_id, started_at__gte=start, started_at__lt=end
     ).select_related("counter__agency")

@@ -67,6 +67,16 @@ _MAX_SCAN_DAYS = 366
 
 
 @functools.lru_cache(maxsize=32)
+def day_start(day):
+    """00:00 WIB of ``day`` (a date), as an aware datetime.
+
+    Every "from this day" or "before the day after" bound on a timestamp
+    column is one of these: a range of instants keeps the column's index
+    usable, where ``__date`` in the session's time zone would not.
+    """
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=JAKARTA)
+
+
 def _package_holidays(year):
     """Return {date: name} of Indonesian public holidays and cuti bersama."""
     return dict(

@@ -43,7 +43,7 @@ from django.utils.translation import ngettext
 
 from complaints.models import ComplaintPolicy
 from mpp_portal.organizations.models import Agency
-from mpp_portal.workdays import JAKARTA
+from mpp_portal.workdays import JAKARTA, day_start
 from mpp_portal.workdays.calendar import (
     DEFAULT_CLOSES,
     DEFAULT_OPENS,
@@ -140,9 +140,7 @@ def moment(ctx: Context) -> datetime.datetime:
     today = ctx.today
     if today is None or today == timezone.localdate(now, timezone=JAKARTA):
         return now
-    return datetime.datetime.combine(
-        today + datetime.timedelta(days=1), datetime.time(), tzinfo=JAKARTA
-    )
+    return day_start(today + datetime.timedelta(days=1))
 
 
 def query(ctx: Context) -> list[tuple]:

@@ -27,7 +27,7 @@ from mpp_portal.accounts.models import User
 from mpp_portal.accounts.permissions import Role
 from mpp_portal.csv_export import CsvExport
 from mpp_portal.masking import mask_nik, mask_phone
-from mpp_portal.workdays import JAKARTA
+from mpp_portal.workdays import JAKARTA, day_start
 from services.sipabes.models import Market, Registration, Visit, sipabes_hall_id
 
 PAGE_SIZE = 50
@@ -124,12 +124,10 @@ class StaffFilterForm(forms.Form):
             queryset = queryset.filter(status=data["status"])
         # Dates of registration in WIB: a range of instants keeps the index usable.
         if data.get("dari"):
-            start = datetime.datetime.combine(data["dari"], datetime.time(), tzinfo=JAKARTA)
+            start = day_start(data["dari"])
             queryset = queryset.filter(created_at__gte=start)
         if data.get("sampai"):
-            end = datetime.datetime.combine(
-                data["sampai"] + datetime.timedelta(days=1), datetime.time(), tzinfo=JAKARTA
-            )
+            end = day_start(data["sampai"] + datetime.timedelta(days=1))
             queryset = queryset.filter(created_at__lt=end)
         return queryset
 
