@@ -20,7 +20,8 @@ The dump is one consistent snapshot, taken while the portal runs. The media
 folder is read after it: a file written in between is in the archive
 without a row naming it (harmless), and a file deleted in between would be
 missing although a row names it (the portal deletes media only with the
-row that names them).
+row that names them, or, in the nightly sweep, when no row has named them
+for a day: mpp_portal/documents/sweep.py).
 
 Restore replaces everything or nothing. pg_restore first turns the dump
 into SQL (a damaged archive stops there, before the database is touched);

@@ -247,6 +247,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sipabes.submission_keys_purge",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Files no row names, older than MEDIA_SWEEP_AFTER_HOURS (a killed
+    # worker's half-built evidence pack, say): mpp_portal/documents/sweep.py.
+    "media-sweep": {
+        "task": "mpp_portal.documents.tasks.media_sweep",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 # --------------------------------------------------------------------------
@@ -339,6 +345,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # before they are read (mpp_portal.middleware.RequestBodyLimitMiddleware).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 25, minimum=1) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# The nightly sweep removes files under the FileFields' folders that no row
+# names and that are older than this (a failed write's leftovers); 0: off.
+MEDIA_SWEEP_AFTER_HOURS = env_int("MEDIA_SWEEP_AFTER_HOURS", 24, minimum=0)
 # Complaints the web form accepts from one IP address per hour (spam guard).
 COMPLAINT_RATE_PER_HOUR = env_int("COMPLAINT_RATE_PER_HOUR", 10, minimum=1)
 
