@@ -20,6 +20,7 @@ from mpp_portal.organizations.models import OfficeHours
 from mpp_portal.workdays import (
     add_working_days,
     closed_reason,
+    day_start,
     day_status,
     deadline,
     describe_remaining,
@@ -570,3 +571,10 @@ def test_day_status_reads_the_calendar_and_hours_in_two_queries(
     status = day_status(D(2026, 12, 2), hall)  # a Wednesday the hall keeps no hours for
     assert not status.is_working and status.hours is None
     assert day_status(D(2026, 12, 25)).closed_reason  # Christmas, every hall
+
+
+def test_day_start_is_midnight_in_jakarta_whatever_the_session_zone():
+    start = day_start(dt.date(2026, 12, 31))
+    assert start == dt.datetime(2026, 12, 31, tzinfo=WIB)
+    assert start.utcoffset() == dt.timedelta(hours=7)
+    assert start.astimezone(dt.UTC) == dt.datetime(2026, 12, 30, 17, tzinfo=dt.UTC)
