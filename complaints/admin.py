@@ -13,21 +13,11 @@ from complaints.models import (
     ComplaintUpdate,
     ReminderLog,
 )
+from mpp_portal.admin_mixins import ReadOnlyAdminMixin
 from mpp_portal.masking import mask_email, mask_phone
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class UpdateInline(ReadOnlyMixin, admin.TabularInline):
+class UpdateInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ComplaintUpdate
     fields = ["created_at", "kind", "author_label", "is_public", "from_status", "to_status", "body"]
     readonly_fields = fields
@@ -35,7 +25,7 @@ class UpdateInline(ReadOnlyMixin, admin.TabularInline):
     show_change_link = False
 
 
-class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
     fields = ["created_at", "kind", "size", "is_public", "uploaded_by_reporter"]
     readonly_fields = fields
@@ -43,7 +33,7 @@ class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "tracking_id",
         "title",
@@ -80,7 +70,7 @@ class ComplaintAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "kind", "step", "due_at", "sent_at"]
     list_filter = ["kind", "step"]
     list_select_related = ["complaint"]

@@ -98,3 +98,20 @@ class BookingFactory(DjangoModelFactory):
     nik = factory.Sequence(lambda n: f"170701150190{n % 9999 + 1:04d}")
     phone = "081234567890"
     manage_token_hash = "x"
+
+
+def issue_document(hall, *, number="001/BA/MPP/VI/2024", issued_by=None, **extra):
+    """A generic letter issued through the documents service (a real PDF in media)."""
+    from mpp_portal.documents import services
+    from mpp_portal.documents.models import IssuedDocument
+
+    return services.document_issue(
+        kind=IssuedDocument.Kind.GENERIC,
+        number=number,
+        title="Surat Keterangan Uji",
+        template_name="documents/pdf_generic.html",
+        context={"paragraphs": ["Isi surat uji coba."], "signatory_name": "Drs. Pejabat Uji"},
+        hall=hall,
+        issued_by=issued_by,
+        **extra,
+    )

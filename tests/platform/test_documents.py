@@ -26,7 +26,7 @@ from mpp_portal.documents.pdf import (
     render_pdf,
 )
 from mpp_portal.documents.signing import sign_pdf
-from tests.factories import HallFactory, UserFactory
+from tests.factories import HallFactory, UserFactory, issue_document
 
 # --------------------------------------------------------------------------
 # Formatting
@@ -104,19 +104,6 @@ def kop_hall(hall):
     return hall
 
 
-def _issue(hall, *, number="001/BA/MPP/VI/2024", issued_by=None, **extra):
-    return services.document_issue(
-        kind=IssuedDocument.Kind.GENERIC,
-        number=number,
-        title="Surat Keterangan Uji",
-        template_name="documents/pdf_generic.html",
-        context={"paragraphs": ["Isi surat uji coba."], "signatory_name": "Drs. Pejabat Uji"},
-        hall=hall,
-        issued_by=issued_by,
-        **extra,
-    )
-
-
 def _pdf_text(data):
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -127,7 +114,7 @@ def _squash(text):
 
 @pytest.fixture
 def document(kop_hall, hall_admin):
-    return _issue(kop_hall, issued_by=hall_admin)
+    return issue_document(kop_hall, issued_by=hall_admin)
 
 
 # --------------------------------------------------------------------------
@@ -187,14 +174,14 @@ def test_document_issue_registers_fingerprint_and_audit(document, hall_admin):
 
 
 def test_document_issue_links_related_object(kop_hall, citizen):
-    doc = _issue(kop_hall, related=kop_hall)
+    doc = issue_document(kop_hall, related=kop_hall)
     doc.refresh_from_db()
     assert doc.related == kop_hall
 
 
 def test_document_number_is_unique_per_kind_and_leaves_no_file(document, _media):
     with pytest.raises(services.DocumentNumberTaken):
-        _issue(document.hall, number=document.number)
+        issue_document(document.hall, number=document.number)
     files = list(Path(_media).rglob("*.pdf"))
     assert files == [Path(document.file.path)]
 
@@ -205,13 +192,13 @@ def test_failed_registry_write_removes_the_file(kop_hall, _media, monkeypatch):
 
     monkeypatch.setattr(services.audit, "record", broken_record)
     with pytest.raises(RuntimeError):
-        _issue(kop_hall)
+        issue_document(kop_hall)
     assert not IssuedDocument.objects.exists()
     assert list(Path(_media).rglob("*.pdf")) == []
 
 
 def test_verification_codes_are_unguessable(kop_hall):
-    codes = {_issue(kop_hall, number=f"N/{i}").verification_code for i in range(3)}
+    codes = {issue_document(kop_hall, number=f"N/{i}").verification_code for i in range(3)}
     assert len(codes) == 3
 
 
@@ -496,7 +483,7 @@ def test_document_issue_signs_when_a_certificate_is_configured(client, settings,
     path, passphrase, cert = p12
     settings.DOCUMENT_SIGNING_P12 = str(path)
     settings.DOCUMENT_SIGNING_PASSPHRASE = passphrase
-    doc = _issue(kop_hall)
+    doc = issue_document(kop_hall)
     assert doc.signed is True
     data = Path(doc.file.path).read_bytes()
     assert hashlib.sha256(data).hexdigest() == doc.sha256

@@ -9,9 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from mpp_portal.documents import services
-from mpp_portal.documents.models import IssuedDocument
 from mpp_portal.documents.sweep import SWEPT_FOLDERS, file_fields, media_sweep, referenced_names
+from tests.factories import issue_document
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +21,6 @@ def _media(settings, tmp_path):
     settings.DOCUMENT_SIGNING_P12 = ""
     settings.MEDIA_SWEEP_AFTER_HOURS = 24
     return settings.MEDIA_ROOT
-
-
-def _issue(hall, number="001/UJI/2026"):
-    return services.document_issue(
-        kind=IssuedDocument.Kind.GENERIC,
-        number=number,
-        title="Surat Keterangan Uji",
-        template_name="documents/pdf_generic.html",
-        context={"paragraphs": ["Isi surat uji coba."], "signatory_name": "Drs. Pejabat Uji"},
-        hall=hall,
-    )
 
 
 def _put(name, *, hours_old):
@@ -48,7 +36,7 @@ def _age(name, hours_old):
 
 
 def test_old_unnamed_files_go_and_everything_else_stays(hall):
-    named = _issue(hall).file.name
+    named = issue_document(hall).file.name
     _age(named, 72)  # old, but a row names it
     orphan_pdf = _put("documents/2026/11/sisa-terbit.pdf", hours_old=30)
     orphan_zip = _put("evidence/2026/11/paket-setengah-jadi.zip", hours_old=48)
@@ -108,7 +96,7 @@ def test_every_file_field_writes_under_a_swept_folder():
 
 
 def test_the_names_cost_one_query_per_file_field(hall, django_assert_num_queries):
-    document = _issue(hall)
+    document = issue_document(hall)
     with django_assert_num_queries(len(list(file_fields()))):
         names = referenced_names()
     assert document.file.name in names
@@ -122,7 +110,7 @@ def test_the_sweep_runs_in_a_real_worker(hall, tmp_path):
     from mpp_portal.documents.tasks import media_sweep as task
     from tests.worker import publishing_to, start_celery_worker
 
-    named = _issue(hall).file.name
+    named = issue_document(hall).file.name
     _age(named, 72)
     orphan = _put("documents/2026/11/sisa-terbit.pdf", hours_old=30)
     media_root = str(default_storage.path(""))
