@@ -35,6 +35,8 @@ RUN useradd --system --uid 1000 --home-dir /app --shell /usr/sbin/nologin mpp \
 USER mpp
 
 EXPOSE 8000
-# gunicorn.conf.py: timeout, and the access log without secrets or full
-# client addresses (mpp_portal/accesslog.py).
-CMD ["gunicorn", "mpp_portal.wsgi", "--config=gunicorn.conf.py", "--bind=0.0.0.0:8000", "--workers=3"]
+# gunicorn.conf.py: timeout, workers (WEB_CONCURRENCY, overridable in .env),
+# and the access log without secrets or full client addresses
+# (mpp_portal/accesslog.py).
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "mpp_portal.wsgi", "--config=gunicorn.conf.py", "--bind=0.0.0.0:8000"]

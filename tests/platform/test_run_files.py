@@ -113,9 +113,23 @@ def test_every_setting_variable_is_in_env_example():
 
 
 def _gunicorn_env_names():
-    """Variables the gunicorn logger reads (it runs before Django's settings)."""
+    """Variables gunicorn's config and logger read (before Django's settings)."""
     text = (ROOT / "mpp_portal" / "accesslog.py").read_text()
+    text += (ROOT / "gunicorn.conf.py").read_text()
     return set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', text))
+
+
+def test_gunicorn_workers_come_from_web_concurrency(monkeypatch):
+    import runpy
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 2
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 5
+    # Nothing on a command line overrides it.
+    for text in ((ROOT / "Procfile").read_text(), (ROOT / "Dockerfile").read_text()):
+        assert "--workers" not in text
+    assert "--workers" not in _command(_compose()["services"]["web"])
 
 
 def test_env_example_lists_nothing_settings_do_not_read():
