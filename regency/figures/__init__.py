@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from regency.periods import Period
 
@@ -151,8 +152,6 @@ def csv_rows(ctx: Context, tiles: list[Tile]) -> list[list]:
 
     One layout for the page's download and the evidence pack's figures file.
     """
-    from django.utils.translation import gettext as _
-
     period = ctx.period
     rows = [[_("Dasbor kabupaten"), ctx.hall.name, str(period.label)]]
     if ctx.agency is not None:
