@@ -1,6 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, never a downloaded browser."""
 
+import contextlib
 import datetime
+import functools
 import os
 from pathlib import Path
 
@@ -60,8 +62,41 @@ def playwright():
         pytest.skip(message + "; e2e tests skipped")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, _measurements_after_load():
         yield playwright
+
+
+@contextlib.contextmanager
+def _measurements_after_load():
+    """Make every measurement wait for the document's load event first.
+
+    A test reads sizes, colours and script state through ``Page.evaluate``
+    and ``Locator.bounding_box``. After a click that navigates, the new
+    page's text is there (so expect() passes) before its stylesheets and
+    scripts are, and a measurement taken then sees a page no person sees
+    (CI once read an unstyled 19 px ticket number, once a badge white on
+    white). On a loaded page the wait returns at once. Every page of the
+    suite gets this, whichever fixture opened it; undone after the session.
+    """
+    from playwright.sync_api import Locator, Page
+
+    def after_load(method):
+        @functools.wraps(method)
+        def measured(self, *args, **kwargs):
+            (self if isinstance(self, Page) else self.page).wait_for_load_state("load")
+            return method(self, *args, **kwargs)
+
+        return measured
+
+    measurements = ((Page, "evaluate"), (Locator, "bounding_box"))
+    saved = [(cls, name, getattr(cls, name)) for cls, name in measurements]
+    for cls, name, method in saved:
+        setattr(cls, name, after_load(method))
+    try:
+        yield
+    finally:
+        for cls, name, method in saved:
+            setattr(cls, name, method)
 
 
 def launch_chromium(playwright, *extra_args):
@@ -102,24 +137,6 @@ def office_hours():
         yield
 
 
-def _measured_after_load(page):
-    """Make page.evaluate wait for the document's load event first.
-
-    A test reads sizes, colours and script state through evaluate(); after a
-    click that navigates, the new page's text is there (so expect() passes)
-    before its stylesheets and scripts are, and a measurement taken then sees
-    a page no person sees. On a loaded page the wait returns at once.
-    """
-    evaluate = page.evaluate
-
-    def evaluate_loaded(expression, arg=None):
-        page.wait_for_load_state("load")
-        return evaluate(expression, arg)
-
-    page.evaluate = evaluate_loaded
-    return page
-
-
 @pytest.fixture
 def device(browser):
     """Return a function opening a new browser context, closed after the test."""
@@ -134,7 +151,7 @@ def device(browser):
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return _measured_after_load(context.new_page())
+        return context.new_page()
 
     yield _open
     for context in contexts:

@@ -237,7 +237,6 @@ def test_an_anonymous_complaint_from_a_phone_to_done(
     # The answer sits above the forms that ask to accept or reply to it.
     answer = later.get_by_role("region", name=f"Tanggapan {agency_a}")
     expect(answer).to_contain_text(RESPONSE)
-    later.wait_for_load_state("load")
     assert answer.bounding_box()["y"] < later.get_by_label("5 — Sangat puas").bounding_box()["y"]
     expect(later.locator(".badge.complaint-status")).to_have_text("Sudah ditanggapi")
     # The dispatch instruction is internal: the citizen never reads it.

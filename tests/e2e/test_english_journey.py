@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from mpp_portal.organizations.models import OfficeHours
-from tests.e2e.steps import shot, wait_until
+from tests.e2e.steps import open_menu, shot, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,9 +24,7 @@ def test_a_visitor_reads_the_portal_in_english(live_server, device, hall, agency
     expect(page.locator("html")).to_have_attribute("lang", "id")
     assert "08.00–16.00" in page.content()
 
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():  # the phone's menu holds the switch
-        toggler.click()
+    open_menu(page)  # on the phone the menu holds the switch
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     body = page.locator("body").inner_text()

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mpp_portal.accounts.models import User
+from tests.e2e.steps import open_menu
 from tests.factories import AgencyFactory, HallFactory, UserFactory
 
 PASSWORD = "rahasia-uji-123"
@@ -125,7 +126,7 @@ def test_home_on_a_phone(live_server, browser, demo_hall):
         toggler = page.get_by_role("button", name="Buka menu")
         expect(toggler).to_be_visible()
         expect(page.get_by_role("button", name="English")).to_be_hidden()
-        toggler.click()
+        open_menu(page)
         expect(page.get_by_role("button", name="English")).to_be_visible()
     finally:
         context.close()

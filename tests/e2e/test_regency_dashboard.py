@@ -10,7 +10,6 @@ never scroll sideways on the phone. Screenshots and the print preview go to
 
 import datetime
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from forums.models import AgreementItem, Forum
 from mpp_portal.accounts.models import User
 from regency.figures import TILE_MODULES
 from services.sipabes.models import InvestmentTarget, Registration
-from tests.e2e.steps import accessibility_problems, log_in, shot, wait_until
+from tests.e2e.steps import accessibility_problems, log_in, open_menu, shot, wait_until
 from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS
 from tests.factories import ServiceFactory, UserFactory
 from tests.regency.conftest import answer, wib
@@ -182,10 +181,7 @@ def test_anybody_finds_the_public_dashboard_in_the_menu(live_server, device, hal
     page = device(390, 844)
     page.add_init_script(RECORD_VIOLATIONS)
     page.goto(live_server.url + reverse("services:catalogue"))
-    page.get_by_role("button", name="Buka menu").click()
-    # The menu slides open; a click on its drop-down mid-slide can be lost
-    # on a loaded machine (CI saw it), so wait until it has opened.
-    expect(page.locator("#menu-utama")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    open_menu(page)
     public_info = page.get_by_role("button", name="Informasi publik")
     public_info.click()
     expect(public_info).to_have_attribute("aria-expanded", "true")
