@@ -41,17 +41,21 @@ def test_registry_lists_filters_and_searches(client, admin_mpp, make_agreement, 
 
 
 def test_registry_ending_within_and_expiring(client, admin_mpp, make_agreement, agency_a):
+    # Titles no generated name can contain (a user once was "Lamar ...").
     soon = datetime.date.today() + datetime.timedelta(days=40)
-    make_agreement(agency_a, title="Segera", end_date=soon, status=S.ACTIVE)
+    make_agreement(agency_a, title="PKS-SEGERA-40", end_date=soon, status=S.ACTIVE)
     make_agreement(
-        agency_a, title="Lama", end_date=soon + datetime.timedelta(days=400), status=S.ACTIVE
+        agency_a,
+        title="PKS-LAMA-440",
+        end_date=soon + datetime.timedelta(days=400),
+        status=S.ACTIVE,
     )
     _login(client, admin_mpp)
     url = reverse("agreements:list")
     page = client.get(url, {"ending_within": 60}).content.decode()
-    assert "Segera" in page and "Lama" not in page
+    assert "PKS-SEGERA-40" in page and "PKS-LAMA-440" not in page
     page = client.get(url, {"status": "expiring"}).content.decode()
-    assert "Segera" in page and "Lama" not in page and "segera berakhir" in page
+    assert "PKS-SEGERA-40" in page and "PKS-LAMA-440" not in page and "segera berakhir" in page
 
 
 def test_registry_rejects_bad_filters(client, admin_mpp, make_agreement, agency_a):
